@@ -1,0 +1,44 @@
+# gemini-vision — `make help` lists the targets.
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help dev test test-rust test-numpy test-pillow12 lint fmt bench demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+dev: ## create .venv and build the extension in editable mode
+	@bash -c 'source scripts/env.sh && ensure_venv test'
+
+test: ## every check from nothing: lint, cargo test, pytest x2 backends, Pillow 12
+	bash scripts/test.sh
+
+test-rust: dev ## the Python suite with the Rust backend only
+	GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 $(PY) -m pytest -q tests
+
+test-numpy: dev ## the Python suite with the NumPy fallback only
+	GEMINI_VISION_BACKEND=numpy $(PY) -m pytest -q tests
+
+test-pillow12: dev ## the resize property tests under Pillow 12
+	bash scripts/test-pillow12.sh
+
+lint: dev ## ruff, mypy, cargo fmt --check, cargo clippy -D warnings
+	$(VENV)/bin/ruff check python tests benches scripts
+	$(VENV)/bin/ruff format --check python tests benches scripts
+	$(VENV)/bin/mypy
+	cargo fmt --check
+	PYO3_PYTHON=$(PY) cargo clippy --all-targets --features python -- -D warnings
+
+fmt: dev ## format Rust and Python in place
+	cargo fmt
+	$(VENV)/bin/ruff format python tests benches scripts
+
+bench: dev ## the benchmarks: Rust vs NumPy vs the reference tools, with ratios
+	$(PY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name
+
+demo: ## set up and run the offline demo
+	bash scripts/demo.sh
+
+clean: ## remove build products and environments
+	rm -rf target .venv .venv-pillow12 python/gemini_vision/*.so .pytest_cache .mypy_cache .ruff_cache

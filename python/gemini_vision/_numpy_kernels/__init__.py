@@ -1,0 +1,9 @@
+"""The NumPy fallback: the same kernels as the Rust extension, same names and signatures.
+
+Chosen by ``_backend`` when the extension is missing or
+``GEMINI_VISION_BACKEND=numpy`` is set. ``_rust.pyi`` describes both.
+"""
+
+from gemini_vision._numpy_kernels.threshold import threshold
+
+__all__ = ["threshold"]

@@ -1,0 +1,7 @@
+# The kernels' signatures. The Rust extension and the NumPy fallback
+# (gemini_vision._numpy_kernels) both implement exactly these; mypy checks the
+# fallback against this file, stubtest the extension.
+import numpy as np
+import numpy.typing as npt
+
+def threshold(mask: npt.NDArray[np.uint8], threshold: int = 127) -> npt.NDArray[np.bool_]: ...

@@ -1,0 +1,11 @@
+//! gemini-vision's Rust kernels.
+//!
+//! Every kernel is a plain function over slices, in its own module, with no
+//! PyO3 in sight: `cargo test` runs them without libpython. The PyO3 wrappers
+//! live in `py/` behind the `python` feature, which maturin turns on.
+
+pub mod error;
+pub mod threshold;
+
+#[cfg(feature = "python")]
+mod py;

@@ -1,0 +1,36 @@
+//! PyO3 bindings: borrow NumPy arrays with the GIL held, run the kernel with it
+//! released, hand the result back without a copy.
+//!
+//! Shapes, dtypes and argument ranges are validated once in Python
+//! (`gemini_vision/masks.py`, `tokens.py`) before either backend is called; the
+//! checks here only keep a bad call from reaching a kernel.
+
+use pyo3::prelude::*;
+
+use crate::error::KernelError;
+
+mod masks;
+
+/// Raise the `gemini_vision.errors` class that matches a kernel error.
+#[allow(dead_code)] // the decode and resize bindings are its first callers
+pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
+    let class = match err {
+        KernelError::MaskDecode(_) => "MaskDecodeError",
+        KernelError::PixelLimit { .. } => "PixelLimitError",
+        KernelError::InvalidArgument(_) => "KernelInputError",
+    };
+    let message = err.to_string();
+    match py
+        .import("gemini_vision.errors")
+        .and_then(|module| module.getattr(class))
+    {
+        Ok(exc_type) => PyErr::from_type(exc_type.cast_into().expect("errors classes are types"), message),
+        Err(import_error) => import_error,
+    }
+}
+
+#[pymodule]
+fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    masks::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every check, from nothing: the README's test command and what CI runs.
+#
+#   1. set up .venv and build the extension
+#   2. linters: ruff, mypy, cargo fmt, cargo clippy (-D warnings)
+#   3. cargo test (the kernels, without Python)
+#   4. the Python suite and the benchmarks-as-tests with the Rust backend
+#      (fails if the extension did not load)
+#   5. the same suite with GEMINI_VISION_BACKEND=numpy
+#   6. the resize property tests against Pillow 12 in a second environment
+source "$(dirname "$0")/env.sh"
+ensure_venv test
+PY="$VENV/bin/python"
+
+step "lint: ruff"
+"$VENV/bin/ruff" check python tests benches scripts
+"$VENV/bin/ruff" format --check python tests benches scripts
+step "lint: mypy (strict) on the package"
+"$VENV/bin/mypy"
+step "lint: cargo fmt, cargo clippy"
+cargo fmt --check
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --all-targets --features python -- -D warnings
+
+step "cargo test"
+cargo test --quiet
+
+step "pytest, Rust backend"
+GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 \
+    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable
+
+step "pytest, NumPy backend"
+GEMINI_VISION_BACKEND=numpy \
+    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable
+
+bash scripts/test-pillow12.sh
