@@ -1,7 +1,7 @@
 # gemini-vision — `make help` lists the targets.
 .DEFAULT_GOAL := help
 VENV ?= .venv
-PY := $(VENV)/bin/python
+PY := $(abspath $(VENV))/bin/python
 
 .PHONY: help dev test test-rust test-numpy test-pillow12 lint fmt bench demo clean
 

@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn strictly_greater_than() {
-        assert_eq!(threshold(&[0, 127, 128, 255], 127), [false, false, true, true]);
+        assert_eq!(
+            threshold(&[0, 127, 128, 255], 127),
+            [false, false, true, true]
+        );
     }
 
     #[test]

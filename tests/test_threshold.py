@@ -13,13 +13,13 @@ from hypothesis.extra import numpy as hnp
 from gemini_vision import masks
 from gemini_vision.errors import KernelInputError
 
-grey_masks = hnp.arrays(
-    np.uint8, hnp.array_shapes(min_dims=2, max_dims=2, min_side=0, max_side=40)
-)
+grey_masks = hnp.arrays(np.uint8, hnp.array_shapes(min_dims=2, max_dims=2, min_side=0, max_side=40))
 
 
 @given(mask=grey_masks, t=st.integers(-300, 300))
-def test_each_backend_matches_numpy_comparison(kernels: ModuleType, mask: np.ndarray, t: int) -> None:
+def test_each_backend_matches_numpy_comparison(
+    kernels: ModuleType, mask: np.ndarray, t: int
+) -> None:
     """Every pixel is on exactly when its value is strictly above the threshold."""
     expected = mask.astype(np.int64) > t
     out = kernels.threshold(np.ascontiguousarray(mask), t)

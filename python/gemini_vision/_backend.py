@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+__all__ = ["kernels", "name"]
 
 _VALID = ("", "rust", "numpy")
 
@@ -32,4 +35,10 @@ def _load() -> tuple[str, ModuleType]:
     return "numpy", _numpy_kernels
 
 
-name, kernels = _load()
+if TYPE_CHECKING:
+    # Both backends satisfy the extension's stub, so type-check against it.
+    from gemini_vision import _rust as kernels
+
+    name: str
+else:
+    name, kernels = _load()

@@ -53,9 +53,7 @@ def as_mask(mask: Any, name: str = "mask") -> npt.NDArray[np.uint8]:
         ):
             arr = arr.astype(np.uint8)
         else:
-            raise KernelInputError(
-                f"{name} must hold uint8 values 0..255, got dtype {arr.dtype}"
-            )
+            raise KernelInputError(f"{name} must hold uint8 values 0..255, got dtype {arr.dtype}")
     return np.ascontiguousarray(arr)
 
 

@@ -24,7 +24,10 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
         .import("gemini_vision.errors")
         .and_then(|module| module.getattr(class))
     {
-        Ok(exc_type) => PyErr::from_type(exc_type.cast_into().expect("errors classes are types"), message),
+        Ok(exc_type) => PyErr::from_type(
+            exc_type.cast_into().expect("errors classes are types"),
+            message,
+        ),
         Err(import_error) => import_error,
     }
 }
