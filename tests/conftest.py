@@ -63,7 +63,7 @@ RUST = _rust_module()
 NUMPY = _numpy_kernels
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def rust_kernels() -> ModuleType:
     """The Rust extension module; the test is skipped when it is not built."""
     if RUST is None:
@@ -71,13 +71,13 @@ def rust_kernels() -> ModuleType:
     return RUST
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def numpy_kernels() -> ModuleType:
     """The NumPy fallback module."""
     return NUMPY
 
 
-@pytest.fixture(params=["rust", "numpy"])
+@pytest.fixture(scope="session", params=["rust", "numpy"])
 def kernels(request: pytest.FixtureRequest) -> ModuleType:
     """Each backend's raw kernel module in turn (Rust skipped when not built)."""
     if request.param == "rust":
