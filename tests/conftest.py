@@ -2,7 +2,8 @@
 
 The suite runs twice in CI: once with the Rust extension (``GEMINI_VISION_REQUIRE_RUST=1``
 makes a missing extension a hard failure) and once with ``GEMINI_VISION_BACKEND=numpy``.
-Differential tests use the ``both_backends`` fixture to compare the two directly.
+Differential tests use the ``kernels`` fixture (each backend in turn) or ``rust_kernels``
+and ``numpy_kernels`` to compare the two directly.
 """
 
 from __future__ import annotations
