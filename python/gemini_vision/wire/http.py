@@ -1,0 +1,309 @@
+"""HTTP requests and responses as plain values (W1).
+
+The sans-I/O core builds ``HttpRequest`` values and parses ``HttpResponse``
+values; a transport (outside the core) carries one to the other. Neither type
+does any I/O. Header names are case-insensitive, keep their order and the case
+they were given in, and may repeat. Secrets (API keys, bearer tokens, cookies)
+are only ever carried in headers, and every ``repr``/``str`` here redacts them,
+so printing or logging a request never leaks a credential (W2, R3).
+
+>>> req = HttpRequest("POST", "https://example.test/v1beta/models/m:generateContent",
+...                   {"X-Goog-Api-Key": "sekret", "Content-Type": "application/json"}, b"{}")
+>>> req.headers.get("x-goog-api-key")
+'sekret'
+>>> "sekret" in repr(req) or "sekret" in str(req)
+False
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Union, overload
+
+from gemini_vision.errors import ProtocolError
+
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "SECRET_QUERY_PARAMS",
+    "Headers",
+    "HeadersLike",
+    "HttpRequest",
+    "HttpResponse",
+    "is_secret_header",
+    "redact_url",
+]
+
+#: Header names (lower case) whose values are credentials; recorders reuse this set.
+SECRET_HEADERS: frozenset[str] = frozenset(
+    {"x-goog-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"}
+)
+#: Query parameters (lower case) whose values are credentials, should a URL carry one.
+SECRET_QUERY_PARAMS: frozenset[str] = frozenset({"key", "access_token", "api_key", "token"})
+#: What a secret value is replaced with.
+REDACTED = "<redacted>"
+
+HeadersLike = Union["Headers", Mapping[str, str], Iterable[tuple[str, str]], None]
+
+_SECRET_QUERY_RE = re.compile(r"([?&;])([^=&;#]+)=([^&;#]*)")
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header carries a credential.
+
+    >>> is_secret_header("Authorization"), is_secret_header("Content-Type")
+    (True, False)
+    """
+    return name.lower() in SECRET_HEADERS
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the values of credential query parameters replaced.
+
+    >>> redact_url("https://h/x?alt=sse&key=abc")
+    'https://h/x?alt=sse&key=<redacted>'
+    """
+
+    def repl(match: re.Match[str]) -> str:
+        if match.group(2).lower() in SECRET_QUERY_PARAMS:
+            return f"{match.group(1)}{match.group(2)}={REDACTED}"
+        return match.group(0)
+
+    return _SECRET_QUERY_RE.sub(repl, url)
+
+
+class Headers(Mapping[str, str]):
+    """An immutable, ordered, case-insensitive collection of HTTP header fields.
+
+    As a ``Mapping`` it has one key per distinct name (in first-seen order, with
+    the first-seen case) and ``headers[name]`` is the first value; ``get_all``
+    returns every value and ``items_all`` every ``(name, value)`` pair.
+
+    >>> h = Headers([("Accept", "a"), ("X-Thing", "1"), ("x-thing", "2")])
+    >>> h["ACCEPT"], h.get_all("X-THING"), list(h)
+    ('a', ['1', '2'], ['Accept', 'X-Thing'])
+    >>> h.replace("accept", "b")["Accept"]
+    'b'
+    >>> Headers({"A": "1"}) == Headers({"a": "1"})
+    True
+    """
+
+    __slots__ = ("_index", "_pairs")
+
+    _pairs: tuple[tuple[str, str], ...]
+    _index: dict[str, int]
+
+    def __init__(self, headers: HeadersLike = None) -> None:
+        if headers is None:
+            pairs: tuple[tuple[str, str], ...] = ()
+        elif isinstance(headers, Headers):
+            pairs = headers._pairs
+        elif isinstance(headers, Mapping):
+            pairs = tuple((str(k), str(v)) for k, v in headers.items())
+        else:
+            pairs = tuple((str(k), str(v)) for k, v in headers)
+        for name, value in pairs:
+            if not name or any(c in name for c in "\r\n:\0") or any(c in value for c in "\r\n\0"):
+                # Header injection guard: a newline would split the field on the wire.
+                raise ValueError(f"invalid header field {name!r}")
+        index: dict[str, int] = {}
+        for i, (name, _) in enumerate(pairs):
+            index.setdefault(name.lower(), i)
+        object.__setattr__(self, "_pairs", pairs)
+        object.__setattr__(self, "_index", index)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Headers is immutable; use replace() or merged()")
+
+    def __getitem__(self, name: str) -> str:
+        return self._pairs[self._index[name.lower()]][1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._pairs[i][0] for i in self._index.values())
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name``, in order (empty when absent)."""
+        key = name.lower()
+        return [v for n, v in self._pairs if n.lower() == key]
+
+    def items_all(self) -> tuple[tuple[str, str], ...]:
+        """Every ``(name, value)`` pair, in order, with the names' original case."""
+        return self._pairs
+
+    def replace(self, name: str, value: str | None) -> Headers:
+        """A copy with every ``name`` field removed and, unless ``value`` is None, one added."""
+        key = name.lower()
+        kept = [(n, v) for n, v in self._pairs if n.lower() != key]
+        if value is not None:
+            kept.append((name, value))
+        return Headers(kept)
+
+    def merged(self, other: HeadersLike) -> Headers:
+        """A copy where each name present in ``other`` takes ``other``'s values."""
+        extra = Headers(other)
+        names = {n.lower() for n, _ in extra._pairs}
+        kept = [(n, v) for n, v in self._pairs if n.lower() not in names]
+        return Headers(kept + list(extra._pairs))
+
+    def redacted(self) -> Headers:
+        """A copy with credential values replaced by ``<redacted>``."""
+        return Headers((n, REDACTED if is_secret_header(n) else v) for n, v in self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._canonical() == other._canonical()
+        if isinstance(other, Mapping):
+            return self._canonical() == Headers(other)._canonical()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._canonical())
+
+    def _canonical(self) -> tuple[tuple[str, str], ...]:
+        return tuple((n.lower(), v) for n, v in self._pairs)
+
+    def __repr__(self) -> str:
+        return f"Headers({list(self.redacted()._pairs)!r})"
+
+    __str__ = __repr__
+
+
+def _body_preview(body: bytes, limit: int = 200) -> str:
+    """The first ``limit`` characters of a body, decoded leniently, control chars escaped."""
+    text = body[: limit * 4].decode("utf-8", "replace")[:limit]
+    cleaned = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(cleaned.split()) + ("…" if len(body) > len(text.encode()) else "")
+
+
+_DEFAULT_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False)
+class HttpRequest:
+    """An HTTP request as a frozen value: method, URL, headers, body and idempotency.
+
+    ``idempotent`` says whether sending it twice is harmless; the retry policy
+    never re-sends a request for which it is False. It defaults to True for GET,
+    HEAD, OPTIONS, PUT and DELETE and False otherwise; builders set it
+    explicitly (``generateContent`` POSTs are True, ``tunedModels.create``
+    without an id is False).
+
+    >>> r = HttpRequest("get", "https://h/x")
+    >>> r.method, r.idempotent, r.body
+    ('GET', True, b'')
+    >>> HttpRequest("POST", "https://h/x", body=b'{"a": 1}').json()
+    {'a': 1}
+    """
+
+    method: str
+    url: str
+    headers: Headers
+    body: bytes
+    idempotent: bool
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: HeadersLike = None,
+        body: bytes = b"",
+        *,
+        idempotent: bool | None = None,
+    ) -> None:
+        if not isinstance(body, bytes):
+            raise TypeError(f"body must be bytes, got {type(body).__name__}")
+        method = method.upper()
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "headers", Headers(headers))
+        object.__setattr__(self, "body", body)
+        if idempotent is None:
+            idempotent = method in _DEFAULT_IDEMPOTENT
+        object.__setattr__(self, "idempotent", bool(idempotent))
+
+    def with_headers(self, headers: HeadersLike) -> HttpRequest:
+        """A copy whose headers take the given values (per name)."""
+        return dataclasses.replace(self, headers=self.headers.merged(headers))
+
+    def json(self) -> Any:
+        """The body parsed as JSON (for tests and recorders)."""
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return (
+            f"HttpRequest(method={self.method!r}, url={redact_url(self.url)!r}, "
+            f"headers={self.headers!r}, body=<{len(self.body)} bytes>, "
+            f"idempotent={self.idempotent!r})"
+        )
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False)
+class HttpResponse:
+    """An HTTP response as a value: status, headers, body.
+
+    >>> r = HttpResponse(200, {"Content-Type": "application/json"}, b'{"ok": true}')
+    >>> r.json(), r.is_success, r.content_type
+    ({'ok': True}, True, 'application/json')
+    """
+
+    status: int
+    headers: Headers
+    body: bytes
+
+    def __init__(self, status: int, headers: HeadersLike = None, body: bytes = b"") -> None:
+        if not isinstance(body, bytes):
+            raise TypeError(f"body must be bytes, got {type(body).__name__}")
+        object.__setattr__(self, "status", int(status))
+        object.__setattr__(self, "headers", Headers(headers))
+        object.__setattr__(self, "body", body)
+
+    @property
+    def is_success(self) -> bool:
+        """Whether the status is 2xx."""
+        return 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower case (``""`` when absent)."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @overload
+    def json(self) -> Any: ...
+    @overload
+    def json(self, *, what: str) -> Any: ...
+    def json(self, *, what: str = "a JSON body") -> Any:
+        """The body parsed as JSON, or ``ProtocolError`` saying what came instead.
+
+        >>> HttpResponse(502, {"content-type": "text/html"}, b"<html>Bad gateway</html>").json()
+        Traceback (most recent call last):
+        ...
+        gemini_vision.errors.ProtocolError: the server answered HTTP 502 with text/html, not a JSON body: <html>Bad gateway</html>
+        """  # noqa: E501
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            kind = self.content_type or "no content type"
+            raise ProtocolError(
+                f"the server answered HTTP {self.status} with {kind}, not {what}: "
+                f"{_body_preview(self.body) or '<empty body>'}"
+            ) from None
+
+    def __repr__(self) -> str:
+        return (
+            f"HttpResponse(status={self.status}, headers={self.headers!r}, "
+            f"body=<{len(self.body)} bytes>)"
+        )
+
+    __str__ = __repr__
