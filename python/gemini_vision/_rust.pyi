@@ -5,3 +5,9 @@ import numpy as np
 import numpy.typing as npt
 
 def threshold(mask: npt.NDArray[np.uint8], threshold: int = 127) -> npt.NDArray[np.bool_]: ...
+def resize_bilinear(
+    mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int = 13
+) -> npt.NDArray[np.uint8]: ...
+def resize_bilinear_threshold(
+    mask: npt.NDArray[np.uint8], width: int, height: int, threshold: int = 127, pillow: int = 13
+) -> npt.NDArray[np.bool_]: ...

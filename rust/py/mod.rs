@@ -10,9 +10,9 @@ use pyo3::prelude::*;
 use crate::error::KernelError;
 
 mod masks;
+mod resize;
 
 /// Raise the `gemini_vision.errors` class that matches a kernel error.
-#[allow(dead_code)] // the decode and resize bindings are its first callers
 pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
     let class = match err {
         KernelError::MaskDecode(_) => "MaskDecodeError",
@@ -35,5 +35,6 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     masks::register(m)?;
+    resize::register(m)?;
     Ok(())
 }

@@ -4,6 +4,7 @@ Chosen by ``_backend`` when the extension is missing or
 ``GEMINI_VISION_BACKEND=numpy`` is set. ``_rust.pyi`` describes both.
 """
 
+from gemini_vision._numpy_kernels.resize import resize_bilinear, resize_bilinear_threshold
 from gemini_vision._numpy_kernels.threshold import threshold
 
-__all__ = ["threshold"]
+__all__ = ["resize_bilinear", "resize_bilinear_threshold", "threshold"]

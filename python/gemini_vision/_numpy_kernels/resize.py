@@ -1,0 +1,147 @@
+"""Pillow-exact bilinear resize (SPEC M2, M3), the NumPy twin of ``rust/resize.rs``.
+
+The arithmetic is Pillow's, as described in ``pillow-resample.md``: per-axis
+weight tables computed in float64 in Pillow's order of operations, 22-bit fixed
+point, ``int32`` accumulation, an 8-bit image between the two passes, and
+Pillow 13's (or Pillow 12's) choice of which pass runs first.
+
+Vectorising must not change a single double. Element-wise float64 operations
+in NumPy are plain IEEE operations, so the table is built with the same
+expressions as the C loop, one array operation per C operation. The one trap
+is the sum of a row's weights: ``np.sum`` adds pairwise, Pillow left to right;
+``np.add.accumulate`` (a running sum) keeps Pillow's order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gemini_vision.errors import KernelInputError
+
+__all__ = ["MAX_SIDE", "resize_bilinear", "resize_bilinear_threshold"]
+
+_PRECISION_BITS = 22
+_HALF = 1 << (_PRECISION_BITS - 1)
+#: The longest side accepted, as in Rust: the int32 accumulator cannot overflow.
+MAX_SIDE = 1 << 23
+
+_I32 = npt.NDArray[np.int32]
+_I64 = npt.NDArray[np.int64]
+
+
+def _axis_table(in_len: int, out_len: int) -> tuple[_I64, _I32]:
+    """``(indices, weights)``, both ``(out_len, taps)``: output ``i`` is
+    ``Σ_t in[indices[i, t]] * weights[i, t]`` (padding taps weigh 0)."""
+    scale = in_len / out_len
+    filterscale = max(scale, 1.0)
+    support = filterscale  # the triangle's radius (1) times the scale
+    ss = 1.0 / filterscale
+
+    center = (np.arange(out_len, dtype=np.float64) + 0.5) * scale
+    # astype(int64) truncates toward zero, like C's (int) cast.
+    lo = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    hi = np.minimum((center + support + 0.5).astype(np.int64), in_len)
+    taps = max(int((hi - lo).max()), 1)
+    j = lo[:, None] + np.arange(taps, dtype=np.int64)[None, :]
+    inside = j < hi[:, None]
+
+    x = np.abs((j.astype(np.float64) - center[:, None] + 0.5) * ss)
+    w = np.where(inside & (x < 1.0), 1.0 - x, 0.0)
+    # Pillow's left-to-right sum; the zero padding at the end adds nothing.
+    total = np.add.accumulate(w, axis=1)[:, -1:]
+    safe_total = np.where(total != 0.0, total, 1.0)
+    w = np.where(total != 0.0, w / safe_total, w)
+    scaled = w * float(1 << _PRECISION_BITS)
+    fixed = np.trunc(np.where(w < 0.0, scaled - 0.5, scaled + 0.5)).astype(np.int32)
+    return np.minimum(j, in_len - 1), fixed
+
+
+def _to_bytes(acc: _I32) -> npt.NDArray[np.uint8]:
+    """``clamp(acc >> 22, 0, 255)``: the bytes a pass writes."""
+    out: npt.NDArray[np.uint8] = np.clip(acc >> _PRECISION_BITS, 0, 255).astype(np.uint8)
+    return out
+
+
+def _horizontal(src: npt.NDArray[np.uint8], out_w: int) -> _I32:
+    """The accumulators of one pass along the rows of ``src``."""
+    indices, weights = _axis_table(src.shape[1], out_w)
+    acc = np.full((src.shape[0], out_w), _HALF, dtype=np.int32)
+    for t in range(weights.shape[1]):
+        acc += src[:, indices[:, t]].astype(np.int32) * weights[None, :, t]
+    return acc
+
+
+def _vertical(src: npt.NDArray[np.uint8], out_h: int) -> _I32:
+    """The accumulators of one pass along the columns of ``src``."""
+    indices, weights = _axis_table(src.shape[0], out_h)
+    acc = np.full((out_h, src.shape[1]), _HALF, dtype=np.int32)
+    for t in range(weights.shape[1]):
+        acc += src[indices[:, t], :].astype(np.int32) * weights[:, t, None]
+    return acc
+
+
+def _check(mask: npt.NDArray[np.uint8], width: Any, height: Any, pillow: Any) -> None:
+    """Refuse what the Rust kernel refuses, with the same class and wording."""
+    for name, value in (("width", width), ("height", height)):
+        if value < 1:
+            raise KernelInputError(f"{name} must be >= 1, got {value}")
+    if pillow not in (12, 13):
+        raise KernelInputError(
+            "pillow must be 12 (Pillow <= 12 pass order) or 13 (Pillow 13 pass order), "
+            f"got {pillow}"
+        )
+    h, w = mask.shape
+    if h == 0 or w == 0:
+        raise KernelInputError(f"cannot resize an empty mask (shape {h}x{w})")
+    if max(h, w, width, height) > MAX_SIDE:
+        raise KernelInputError(
+            f"resize supports sides up to {MAX_SIDE} pixels, "
+            f"got {h}x{w} -> {height}x{width} (height x width)"
+        )
+
+
+def _vertical_first(pillow: int, in_h: int, in_w: int, out_h: int, out_w: int) -> bool:
+    """Pillow 13 shrinks the height first when it shrinks more than twice the width."""
+    dy, dx = in_h - out_h, in_w - out_w
+    return pillow == 13 and dy > 0 and dy > 2 * dx
+
+
+def _last_pass(mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int) -> _I32 | None:
+    """The last pass's accumulators, or None when the size does not change."""
+    in_h, in_w = mask.shape
+    need_h, need_v = in_w != width, in_h != height
+    if need_h and need_v:
+        if _vertical_first(pillow, in_h, in_w, height, width):
+            return _horizontal(_to_bytes(_vertical(mask, height)), width)
+        return _vertical(_to_bytes(_horizontal(mask, width)), height)
+    if need_h:
+        return _horizontal(mask, width)
+    if need_v:
+        return _vertical(mask, height)
+    return None
+
+
+def resize_bilinear(
+    mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int = 13
+) -> npt.NDArray[np.uint8]:
+    """Resize a 2-D uint8 mask to ``(height, width)`` as Pillow's BILINEAR does."""
+    _check(mask, width, height, pillow)
+    acc = _last_pass(mask, width, height, pillow)
+    return mask.copy() if acc is None else _to_bytes(acc)
+
+
+def resize_bilinear_threshold(
+    mask: npt.NDArray[np.uint8],
+    width: int,
+    height: int,
+    threshold: int = 127,
+    pillow: int = 13,
+) -> npt.NDArray[np.bool_]:
+    """``resize_bilinear(mask, width, height, pillow) > threshold``."""
+    grey = resize_bilinear(mask, width, height, pillow)
+    # Thresholds outside a byte's range saturate, so clamping loses nothing.
+    out: npt.NDArray[np.bool_] = grey > np.int16(min(max(threshold, -1), 255))
+    return out
