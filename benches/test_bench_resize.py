@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from pytest_benchmark.fixture import BenchmarkFixture
+from tests.conftest import NUMPY, RUST
 
 from gemini_vision import masks
-from tests.conftest import NUMPY, RUST
 
 ORDER = masks.installed_pillow_order()
 HAVE_CV2 = importlib.util.find_spec("cv2") is not None

@@ -16,8 +16,9 @@
 //!    rounding is part of the result.
 //! 3. A pass whose axis keeps its length is skipped; the same size is a copy.
 //! 4. Pillow 13 runs the vertical pass first when the height shrinks by more
-//!    than twice what the width shrinks; Pillow <= 12 always starts with the
-//!    horizontal pass ([`PassOrder`]). The two orders differ by ±1 in places.
+//!    than twice what the width shrinks; Pillow 12 starts with the horizontal
+//!    pass unless the image is over 100 times taller than wide ([`PassOrder`]).
+//!    The two orders differ by ±1 in places.
 //!
 //! Speed comes from the table layout, not from changing the arithmetic: taps
 //! whose fixed-point weight is zero are trimmed (an upscale keeps at most two),
@@ -45,7 +46,10 @@ pub const MAX_SIDE: usize = 1 << 23;
 /// Which Pillow's choice of pass order to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PassOrder {
-    /// Pillow <= 12: the horizontal pass always runs first.
+    /// Pillow 12: the horizontal pass runs first, except that an image more
+    /// than 100 times taller than wide whose height shrinks is resized
+    /// vertically first (`Image.resize` does that in Python since 12.2;
+    /// Pillow <= 12.1 always ran the horizontal pass first).
     Pillow12,
     /// Pillow 13: the vertical pass runs first iff `dy > 0 && dy > 2 * dx`,
     /// with `dy = in_h - out_h`, `dx = in_w - out_w` (signed).
@@ -59,7 +63,7 @@ impl PassOrder {
             12 => Ok(PassOrder::Pillow12),
             13 => Ok(PassOrder::Pillow13),
             other => Err(KernelError::InvalidArgument(format!(
-                "pillow must be 12 (Pillow <= 12 pass order) or 13 (Pillow 13 pass order), got {other}"
+                "pillow must be 12 (the pass order of Pillow 12) or 13 (that of Pillow 13), got {other}"
             ))),
         }
     }
@@ -67,7 +71,8 @@ impl PassOrder {
     /// Whether the vertical pass runs first for this change of size.
     pub fn vertical_first(self, in_h: usize, in_w: usize, out_h: usize, out_w: usize) -> bool {
         match self {
-            PassOrder::Pillow12 => false,
+            // Sides are at most MAX_SIDE, so `100 * in_w` cannot overflow.
+            PassOrder::Pillow12 => in_h > 100 * in_w && out_h < in_h,
             PassOrder::Pillow13 => {
                 // Sides are at most MAX_SIDE, so these fit an i64 comfortably.
                 let dy = in_h as i64 - out_h as i64;
@@ -553,6 +558,9 @@ mod tests {
         assert!(!P13.vertical_first(100, 100, 10, 10)); // dy = 90, 2dx = 180
         assert!(!P13.vertical_first(10, 100, 20, 10)); // dy < 0
         assert!(!PassOrder::Pillow12.vertical_first(100, 100, 10, 90));
+        assert!(PassOrder::Pillow12.vertical_first(301, 3, 10, 90));
+        assert!(!PassOrder::Pillow12.vertical_first(300, 3, 10, 90));
+        assert!(!PassOrder::Pillow12.vertical_first(301, 3, 400, 90));
     }
 
     #[test]

@@ -90,14 +90,24 @@ def test_edge_sizes_match_installed_pillow(
     np.testing.assert_array_equal(out, pillow_resize(mask, dst[1], dst[0]))
 
 
-def _order_sensitive_case() -> tuple[np.ndarray, int, int]:
-    """The first (mask, out_w, out_h) found where the Pillow 13 rule changes the result."""
-    mask = make_mask(3, 61, 47, "noise")
-    for out_h in range(1, 61):
-        for out_w in range(1, 80):
-            dy, dx = 61 - out_h, 47 - out_w
-            if out_w == 47 or not (dy > 0 and dy > 2 * dx):
-                continue  # the rule does not trigger here
+def vertical_first(pillow: int, h: int, w: int, out_h: int, out_w: int) -> bool:
+    """Pillow's choice of pass order, restated from its sources: Resample.c in 13,
+    ``Image.resize`` in 12.2+ (which sends very tall images through two calls)."""
+    if pillow == 12:
+        return h > w * 100 and out_h < h
+    return h - out_h > 0 and h - out_h > 2 * (w - out_w)
+
+
+def _order_sensitive_case(h: int, w: int, rule: int) -> tuple[np.ndarray, int, int]:
+    """The first (mask, out_w, out_h) found where only Pillow ``rule``'s order rule
+    triggers and the two modes give different bytes."""
+    mask = make_mask(3, h, w, "noise")
+    for out_h in range(1, h):
+        for out_w in range(1, 2 * w + 2):
+            if out_w == w or not vertical_first(rule, h, w, out_h, out_w):
+                continue
+            if vertical_first(25 - rule, h, w, out_h, out_w):
+                continue  # both modes run the vertical pass first
             a = masks.resize_bilinear(mask, (out_w, out_h), pillow=12)
             b = masks.resize_bilinear(mask, (out_w, out_h), pillow=13)
             if not np.array_equal(a, b):
@@ -106,10 +116,13 @@ def _order_sensitive_case() -> tuple[np.ndarray, int, int]:
 
 
 @pytest.mark.pillow_compat
-def test_only_the_installed_order_matches_pillow_where_the_rule_triggers() -> None:
-    """Where Pillow 13's rule picks the vertical pass first, the orders differ and
-    only the installed Pillow's own order reproduces it."""
-    mask, out_w, out_h = _order_sensitive_case()
+@pytest.mark.parametrize(("shape", "rule"), [((61, 47), 13), ((250, 2), 12)])
+def test_only_the_installed_order_matches_pillow_where_a_rule_triggers(
+    shape: tuple[int, int], rule: int
+) -> None:
+    """Where one Pillow's rule runs the vertical pass first and the other's does not,
+    the modes differ by ±1 and only the installed Pillow's own mode reproduces it."""
+    mask, out_w, out_h = _order_sensitive_case(*shape, rule)
     expected = pillow_resize(mask, out_w, out_h)
     same = masks.resize_bilinear(mask, (out_w, out_h), pillow=ORDER)
     other = masks.resize_bilinear(mask, (out_w, out_h), pillow=OTHER_ORDER)
@@ -122,9 +135,9 @@ def test_only_the_installed_order_matches_pillow_where_the_rule_triggers() -> No
 def test_pass_orders_agree_unless_the_rule_triggers(
     h: int, w: int, out_h: int, out_w: int, seed: int
 ) -> None:
-    """Pillow 12 and 13 modes give the same bytes whenever the horizontal pass runs first."""
-    dy, dx = h - out_h, w - out_w
-    assume(not (dy > 0 and dy > 2 * dx))
+    """Pillow 12 and 13 modes give the same bytes whenever both run the horizontal pass first."""
+    assume(not vertical_first(12, h, w, out_h, out_w))
+    assume(not vertical_first(13, h, w, out_h, out_w))
     mask = make_mask(seed, h, w, "noise")
     np.testing.assert_array_equal(
         masks.resize_bilinear(mask, (out_w, out_h), pillow=12),

@@ -99,7 +99,8 @@ def _as_pillow(pillow: Any) -> int:
     major = _as_int("pillow", pillow)
     if major not in (12, 13):
         raise KernelInputError(
-            f"pillow must be 12 (the pass order of Pillow <= 12) or 13 (Pillow 13), got {major}"
+            "pillow must be 12 (the pass order of Pillow 12) or 13 (that of Pillow 13), "
+            f"got {major}"
         )
     return major
 
@@ -123,7 +124,9 @@ def resize_bilinear(mask: Any, size: Any, *, pillow: int = 13) -> npt.NDArray[np
         size: ``(width, height)`` of the result, as Pillow takes it; both >= 1.
         pillow: 13 follows Pillow 13's pass order (the vertical pass first when
             the height shrinks more than twice as much as the width), 12 that of
-            Pillow <= 12 (horizontal first). They differ by ±1 on some pixels.
+            Pillow 12 (horizontal first, unless the mask is over 100 times taller
+            than wide and shrinks in height). They differ by ±1 on some pixels.
+            Pillow <= 12.1 matches 12 except on such very tall masks.
 
     Returns:
         A uint8 array of shape ``(height, width)``.

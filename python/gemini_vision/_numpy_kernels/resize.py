@@ -90,7 +90,7 @@ def _check(mask: npt.NDArray[np.uint8], width: Any, height: Any, pillow: Any) ->
             raise KernelInputError(f"{name} must be >= 1, got {value}")
     if pillow not in (12, 13):
         raise KernelInputError(
-            "pillow must be 12 (Pillow <= 12 pass order) or 13 (Pillow 13 pass order), "
+            "pillow must be 12 (the pass order of Pillow 12) or 13 (that of Pillow 13), "
             f"got {pillow}"
         )
     h, w = mask.shape
@@ -104,9 +104,16 @@ def _check(mask: npt.NDArray[np.uint8], width: Any, height: Any, pillow: Any) ->
 
 
 def _vertical_first(pillow: int, in_h: int, in_w: int, out_h: int, out_w: int) -> bool:
-    """Pillow 13 shrinks the height first when it shrinks more than twice the width."""
+    """Whether the vertical pass runs first (``PassOrder::vertical_first`` in Rust).
+
+    Pillow 13 shrinks the height first when it shrinks more than twice the
+    width; Pillow 12 (since 12.2) when the image is over 100 times taller than
+    wide and its height shrinks.
+    """
+    if pillow == 12:
+        return in_h > 100 * in_w and out_h < in_h
     dy, dx = in_h - out_h, in_w - out_w
-    return pillow == 13 and dy > 0 and dy > 2 * dx
+    return dy > 0 and dy > 2 * dx
 
 
 def _last_pass(mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int) -> _I32 | None:
