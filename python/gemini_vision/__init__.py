@@ -19,7 +19,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0+unknown"
 
-_SUBMODULES = frozenset({"errors", "masks", "tokens", "cli", "wire", "api", "images"})
+_SUBMODULES = frozenset({"errors", "masks", "tokens", "cli", "wire", "api", "images", "transports"})
 
 if TYPE_CHECKING:
     from gemini_vision import errors, masks

@@ -49,6 +49,7 @@ __all__ = [
     "PermissionDeniedError",
     "PixelLimitError",
     "ProtocolError",
+    "ReplayMissError",
     "RequestTimeoutError",
     "ResourceExhaustedError",
     "StreamInterruptedError",
@@ -115,6 +116,10 @@ class RequestTimeoutError(TransportError):
 
 class StreamInterruptedError(TransportError):
     """The connection broke after the response started (mid-body or mid-stream)."""
+
+
+class ReplayMissError(GeminiVisionError, LookupError):
+    """A replay transport has no recorded exchange for this request; the message says why."""
 
 
 # --- remote: google.rpc.Status --------------------------------------------------
