@@ -7,6 +7,7 @@
 pub mod error;
 pub mod resize;
 pub mod threshold;
+pub mod tiles;
 
 #[cfg(feature = "python")]
 mod py;

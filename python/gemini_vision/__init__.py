@@ -22,7 +22,7 @@ except PackageNotFoundError:  # running from a source tree without an install
 _SUBMODULES = frozenset({"errors", "masks", "tokens", "cli", "wire", "api", "images", "transports"})
 
 if TYPE_CHECKING:
-    from gemini_vision import errors, masks
+    from gemini_vision import errors, masks, tokens
 
     backend: str
 
@@ -41,4 +41,4 @@ def __dir__() -> list[str]:
     return sorted({*globals(), "backend", *_SUBMODULES})
 
 
-__all__ = ["__version__", "backend", "errors", "masks"]
+__all__ = ["__version__", "backend", "errors", "masks", "tokens"]

@@ -11,3 +11,6 @@ def resize_bilinear(
 def resize_bilinear_threshold(
     mask: npt.NDArray[np.uint8], width: int, height: int, threshold: int = 127, pillow: int = 13
 ) -> npt.NDArray[np.bool_]: ...
+def image_tokens_batch(
+    widths: npt.NDArray[np.int64], heights: npt.NDArray[np.int64], rule: str, budget: int
+) -> npt.NDArray[np.int64]: ...

@@ -23,6 +23,12 @@ EXIT_USAGE = 2
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"gemini-vision {gemini_vision.__version__}, backend: {gemini_vision.backend}")
+    from gemini_vision.tokens import image_tokens
+
+    print(
+        f"image tokens, 1920x1080: {image_tokens(1920, 1080)} (gemini-2.5-flash default), "
+        f"{image_tokens(1920, 1080, rule='documented')} (documented rule)"
+    )
     return EXIT_OK
 
 

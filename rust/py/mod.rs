@@ -11,6 +11,7 @@ use crate::error::KernelError;
 
 mod masks;
 mod resize;
+mod tokens;
 
 /// Raise the `gemini_vision.errors` class that matches a kernel error.
 pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
@@ -36,5 +37,6 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     masks::register(m)?;
     resize::register(m)?;
+    tokens::register(m)?;
     Ok(())
 }

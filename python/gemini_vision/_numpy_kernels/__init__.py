@@ -6,5 +6,11 @@ Chosen by ``_backend`` when the extension is missing or
 
 from gemini_vision._numpy_kernels.resize import resize_bilinear, resize_bilinear_threshold
 from gemini_vision._numpy_kernels.threshold import threshold
+from gemini_vision._numpy_kernels.tokens import image_tokens_batch
 
-__all__ = ["resize_bilinear", "resize_bilinear_threshold", "threshold"]
+__all__ = [
+    "image_tokens_batch",
+    "resize_bilinear",
+    "resize_bilinear_threshold",
+    "threshold",
+]
