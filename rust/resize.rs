@@ -32,6 +32,17 @@
 
 use crate::error::{KernelError, KernelResult};
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod passes;
+
+use passes::{AtLeast, ToByte};
+// What the last pass writes; on x86-64 it must also have an AVX2 store.
+#[cfg(target_arch = "x86_64")]
+use avx2::Store8 as Sink;
+#[cfg(not(target_arch = "x86_64"))]
+use passes::Finish as Sink;
+
 /// Fractional bits of the fixed-point weights (Pillow's `PRECISION_BITS`).
 const PRECISION_BITS: u32 = 22;
 /// Half of one unit, added before the shift so that it rounds to nearest.
@@ -142,7 +153,10 @@ impl AxisTable {
         let support = filterscale;
         let ss = 1.0 / filterscale;
 
-        let mut spans: Vec<(usize, Vec<i32>)> = Vec::with_capacity(out_len);
+        // Each output's trimmed weights go one after another into `fixed`;
+        // `spans` says where (first input index, offset in `fixed`, length).
+        let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(out_len);
+        let mut fixed: Vec<i32> = Vec::new();
         let mut float_weights: Vec<f64> = Vec::new();
         for i in 0..out_len {
             let center = (i as f64 + 0.5) * scale;
@@ -156,155 +170,36 @@ impl AxisTable {
                 float_weights.push(w);
                 sum += w;
             }
-            let fixed: Vec<i32> = float_weights
-                .iter()
-                .map(|&w| to_fixed(if sum != 0.0 { w / sum } else { w }))
-                .collect();
+            let offset = fixed.len();
+            fixed.extend(
+                float_weights
+                    .iter()
+                    .map(|&w| to_fixed(if sum != 0.0 { w / sum } else { w })),
+            );
             // Zero weights add nothing: trim them from both ends.
-            let first = fixed.iter().position(|&k| k != 0).unwrap_or(0);
-            let last = fixed.iter().rposition(|&k| k != 0).map_or(first, |p| p + 1);
+            let mine = &fixed[offset..];
+            let first = mine.iter().position(|&k| k != 0).unwrap_or(0);
+            let last = mine.iter().rposition(|&k| k != 0).map_or(first, |p| p + 1);
             let lo = usize::try_from(lo).unwrap_or(0);
-            spans.push((lo + first, fixed[first..last].to_vec()));
+            spans.push((lo + first, offset + first, last - first));
         }
 
-        let longest = spans.iter().map(|(_, k)| k.len()).max().unwrap_or(0).max(1);
+        let longest = spans.iter().map(|&(_, _, n)| n).max().unwrap_or(0).max(1);
         let taps = padded_taps(longest, in_len);
         let mut starts = Vec::with_capacity(out_len);
         let mut weights = vec![0; out_len * taps];
-        for ((lo, k), row) in spans.iter().zip(weights.chunks_exact_mut(taps)) {
+        for (&(lo, offset, n), row) in spans.iter().zip(weights.chunks_exact_mut(taps)) {
             // Move the window left where it would run past the end; the
             // weights then sit `shift` places into it.
-            let start = (*lo).min(in_len - taps);
+            let start = lo.min(in_len - taps);
             let shift = lo - start;
-            row[shift..shift + k.len()].copy_from_slice(k);
+            row[shift..shift + n].copy_from_slice(&fixed[offset..offset + n]);
             starts.push(start);
         }
         AxisTable {
             taps,
             starts,
             weights,
-        }
-    }
-}
-
-/// `clamp(acc >> 22, 0, 255)`: the byte a pass writes.
-#[inline(always)]
-fn to_byte(acc: i32) -> u8 {
-    (acc >> PRECISION_BITS).clamp(0, 255) as u8
-}
-
-/// One horizontal pass: each row of `src` (`in_w` wide) to a row of `out`.
-#[inline(always)]
-fn horizontal<T, F: Fn(i32) -> T + Copy>(
-    src: &[u8],
-    in_w: usize,
-    table: &AxisTable,
-    out: &mut [T],
-    finish: F,
-) {
-    match table.taps {
-        1 => horizontal_fixed::<T, F, 1>(src, in_w, table, out, finish),
-        2 => horizontal_fixed::<T, F, 2>(src, in_w, table, out, finish),
-        3 => horizontal_fixed::<T, F, 3>(src, in_w, table, out, finish),
-        4 => horizontal_fixed::<T, F, 4>(src, in_w, table, out, finish),
-        _ => horizontal_any(src, in_w, table, out, finish),
-    }
-}
-
-#[inline(always)]
-fn horizontal_fixed<T, F: Fn(i32) -> T + Copy, const K: usize>(
-    src: &[u8],
-    in_w: usize,
-    table: &AxisTable,
-    out: &mut [T],
-    finish: F,
-) {
-    let out_w = table.starts.len();
-    for (row, out_row) in src.chunks_exact(in_w).zip(out.chunks_exact_mut(out_w)) {
-        for ((o, &start), k) in out_row
-            .iter_mut()
-            .zip(&table.starts)
-            .zip(table.weights.chunks_exact(K))
-        {
-            let mut acc = HALF;
-            if let Some(px) = row.get(start..start + K) {
-                for (&p, &w) in px.iter().zip(k) {
-                    acc += i32::from(p) * w;
-                }
-            }
-            *o = finish(acc);
-        }
-    }
-}
-
-#[inline(always)]
-fn horizontal_any<T, F: Fn(i32) -> T + Copy>(
-    src: &[u8],
-    in_w: usize,
-    table: &AxisTable,
-    out: &mut [T],
-    finish: F,
-) {
-    let out_w = table.starts.len();
-    let taps = table.taps;
-    for (row, out_row) in src.chunks_exact(in_w).zip(out.chunks_exact_mut(out_w)) {
-        for ((o, &start), k) in out_row
-            .iter_mut()
-            .zip(&table.starts)
-            .zip(table.weights.chunks_exact(taps))
-        {
-            let px = row.get(start..start + taps).unwrap_or_default();
-            let acc = px
-                .iter()
-                .zip(k)
-                .fold(HALF, |acc, (&p, &w)| acc + i32::from(p) * w);
-            *o = finish(acc);
-        }
-    }
-}
-
-/// One vertical pass: rows of `src` (`width` wide) to rows of `out`.
-#[inline(always)]
-fn vertical<T, F: Fn(i32) -> T + Copy>(
-    src: &[u8],
-    width: usize,
-    table: &AxisTable,
-    out: &mut [T],
-    finish: F,
-) {
-    let taps = table.taps;
-    let row = |y: usize| src.get(y * width..(y + 1) * width).unwrap_or_default();
-    let mut acc = vec![0i32; if taps > 2 { width } else { 0 }];
-    for ((out_row, &start), k) in out
-        .chunks_exact_mut(width)
-        .zip(&table.starts)
-        .zip(table.weights.chunks_exact(taps))
-    {
-        match *k {
-            [k0] => {
-                for (o, &a) in out_row.iter_mut().zip(row(start)) {
-                    *o = finish(HALF + i32::from(a) * k0);
-                }
-            }
-            [k0, k1] => {
-                for ((o, &a), &b) in out_row.iter_mut().zip(row(start)).zip(row(start + 1)) {
-                    *o = finish(HALF + i32::from(a) * k0 + i32::from(b) * k1);
-                }
-            }
-            _ => {
-                acc.fill(HALF);
-                for (t, &kt) in k.iter().enumerate() {
-                    if kt == 0 {
-                        continue;
-                    }
-                    for (a, &p) in acc.iter_mut().zip(row(start + t)) {
-                        *a += i32::from(p) * kt;
-                    }
-                }
-                for (o, &a) in out_row.iter_mut().zip(&acc) {
-                    *o = finish(a);
-                }
-            }
         }
     }
 }
@@ -369,70 +264,89 @@ fn check_shape(
     })
 }
 
-/// Run the passes the shape needs; the last one writes `finish(acc)`.
+/// The horizontal pass, with AVX2 when `AVX2` is set.
 #[inline(always)]
-fn run<T: Copy + Default, F: Fn(i32) -> T + Copy>(
+fn horizontal<F: Sink, const AVX2: bool>(
+    src: &[u8],
+    in_w: usize,
+    table: &AxisTable,
+    out: &mut [F::Out],
+    finish: F,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: AVX2 is set only by `run_avx2`, which `dispatch` calls after
+        // checking that the CPU has AVX2.
+        return unsafe { avx2::horizontal(src, in_w, table, out, finish) };
+    }
+    passes::horizontal(src, in_w, table, out, finish)
+}
+
+/// Run the passes the shape needs; the last one writes `finish.one(acc)`.
+#[inline(always)]
+fn run<F: Sink, const AVX2: bool>(
     src: &[u8],
     s: Shape,
     order: PassOrder,
     finish: F,
-) -> KernelResult<Vec<T>> {
+) -> KernelResult<Vec<F::Out>> {
     let need_h = s.in_w != s.out_w;
     let need_v = s.in_h != s.out_h;
     let h_table = need_h.then(|| AxisTable::new(s.in_w, s.out_w));
     let v_table = need_v.then(|| AxisTable::new(s.in_h, s.out_h));
-    let mut out = alloc::<T>(s.out_h * s.out_w, "output")?;
+    let mut out = alloc::<F::Out>(s.out_h * s.out_w, "output")?;
     match (&h_table, &v_table) {
         (None, None) => {
             // The same size: a copy, through `finish` so that a threshold applies.
             for (o, &p) in out.iter_mut().zip(src) {
-                *o = finish((i32::from(p) << PRECISION_BITS) + HALF);
+                *o = finish.one((i32::from(p) << PRECISION_BITS) + HALF);
             }
         }
-        (Some(ht), None) => horizontal(src, s.in_w, ht, &mut out, finish),
-        (None, Some(vt)) => vertical(src, s.in_w, vt, &mut out, finish),
+        (Some(ht), None) => horizontal::<F, AVX2>(src, s.in_w, ht, &mut out, finish),
+        (None, Some(vt)) => passes::vertical(src, s.in_w, vt, &mut out, finish),
         (Some(ht), Some(vt)) => {
             if order.vertical_first(s.in_h, s.in_w, s.out_h, s.out_w) {
                 let mut mid = alloc::<u8>(s.out_h * s.in_w, "intermediate image")?;
-                vertical(src, s.in_w, vt, &mut mid, to_byte);
-                horizontal(&mid, s.in_w, ht, &mut out, finish);
+                passes::vertical(src, s.in_w, vt, &mut mid, ToByte);
+                horizontal::<F, AVX2>(&mid, s.in_w, ht, &mut out, finish);
             } else {
                 let mut mid = alloc::<u8>(s.in_h * s.out_w, "intermediate image")?;
-                horizontal(src, s.in_w, ht, &mut mid, to_byte);
-                vertical(&mid, s.out_w, vt, &mut out, finish);
+                horizontal::<ToByte, AVX2>(src, s.in_w, ht, &mut mid, ToByte);
+                passes::vertical(&mid, s.out_w, vt, &mut out, finish);
             }
         }
     }
     Ok(out)
 }
 
-/// `run` compiled for AVX2 (wider vectors for the same integer arithmetic).
+/// `run` compiled for AVX2: the vertical pass vectorises wider, the
+/// horizontal pass uses `avx2.rs`.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn run_avx2<T: Copy + Default, F: Fn(i32) -> T + Copy>(
+unsafe fn run_avx2<F: Sink>(
     src: &[u8],
     s: Shape,
     order: PassOrder,
     finish: F,
-) -> KernelResult<Vec<T>> {
-    run(src, s, order, finish)
+) -> KernelResult<Vec<F::Out>> {
+    run::<F, true>(src, s, order, finish)
 }
 
-fn dispatch<T: Copy + Default, F: Fn(i32) -> T + Copy>(
+fn dispatch<F: Sink>(
     src: &[u8],
     s: Shape,
     order: PassOrder,
     finish: F,
-) -> KernelResult<Vec<T>> {
+) -> KernelResult<Vec<F::Out>> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU was just checked to support AVX2.
         return unsafe { run_avx2(src, s, order, finish) };
     }
-    run(src, s, order, finish)
+    run::<F, false>(src, s, order, finish)
 }
 
 /// Resize an `h x w` grey mask to `out_w x out_h` exactly as Pillow's
@@ -450,7 +364,7 @@ pub fn resize_bilinear(
     order: PassOrder,
 ) -> KernelResult<Vec<u8>> {
     let shape = check_shape(src.len(), h, w, out_w, out_h)?;
-    dispatch(src, shape, order, to_byte)
+    dispatch(src, shape, order, ToByte)
 }
 
 /// [`resize_bilinear`] followed by `value > threshold`, fused into the last
@@ -467,10 +381,12 @@ pub fn resize_bilinear_threshold(
     let shape = check_shape(src.len(), h, w, out_w, out_h)?;
     match u8::try_from(threshold) {
         // `clamp(acc >> 22) > t` for a byte t < 255 is `acc >= (t + 1) << 22`.
-        Ok(t) if t < 255 => {
-            let bound = (i32::from(t) + 1) << PRECISION_BITS;
-            dispatch(src, shape, order, move |acc| acc >= bound)
-        }
+        Ok(t) if t < 255 => dispatch(
+            src,
+            shape,
+            order,
+            AtLeast((i32::from(t) + 1) << PRECISION_BITS),
+        ),
         // 255 and above: no byte is greater; below 0: every byte is.
         _ => Ok(vec![threshold < 0; out_w * out_h]),
     }
@@ -580,6 +496,49 @@ mod tests {
                 let fused = resize_bilinear_threshold(&src, 37, 23, ow, oh, P13, t).unwrap();
                 let expected: Vec<bool> = grey.iter().map(|&v| i32::from(v) > t).collect();
                 assert_eq!(fused, expected, "{ow}x{oh} t={t}");
+            }
+        }
+    }
+
+    #[test]
+    fn vector_and_portable_passes_agree() {
+        // On an AVX2 machine `dispatch` takes the intrinsics; `run::<_, false>`
+        // never does. Sizes cover the windowed path (1-4 taps), the 8-lane dot
+        // products, odd tap counts that fall back, and partial blocks.
+        let sizes = [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 100, 203, 600];
+        let mut seed = 0x2545_f491_u32;
+        for &in_w in &sizes {
+            for &out_w in &sizes {
+                let h = 3;
+                let src: Vec<u8> = (0..h * in_w)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 17;
+                        seed ^= seed << 5;
+                        (seed >> 24) as u8
+                    })
+                    .collect();
+                let s = check_shape(src.len(), h, in_w, out_w, 5).unwrap();
+                let portable = run::<_, false>(&src, s, P13, ToByte).unwrap();
+                assert_eq!(
+                    dispatch(&src, s, P13, ToByte).unwrap(),
+                    portable,
+                    "{in_w}->{out_w}"
+                );
+                let bound = AtLeast(128 << PRECISION_BITS);
+                let bits = run::<_, false>(&src, s, P13, bound).unwrap();
+                assert_eq!(
+                    dispatch(&src, s, P13, bound).unwrap(),
+                    bits,
+                    "{in_w}->{out_w}"
+                );
+                let s = check_shape(src.len(), h, in_w, out_w, h).unwrap();
+                let portable = run::<_, false>(&src, s, P13, bound).unwrap();
+                assert_eq!(
+                    dispatch(&src, s, P13, bound).unwrap(),
+                    portable,
+                    "{in_w}->{out_w}"
+                );
             }
         }
     }
