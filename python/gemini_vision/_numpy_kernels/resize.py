@@ -59,28 +59,44 @@ def _axis_table(in_len: int, out_len: int) -> tuple[_I64, _I32]:
     return np.minimum(j, in_len - 1), fixed
 
 
-def _to_bytes(acc: _I32) -> npt.NDArray[np.uint8]:
-    """``clamp(acc >> 22, 0, 255)``: the bytes a pass writes."""
-    out: npt.NDArray[np.uint8] = np.clip(acc >> _PRECISION_BITS, 0, 255).astype(np.uint8)
+#: Accumulators per block: small enough that the int32 temporaries stay in cache.
+_BLOCK = 1 << 15
+
+
+def _store_bytes(acc: _I32, out: npt.NDArray[np.uint8]) -> None:
+    """Write ``clamp(acc >> 22, 0, 255)`` into ``out`` (``acc`` is clobbered)."""
+    np.right_shift(acc, _PRECISION_BITS, out=acc)
+    np.clip(acc, 0, 255, out=acc)
+    np.copyto(out, acc, casting="unsafe")
+
+
+def _horizontal(src: npt.NDArray[np.uint8], out_w: int) -> npt.NDArray[np.uint8]:
+    """One pass along the rows of ``src``, a block of rows at a time."""
+    indices, weights = _axis_table(src.shape[1], out_w)
+    out = np.empty((src.shape[0], out_w), dtype=np.uint8)
+    step = max(1, _BLOCK // out_w)
+    for r in range(0, src.shape[0], step):
+        block = src[r : r + step]
+        acc = np.full((block.shape[0], out_w), _HALF, dtype=np.int32)
+        for t in range(weights.shape[1]):
+            # uint8 times int32 is computed in int32.
+            acc += block[:, indices[:, t]] * weights[:, t]
+        _store_bytes(acc, out[r : r + step])
     return out
 
 
-def _horizontal(src: npt.NDArray[np.uint8], out_w: int) -> _I32:
-    """The accumulators of one pass along the rows of ``src``."""
-    indices, weights = _axis_table(src.shape[1], out_w)
-    acc = np.full((src.shape[0], out_w), _HALF, dtype=np.int32)
-    for t in range(weights.shape[1]):
-        acc += src[:, indices[:, t]].astype(np.int32) * weights[None, :, t]
-    return acc
-
-
-def _vertical(src: npt.NDArray[np.uint8], out_h: int) -> _I32:
-    """The accumulators of one pass along the columns of ``src``."""
+def _vertical(src: npt.NDArray[np.uint8], out_h: int) -> npt.NDArray[np.uint8]:
+    """One pass along the columns of ``src``, a block of output rows at a time."""
     indices, weights = _axis_table(src.shape[0], out_h)
-    acc = np.full((out_h, src.shape[1]), _HALF, dtype=np.int32)
-    for t in range(weights.shape[1]):
-        acc += src[indices[:, t], :].astype(np.int32) * weights[:, t, None]
-    return acc
+    out = np.empty((out_h, src.shape[1]), dtype=np.uint8)
+    step = max(1, _BLOCK // src.shape[1])
+    for r in range(0, out_h, step):
+        rows, k = indices[r : r + step], weights[r : r + step]
+        acc = np.full((rows.shape[0], src.shape[1]), _HALF, dtype=np.int32)
+        for t in range(k.shape[1]):
+            acc += src[rows[:, t], :] * k[:, t, None]
+        _store_bytes(acc, out[r : r + step])
+    return out
 
 
 def _check(mask: npt.NDArray[np.uint8], width: Any, height: Any, pillow: Any) -> None:
@@ -116,28 +132,23 @@ def _vertical_first(pillow: int, in_h: int, in_w: int, out_h: int, out_w: int) -
     return dy > 0 and dy > 2 * dx
 
 
-def _last_pass(mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int) -> _I32 | None:
-    """The last pass's accumulators, or None when the size does not change."""
-    in_h, in_w = mask.shape
-    need_h, need_v = in_w != width, in_h != height
-    if need_h and need_v:
-        if _vertical_first(pillow, in_h, in_w, height, width):
-            return _horizontal(_to_bytes(_vertical(mask, height)), width)
-        return _vertical(_to_bytes(_horizontal(mask, width)), height)
-    if need_h:
-        return _horizontal(mask, width)
-    if need_v:
-        return _vertical(mask, height)
-    return None
-
-
 def resize_bilinear(
     mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int = 13
 ) -> npt.NDArray[np.uint8]:
     """Resize a 2-D uint8 mask to ``(height, width)`` as Pillow's BILINEAR does."""
     _check(mask, width, height, pillow)
-    acc = _last_pass(mask, width, height, pillow)
-    return mask.copy() if acc is None else _to_bytes(acc)
+    in_h, in_w = mask.shape
+    need_h, need_v = in_w != width, in_h != height
+    if need_h and need_v:
+        if _vertical_first(pillow, in_h, in_w, height, width):
+            return _horizontal(_vertical(mask, height), width)
+        return _vertical(_horizontal(mask, width), height)
+    if need_h:
+        return _horizontal(mask, width)
+    if need_v:
+        return _vertical(mask, height)
+    same: npt.NDArray[np.uint8] = mask.copy()
+    return same
 
 
 def resize_bilinear_threshold(
