@@ -77,3 +77,19 @@ def test_resize(
     assert out.shape == (dst[1], dst[0])
     if impl != "opencv":
         np.testing.assert_array_equal(out, _pillow(mask, *dst))
+
+
+@pytest.mark.parametrize("impl", ["rust", "numpy", "pillow"])
+def test_resize_threshold(benchmark: BenchmarkFixture, impl: str) -> None:
+    """The per-mask step of the segmentation procedure: resize, then ``> 127``."""
+    benchmark.group = "resize + threshold 64x64 -> 400x500 (h x w)"
+    benchmark.extra_info["impl"] = impl + (" (fused)" if impl != "pillow" else "")
+    mask = np.random.default_rng(1).integers(0, 256, size=(64, 64), dtype=np.uint8)
+    if impl == "pillow":
+        out = benchmark(lambda: _pillow(mask, 500, 400) > 127)
+    else:
+        if impl == "rust" and RUST is None:
+            pytest.skip("the Rust extension is not built")
+        backend = RUST if impl == "rust" else NUMPY
+        out = benchmark(backend.resize_bilinear_threshold, mask, 500, 400, 127, ORDER)
+    np.testing.assert_array_equal(out, _pillow(mask, 500, 400) > 127)
