@@ -25,10 +25,11 @@
 //! and every output of an axis reads the same number of taps, `taps`, from a
 //! start that keeps `start + taps` inside the input (shorter rows are padded
 //! with zero weights, which add exactly nothing). The loops are then
-//! fixed-length and bounds-check-free, and LLVM vectorises them: the vertical
-//! pass across a row, the horizontal downscale along its taps. The whole
-//! resize is compiled twice, once for the baseline CPU and once for AVX2, and
-//! the AVX2 copy is picked at run time when the CPU has it.
+//! fixed-length, and LLVM vectorises the vertical pass across each row
+//! (`passes.rs`). The horizontal pass reads overlapping windows, which LLVM
+//! does not vectorise; `avx2.rs` does it by hand. The whole resize is compiled
+//! twice, for the baseline CPU and for AVX2, and the AVX2 copy is picked at run
+//! time when the CPU has it; both give the same bytes (a test checks).
 
 use crate::error::{KernelError, KernelResult};
 

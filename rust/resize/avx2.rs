@@ -86,7 +86,8 @@ impl Windows {
             .chunks_exact(LANES)
             .zip(table.weights.chunks_exact(LANES * K))
         {
-            let first = starts.first().copied().unwrap_or(0);
+            // Starts never decrease along an axis, but nothing here relies on it.
+            let first = starts.iter().copied().min().unwrap_or(0);
             let last = starts.iter().copied().max().unwrap_or(0);
             if last + K - first > WINDOW {
                 return None;
