@@ -5,6 +5,7 @@
 //! live in `py/` behind the `python` feature, which maturin turns on.
 
 pub mod error;
+pub mod png;
 pub mod resize;
 pub mod threshold;
 pub mod tiles;

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use crate::error::KernelError;
 
 mod masks;
+mod png;
 mod resize;
 mod tokens;
 
@@ -36,6 +37,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     masks::register(m)?;
+    png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;
     Ok(())
