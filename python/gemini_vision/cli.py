@@ -21,13 +21,30 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
+#: The pixel box the demo pastes the sample mask into, as (width, height).
+DEMO_BOX = (300, 200)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
-    print(f"gemini-vision {gemini_vision.__version__}, backend: {gemini_vision.backend}")
+    from importlib import resources
+
+    from gemini_vision import masks
     from gemini_vision.tokens import image_tokens
 
+    print(f"gemini-vision {gemini_vision.__version__}, backend: {gemini_vision.backend}")
     print(
         f"image tokens, 1920x1080: {image_tokens(1920, 1080)} (gemini-2.5-flash default), "
         f"{image_tokens(1920, 1080, rule='documented')} (documented rule)"
+    )
+    data = resources.files("gemini_vision").joinpath("data/sample_mask.png").read_bytes()
+    mask = masks.decode_png(data)
+    print(f"sample mask: {mask.shape[1]}x{mask.shape[0]} grey PNG probability map")
+    # The documented procedure (SPEC S5): resize to the pixel box, then value > 127.
+    width, height = DEMO_BOX
+    area = int(masks.resize_threshold(mask, DEMO_BOX, 127).sum())
+    print(
+        f"resized to a {width}x{height} box, threshold 127: mask area {area} px "
+        f"({100 * area / (width * height):.1f}% of the box)"
     )
     return EXIT_OK
 
