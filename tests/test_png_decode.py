@@ -60,8 +60,9 @@ def png_specs(draw: st.DrawFn, max_side: int = 64) -> PngSpec:
     samples = draw(hnp.arrays(np.uint16, shape, elements=elements))
     palette = trns = None
     if colour_type == 3:
-        # Palettes shorter than the largest index: Pillow reads missing entries as black.
-        entries = draw(st.integers(1, 1 << depth))
+        # Palettes shorter than the largest index (Pillow reads missing entries as black),
+        # and longer than the depth can index (legal; the extra entries are unused).
+        entries = draw(st.integers(1, min(256, (1 << depth) + 3)))
         palette = draw(
             st.lists(st.tuples(*[st.integers(0, 255)] * 3), min_size=entries, max_size=entries)
         )
