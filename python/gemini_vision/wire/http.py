@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Union, overload
 
 from gemini_vision.errors import ProtocolError
+from gemini_vision.wire import json as wire_json
 
 __all__ = [
     "REDACTED",
@@ -292,7 +293,7 @@ class HttpResponse:
         gemini_vision.errors.ProtocolError: the server answered HTTP 502 with text/html, not a JSON body: <html>Bad gateway</html>
         """  # noqa: E501
         try:
-            return json.loads(self.body)
+            return wire_json.loads(self.body)
         except (ValueError, RecursionError):
             kind = self.content_type or "no content type"
             raise ProtocolError(

@@ -1,0 +1,474 @@
+"""Content and its parts (W3): what the user and the model say to each other.
+
+A ``Part`` holds one piece of data (text, inline bytes, a file reference, a
+function call or response, code and its result), optionally marked as a
+thought and carrying a thought signature. Plain values are accepted wherever a
+part is expected (``to_part``): a ``str`` becomes a text part; a dict is read as
+wire JSON; an image (bytes, a path, a ``PIL.Image``, a NumPy array) is handed
+to ``gemini_vision.images.image_part``, imported only when such a value shows
+up, so this module stays free of NumPy and Pillow.
+
+>>> c = Content(role="user", parts=["Describe this.", Part.from_bytes(b"\\x89PNG", "image/png")])
+>>> c.to_json()
+{'role': 'user', 'parts': [{'text': 'Describe this.'}, {'inlineData': {'mimeType': 'image/png', 'data': 'iVBORw=='}}]}
+>>> Content.from_json(c.to_json()).parts[1].inline_data.data
+b'\\x89PNG'
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Union
+
+from gemini_vision.errors import LocalError
+from gemini_vision.wire.json import (
+    ANY,
+    BOOL,
+    BYTES,
+    STR,
+    Checker,
+    WireObject,
+    b64decode,
+    b64encode,
+    list_of,
+)
+
+__all__ = [
+    "Blob",
+    "CodeExecutionResult",
+    "Content",
+    "ContentLike",
+    "ExecutableCode",
+    "FileData",
+    "FunctionCall",
+    "FunctionResponse",
+    "Part",
+    "PartLike",
+    "register_part_converter",
+    "to_content",
+    "to_contents",
+    "to_part",
+]
+
+
+class Blob(WireObject):
+    """Inline bytes with their MIME type (``inlineData``); base64 on the wire.
+
+    >>> Blob("image/png", b"abc").to_json()
+    {'mimeType': 'image/png', 'data': 'YWJj'}
+    """
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {"mimeType": STR, "data": BYTES}
+
+    def __init__(self, mime_type: str, data: bytes) -> None:
+        self._init({"mimeType": mime_type, "data": b64encode(data)})
+
+    @property
+    def mime_type(self) -> str | None:
+        """The IANA MIME type, e.g. ``image/jpeg``."""
+        return self._data.get("mimeType")
+
+    @property
+    def data(self) -> bytes:
+        """The raw bytes (decoded from base64 on each access)."""
+        text = self._data.get("data")
+        return b"" if text is None else b64decode(text)
+
+
+class FileData(WireObject):
+    """A reference to an uploaded file (``fileData``)."""
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {"mimeType": STR, "fileUri": STR}
+
+    def __init__(self, file_uri: str, mime_type: str | None = None) -> None:
+        self._init({"mimeType": mime_type, "fileUri": file_uri})
+
+    @property
+    def mime_type(self) -> str | None:
+        """The file's MIME type (optional on the wire)."""
+        return self._data.get("mimeType")
+
+    @property
+    def file_uri(self) -> str | None:
+        """The file URI, e.g. ``https://generativelanguage.googleapis.com/v1beta/files/abc``."""
+        return self._data.get("fileUri")
+
+
+class FunctionCall(WireObject):
+    """The model asks to call ``name`` with ``args`` (free-form JSON, untouched)."""
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {"id": STR, "name": STR, "args": ANY}
+
+    def __init__(self, name: str, args: Mapping[str, Any] | None = None, id: str | None = None):
+        self._init({"id": id, "name": name, "args": None if args is None else dict(args)})
+
+    @property
+    def id(self) -> str | None:
+        """The call id, when the model gave one."""
+        return self._data.get("id")
+
+    @property
+    def name(self) -> str | None:
+        """The function name."""
+        return self._data.get("name")
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The arguments, exactly as sent (keys not re-cased)."""
+        value = self._data.get("args")
+        return value if isinstance(value, dict) else {}
+
+
+class FunctionResponse(WireObject):
+    """The result of a function call, sent back to the model (free-form JSON)."""
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {"id": STR, "name": STR, "response": ANY}
+
+    def __init__(self, name: str, response: Mapping[str, Any], id: str | None = None) -> None:
+        self._init({"id": id, "name": name, "response": dict(response)})
+
+    @property
+    def id(self) -> str | None:
+        """The id of the call this answers."""
+        return self._data.get("id")
+
+    @property
+    def name(self) -> str | None:
+        """The function name."""
+        return self._data.get("name")
+
+    @property
+    def response(self) -> dict[str, Any]:
+        """The function's result, exactly as given."""
+        value = self._data.get("response")
+        return value if isinstance(value, dict) else {}
+
+
+class ExecutableCode(WireObject):
+    """Code the model wrote for the code-execution tool."""
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {"language": STR, "code": STR}
+
+    def __init__(self, code: str, language: str = "PYTHON") -> None:
+        self._init({"language": language, "code": code})
+
+    @property
+    def language(self) -> str | None:
+        """``PYTHON`` (the only language the API documents)."""
+        return self._data.get("language")
+
+    @property
+    def code(self) -> str | None:
+        """The source code."""
+        return self._data.get("code")
+
+
+class CodeExecutionResult(WireObject):
+    """The outcome (``OUTCOME_OK``, ``OUTCOME_FAILED``...) and output of executed code."""
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {"outcome": STR, "output": STR}
+
+    def __init__(self, outcome: str, output: str | None = None) -> None:
+        self._init({"outcome": outcome, "output": output})
+
+    @property
+    def outcome(self) -> str | None:
+        """The outcome enum name."""
+        return self._data.get("outcome")
+
+    @property
+    def output(self) -> str | None:
+        """stdout, or the error description."""
+        return self._data.get("output")
+
+
+_DATA_FIELDS = (
+    "text",
+    "inlineData",
+    "fileData",
+    "functionCall",
+    "functionResponse",
+    "executableCode",
+    "codeExecutionResult",
+)
+
+
+class Part(WireObject):
+    """One part of a ``Content``: exactly one data member, plus thought flags.
+
+    >>> Part(text="hi", thought=True).to_json()
+    {'text': 'hi', 'thought': True}
+    >>> Part(text="a", file_data=FileData("u"))
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: a Part holds one data member, got text and file_data
+    """
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {
+        "text": STR,
+        "inlineData": Blob._check,
+        "fileData": FileData._check,
+        "functionCall": FunctionCall._check,
+        "functionResponse": FunctionResponse._check,
+        "executableCode": ExecutableCode._check,
+        "codeExecutionResult": CodeExecutionResult._check,
+        "thought": BOOL,
+        "thoughtSignature": BYTES,
+    }
+
+    def __init__(
+        self,
+        *,
+        text: str | None = None,
+        inline_data: Blob | None = None,
+        file_data: FileData | None = None,
+        function_call: FunctionCall | None = None,
+        function_response: FunctionResponse | None = None,
+        executable_code: ExecutableCode | None = None,
+        code_execution_result: CodeExecutionResult | None = None,
+        thought: bool | None = None,
+        thought_signature: bytes | None = None,
+    ) -> None:
+        members = {
+            "text": text,
+            "inline_data": inline_data,
+            "file_data": file_data,
+            "function_call": function_call,
+            "function_response": function_response,
+            "executable_code": executable_code,
+            "code_execution_result": code_execution_result,
+        }
+        given = [name for name, value in members.items() if value is not None]
+        if len(given) > 1:
+            raise LocalError(f"a Part holds one data member, got {' and '.join(given)}")
+        self._init(
+            {
+                "text": text,
+                "inlineData": _data_of(inline_data),
+                "fileData": _data_of(file_data),
+                "functionCall": _data_of(function_call),
+                "functionResponse": _data_of(function_response),
+                "executableCode": _data_of(executable_code),
+                "codeExecutionResult": _data_of(code_execution_result),
+                "thought": thought,
+                "thoughtSignature": None
+                if thought_signature is None
+                else b64encode(thought_signature),
+            }
+        )
+
+    @classmethod
+    def from_text(cls, text: str) -> Part:
+        """A text part."""
+        return cls(text=text)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, mime_type: str) -> Part:
+        """An inline-data part (bytes are sent base64-encoded)."""
+        return cls(inline_data=Blob(mime_type, data))
+
+    @classmethod
+    def from_uri(cls, file_uri: str, mime_type: str | None = None) -> Part:
+        """A file-data part referencing an uploaded file."""
+        return cls(file_data=FileData(file_uri, mime_type))
+
+    @classmethod
+    def from_function_response(cls, name: str, response: Mapping[str, Any]) -> Part:
+        """A function-response part."""
+        return cls(function_response=FunctionResponse(name, response))
+
+    @property
+    def text(self) -> str | None:
+        """The text, for a text part."""
+        return self._data.get("text")
+
+    @property
+    def inline_data(self) -> Blob | None:
+        """Inline bytes."""
+        return self._obj("inlineData", Blob)
+
+    @property
+    def file_data(self) -> FileData | None:
+        """A file reference."""
+        return self._obj("fileData", FileData)
+
+    @property
+    def function_call(self) -> FunctionCall | None:
+        """A function call the model asks for."""
+        return self._obj("functionCall", FunctionCall)
+
+    @property
+    def function_response(self) -> FunctionResponse | None:
+        """A function result."""
+        return self._obj("functionResponse", FunctionResponse)
+
+    @property
+    def executable_code(self) -> ExecutableCode | None:
+        """Code written by the model."""
+        return self._obj("executableCode", ExecutableCode)
+
+    @property
+    def code_execution_result(self) -> CodeExecutionResult | None:
+        """The result of running that code."""
+        return self._obj("codeExecutionResult", CodeExecutionResult)
+
+    @property
+    def thought(self) -> bool:
+        """Whether this part is the model's reasoning rather than its answer."""
+        return self._data.get("thought") is True
+
+    @property
+    def thought_signature(self) -> bytes | None:
+        """Opaque signature to send back with the thought in later turns."""
+        text = self._data.get("thoughtSignature")
+        return None if text is None else b64decode(text)
+
+    @property
+    def kind(self) -> str | None:
+        """Which data member is set (``"text"``, ``"inline_data"``...), or None.
+
+        >>> Part.from_uri("u").kind
+        'file_data'
+        """
+        for name in _DATA_FIELDS:
+            if self._data.get(name) is not None:
+                return _SNAKE[name]
+        return None
+
+
+_SNAKE = {
+    name: "".join("_" + c.lower() if c.isupper() else c for c in name) for name in _DATA_FIELDS
+}
+
+
+def _data_of(value: WireObject | None) -> dict[str, Any] | None:
+    return None if value is None else value._data
+
+
+class Content(WireObject):
+    """A turn of the conversation: a role (``user``/``model``/...) and its parts.
+
+    >>> Content(parts="hello").to_json()
+    {'parts': [{'text': 'hello'}]}
+    """
+
+    __slots__ = ()
+    _SPEC: ClassVar[Mapping[str, Checker]] = {"role": STR, "parts": list_of(Part._check)}
+
+    def __init__(self, parts: PartLike | Iterable[PartLike] = (), role: str | None = None) -> None:
+        if isinstance(parts, (str, bytes, Part, dict)) or not isinstance(parts, Iterable):
+            parts = [parts]
+        self._init({"role": role, "parts": [to_part(p)._data for p in parts]})
+
+    @property
+    def role(self) -> str | None:
+        """``user``, ``model`` (or ``function``/``system`` in older samples)."""
+        return self._data.get("role")
+
+    @property
+    def parts(self) -> list[Part]:
+        """The parts, in order."""
+        return self._list("parts", Part)
+
+
+# Runtime aliases (X | Y between classes needs Python 3.10 at import time: fine, but
+# Mapping[...] | Any is not evaluable everywhere), hence Union.
+PartLike = Union[Part, str, FileData, Blob, FunctionCall, FunctionResponse, Mapping[str, Any], Any]  # noqa: UP007
+ContentLike = Union[Content, PartLike, Iterable[PartLike]]  # noqa: UP007
+
+_CONVERTERS: dict[type, Callable[[Any], Part]] = {}
+
+
+def register_part_converter(cls: type, convert: Callable[[Any], Part]) -> None:
+    """Teach ``to_part`` a new input type (exact type match, checked before the image hook).
+
+    >>> class Note:
+    ...     def __init__(self, s): self.s = s
+    >>> register_part_converter(Note, lambda n: Part(text=n.s))
+    >>> to_part(Note("x")).text
+    'x'
+    """
+    _CONVERTERS[cls] = convert
+
+
+def to_part(value: PartLike) -> Part:
+    """Turn a plain value into a ``Part``.
+
+    ``str`` -> text; ``Part`` as is; ``Blob``/``FileData``/``FunctionCall``/
+    ``FunctionResponse`` wrapped; a dict read as wire JSON; anything else
+    (bytes, paths, PIL images, arrays) goes to ``gemini_vision.images.image_part``.
+
+    >>> to_part("hi").to_json(), to_part({"file_data": {"file_uri": "u"}}).to_json()
+    ({'text': 'hi'}, {'fileData': {'fileUri': 'u'}})
+    """
+    if isinstance(value, Part):
+        return value
+    if isinstance(value, str):
+        return Part(text=value)
+    if isinstance(value, Blob):
+        return Part(inline_data=value)
+    if isinstance(value, FileData):
+        return Part(file_data=value)
+    if isinstance(value, FunctionCall):
+        return Part(function_call=value)
+    if isinstance(value, FunctionResponse):
+        return Part(function_response=value)
+    if isinstance(value, Mapping):
+        return Part.from_json(dict(value))
+    convert = _CONVERTERS.get(type(value))
+    if convert is not None:
+        return convert(value)
+    try:
+        images = importlib.import_module("gemini_vision.images")
+    except ImportError:
+        images = None
+    image_part = getattr(images, "image_part", None)
+    if image_part is None:
+        raise LocalError(
+            f"cannot use a {type(value).__name__} as a Part: pass text, a Part, or an image "
+            "(gemini_vision.images is not available)"
+        )
+    part = image_part(value)
+    if not isinstance(part, Part):
+        raise TypeError(f"gemini_vision.images.image_part returned {type(part).__name__}")
+    return part
+
+
+def to_content(value: ContentLike, role: str = "user") -> Content:
+    """One ``Content``: a ``Content`` as is, else the value's parts under ``role``.
+
+    >>> to_content(["a", "b"]).to_json()
+    {'role': 'user', 'parts': [{'text': 'a'}, {'text': 'b'}]}
+    """
+    if isinstance(value, Content):
+        return value
+    if isinstance(value, Mapping) and ("parts" in value or "role" in value):
+        return Content.from_json(dict(value))
+    return Content(value, role=role)
+
+
+def to_contents(value: ContentLike | Iterable[ContentLike]) -> list[Content]:
+    """The ``contents`` of a request from what a user would naturally pass.
+
+    A string, a part or an image is one user turn; a list of ``Content`` is a
+    conversation; a list of plain parts is one user turn with several parts.
+
+    >>> [c.role for c in to_contents("hi")], len(to_contents(["a", "b"])[0].parts)
+    (['user'], 2)
+    """
+    if isinstance(value, (str, bytes, Content, Part, Mapping)) or not isinstance(value, Iterable):
+        return [to_content(value)]
+    items = list(value)
+    if items and all(
+        isinstance(v, Content) or (isinstance(v, Mapping) and "parts" in v) for v in items
+    ):
+        return [to_content(v) for v in items]
+    return [to_content(items)]
