@@ -11,13 +11,7 @@ True
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("gemini-vision")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0+unknown"
 
 _SUBMODULES = frozenset({"errors", "masks", "tokens", "cli", "wire", "api", "images", "transports"})
 
@@ -25,9 +19,23 @@ if TYPE_CHECKING:
     from gemini_vision import errors, masks, tokens
 
     backend: str
+    __version__: str
+
+
+def _version() -> str:
+    # importlib.metadata pulls in email -> socket: looked up on first use only, so
+    # importing the package stays cheap and sans-I/O.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gemini-vision")
+    except PackageNotFoundError:  # running from a source tree without an install
+        return "0+unknown"
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name == "backend":
         from gemini_vision import _backend
 
@@ -38,7 +46,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "backend", *_SUBMODULES})
+    return sorted({*globals(), "backend", "__version__", *_SUBMODULES})
 
 
 __all__ = ["__version__", "backend", "errors", "masks", "tokens"]

@@ -6,7 +6,7 @@ values or raises a typed error. Transports and clients do the waiting.
 
 >>> from gemini_vision.api import GeminiApi, build_generate_content
 >>> build_generate_content(GeminiApi("k"), "gemini-2.5-flash", "Hi").json()
-{'contents': [{'role': 'user', 'parts': [{'text': 'Hi'}]}]}
+{'contents': [{'parts': [{'text': 'Hi'}]}]}
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def generate_content_request(
     ``system_instruction`` may be a string (sent without a role, as the API expects).
 
     >>> generate_content_request("Hi", system_instruction="Be brief").to_json()
-    {'contents': [{'role': 'user', 'parts': [{'text': 'Hi'}]}], 'systemInstruction': {'parts': [{'text': 'Be brief'}]}}
+    {'contents': [{'parts': [{'text': 'Hi'}]}], 'systemInstruction': {'parts': [{'text': 'Be brief'}]}}
     """  # noqa: E501
     if system_instruction is None or isinstance(system_instruction, Content):
         instruction = system_instruction
@@ -148,7 +148,7 @@ def build_count_tokens(
 
     >>> from gemini_vision.api.endpoints import GeminiApi
     >>> build_count_tokens(GeminiApi(), "gemini-2.5-flash", "Hi", system_instruction="x").json()
-    {'generateContentRequest': {'model': 'models/gemini-2.5-flash', 'contents': [{'role': 'user', 'parts': [{'text': 'Hi'}]}], 'systemInstruction': {'parts': [{'text': 'x'}]}}}
+    {'generateContentRequest': {'model': 'models/gemini-2.5-flash', 'contents': [{'parts': [{'text': 'Hi'}]}], 'systemInstruction': {'parts': [{'text': 'x'}]}}}
     """  # noqa: E501
     if any(v is not None for v in options.values()):
         inner = generate_content_request(contents, model=model_resource(model), **options)

@@ -364,7 +364,9 @@ class Content(WireObject):
     _SPEC: ClassVar[Mapping[str, Checker]] = {"role": STR, "parts": list_of(Part._check)}
 
     def __init__(self, parts: PartLike | Iterable[PartLike] = (), role: str | None = None) -> None:
-        if isinstance(parts, (str, bytes, Part, dict)) or not isinstance(parts, Iterable):
+        # Only lists and tuples are several parts: an array or a PIL image is
+        # iterable too, but it is one image.
+        if not isinstance(parts, (list, tuple)):
             parts = [parts]
         self._init({"role": role, "parts": [to_part(p)._data for p in parts]})
 
@@ -436,17 +438,31 @@ def to_part(value: PartLike) -> Part:
             f"cannot use a {type(value).__name__} as a Part: pass text, a Part, or an image "
             "(gemini_vision.images is not available)"
         )
-    part = image_part(value)
-    if not isinstance(part, Part):
-        raise TypeError(f"gemini_vision.images.image_part returned {type(part).__name__}")
-    return part
+    return _image_to_part(image_part(value))
 
 
-def to_content(value: ContentLike, role: str = "user") -> Content:
+def _image_to_part(image: Any) -> Part:
+    # images.image_part returns its own ImagePart (bytes, MIME type, sizes); only
+    # the bytes and type go on the wire.
+    if isinstance(image, Part):
+        return image
+    data, mime_type = getattr(image, "data", None), getattr(image, "mime_type", None)
+    if isinstance(data, bytes) and isinstance(mime_type, str):
+        return Part.from_bytes(data, mime_type)
+    to_json = getattr(image, "to_json", None)
+    if callable(to_json):
+        return Part.from_json(to_json())
+    raise TypeError(f"gemini_vision.images.image_part returned {type(image).__name__}")
+
+
+def to_content(value: ContentLike, role: str | None = None) -> Content:
     """One ``Content``: a ``Content`` as is, else the value's parts under ``role``.
 
+    The role is left out unless given: the API takes an unset role as the
+    user's, and single-turn requests in the documentation send none.
+
     >>> to_content(["a", "b"]).to_json()
-    {'role': 'user', 'parts': [{'text': 'a'}, {'text': 'b'}]}
+    {'parts': [{'text': 'a'}, {'text': 'b'}]}
     """
     if isinstance(value, Content):
         return value
@@ -458,13 +474,14 @@ def to_content(value: ContentLike, role: str = "user") -> Content:
 def to_contents(value: ContentLike | Iterable[ContentLike]) -> list[Content]:
     """The ``contents`` of a request from what a user would naturally pass.
 
-    A string, a part or an image is one user turn; a list of ``Content`` is a
-    conversation; a list of plain parts is one user turn with several parts.
+    A string, a part or an image is one user turn; a list (or tuple) of
+    ``Content`` is a conversation; a list of plain parts is one user turn with
+    several parts.
 
     >>> [c.role for c in to_contents("hi")], len(to_contents(["a", "b"])[0].parts)
-    (['user'], 2)
+    ([None], 2)
     """
-    if isinstance(value, (str, bytes, Content, Part, Mapping)) or not isinstance(value, Iterable):
+    if not isinstance(value, (list, tuple)):
         return [to_content(value)]
     items = list(value)
     if items and all(
