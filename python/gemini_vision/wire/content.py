@@ -484,8 +484,8 @@ def to_contents(value: ContentLike | Iterable[ContentLike]) -> list[Content]:
     if not isinstance(value, (list, tuple)):
         return [to_content(value)]
     items = list(value)
-    if items and all(
-        isinstance(v, Content) or (isinstance(v, Mapping) and "parts" in v) for v in items
-    ):
+    if not items:
+        return []
+    if all(isinstance(v, Content) or (isinstance(v, Mapping) and "parts" in v) for v in items):
         return [to_content(v) for v in items]
     return [to_content(items)]

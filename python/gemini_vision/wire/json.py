@@ -338,7 +338,11 @@ class WireObject:
         The input is copied, never modified. Raises ``ProtocolError`` naming the
         JSON path of the first problem.
         """
-        return cls._from_owned_json(copy_json(data), path=path)
+        try:
+            owned = copy_json(data)
+        except RecursionError:
+            raise ProtocolError("JSON nested too deeply", path=path) from None
+        return cls._from_owned_json(owned, path=path)
 
     @classmethod
     def _from_owned_json(cls: type[W], data: Any, *, path: str = "") -> W:
