@@ -44,7 +44,7 @@ json_leaf = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | text
 json_values = st.recursive(
     json_leaf,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
-    max_leaves=12,
+    max_leaves=6,
 )
 free_form = st.dictionaries(text, json_values, max_size=4)
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gemini_vision import errors
@@ -121,6 +121,7 @@ class TestBuilders:
 
 
 class TestParsers:
+    @settings(max_examples=40)
     @given(sw.response_json())
     def test_parse_generate_content(self, document: dict[str, Any]) -> None:
         """A 200 with a response document parses to the same document."""
@@ -146,6 +147,7 @@ class TestParsers:
         response = parse_count_tokens(ok({"totalTokens": "1548", "cachedContentTokenCount": 0}))
         assert response.total_tokens == 1548
 
+    @settings(max_examples=40)
     @given(st.binary(max_size=200), st.sampled_from([200, 400, 429, 500, 503]))
     def test_arbitrary_bytes_raise_only_library_errors(self, body: bytes, status: int) -> None:
         """Parsers on arbitrary bytes return or raise the library's own errors, nothing else."""
@@ -153,6 +155,7 @@ class TestParsers:
             with contextlib.suppress(errors.GeminiVisionError):
                 parse(HttpResponse(status, {}, body))
 
+    @settings(max_examples=40)
     @given(sw.json_values)
     def test_arbitrary_json_raises_only_library_errors(self, document: Any) -> None:
         """Parsers on arbitrary JSON documents raise only the library's own errors."""

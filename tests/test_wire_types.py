@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gemini_vision.errors import LocalError, ProtocolError
@@ -40,6 +40,7 @@ def through_json(document: dict[str, Any]) -> Any:
 
 
 class TestRoundTrip:
+    @settings(max_examples=40)
     @given(sw.parts())
     def test_part(self, pair: sw.Pair) -> None:
         """A Part's wire JSON is the documented form and survives a JSON round trip."""
@@ -49,6 +50,7 @@ class TestRoundTrip:
         assert again == part
         assert again.to_json() == expected
 
+    @settings(max_examples=40)
     @given(sw.contents())
     def test_content(self, pair: sw.Pair) -> None:
         """Content round-trips, parts in order."""
@@ -56,6 +58,7 @@ class TestRoundTrip:
         assert content.to_json() == expected
         assert Content.from_json(through_json(expected)) == content
 
+    @settings(max_examples=40)
     @given(sw.generation_configs())
     def test_generation_config(self, pair: sw.Pair) -> None:
         """GenerationConfig: camelCase names, schema passed through as built."""
@@ -63,6 +66,7 @@ class TestRoundTrip:
         assert config.to_json() == expected
         assert GenerationConfig.from_json(through_json(expected)) == config
 
+    @settings(max_examples=40)
     @given(sw.schemas())
     def test_schema(self, pair: sw.Pair) -> None:
         """Schema builds the OpenAPI dict; property names are not re-cased."""
@@ -70,6 +74,7 @@ class TestRoundTrip:
         assert schema.to_json() == expected
         assert Schema.from_json(through_json(expected)) == schema
 
+    @settings(max_examples=40)
     @given(sw.tools(), sw.tool_configs(), sw.safety_settings())
     def test_tools_and_settings(
         self, tool: sw.Pair, tool_config: sw.Pair, settings: list[sw.Pair]
@@ -81,6 +86,7 @@ class TestRoundTrip:
         for value, expected in settings:
             assert SafetySetting.from_json(through_json(expected)) == value
 
+    @settings(max_examples=40)
     @given(
         st.lists(sw.contents(), min_size=1, max_size=3),
         sw.generation_configs(),
@@ -114,6 +120,7 @@ class TestRoundTrip:
         counted = CountTokensRequest(generate_content_request=request)
         assert CountTokensRequest.from_json(through_json(counted.to_json())) == counted
 
+    @settings(max_examples=40)
     @given(sw.response_json())
     def test_response_is_exact_including_unknown_fields(self, document: dict[str, Any]) -> None:
         """A response re-emits exactly what came in: unknown fields and int64 strings included."""
@@ -236,6 +243,7 @@ class TestParsingErrors:
         if path:
             assert str(info.value).startswith(path + ": ")
 
+    @settings(max_examples=40)
     @given(sw.json_values)
     def test_arbitrary_json_raises_only_protocol_error(self, document: Any) -> None:
         """Any JSON value either parses or raises ProtocolError (never another exception)."""
@@ -419,3 +427,31 @@ def test_base64_accepts_both_alphabets_and_missing_padding() -> None:
         assert b64decode(text) == data
     with pytest.raises(ValueError):
         b64decode("a b")
+
+
+class TestDumps:
+    @pytest.mark.parametrize("codec", ["stdlib", "orjson"])
+    @pytest.mark.parametrize(
+        "long_text",
+        [
+            "A" * 40_000,
+            'quote " inside' + "x" * 40_000,
+            "back\\slash" + "x" * 40_000,
+            "control\x01" + "x" * 40_000,
+            "\ue0000\ue001" + "x" * 40_000,  # looks like the splice placeholder
+            "é" * 40_000,
+        ],
+    )
+    def test_long_strings_survive(
+        self, codec: str, long_text: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Whatever a long string holds, the encoded body parses back to the same value."""
+        if codec == "orjson":
+            pytest.importorskip("orjson")
+        from gemini_vision.wire import json as wire_json
+
+        monkeypatch.setenv("GEMINI_VISION_JSON", codec)
+        monkeypatch.setattr(wire_json, "_codec", None)
+        document = {"a": long_text, "b": [long_text, {"c": "\ue0001\ue001"}], "d": "short"}
+        assert json.loads(wire_json.dumps(document)) == document
+        monkeypatch.setattr(wire_json, "_codec", None)

@@ -176,7 +176,7 @@ def b64encode(data: bytes) -> str:
     >>> b64encode(b"hi")
     'aGk='
     """
-    return base64.b64encode(data).decode("ascii")
+    return Base64Text(binascii.b2a_base64(data, newline=False).decode("ascii"))
 
 
 def b64decode(text: str) -> bytes:
@@ -463,7 +463,55 @@ def loads(data: bytes) -> Any:
 def dumps(value: Any) -> bytes:
     """Serialize to compact UTF-8 JSON; ``TypeError``/``ValueError`` for what JSON cannot hold.
 
+    Long strings that need no escaping (base64 image data) are not scanned by the
+    encoder: they are swapped for short placeholders and their bytes spliced in
+    afterwards, which makes a 15 MB inline image much cheaper to send.
+
     >>> dumps({"a": "é", "b": [1]})
     b'{"a":"\\xc3\\xa9","b":[1]}'
+    >>> dumps({"data": b64encode(b"abc" * 20000)}) == _select_codec()[1]({"data": "YWJj" * 20000})
+    True
     """
-    return _select_codec()[1](value)
+    encode = _select_codec()[1]
+    spliced: list[bytes] = []
+    swapped = _swap_long_strings(value, spliced)
+    if not spliced:
+        return encode(value)
+    pieces = _PLACEHOLDER.split(encode(swapped))
+    # pieces alternate: text, index, text, ..., text. Any surprise (user text that
+    # contains our private-use markers) falls back to the plain encoding.
+    if [int(i) for i in pieces[1::2]] != list(range(len(spliced))):
+        return encode(value)
+    for position in range(1, len(pieces), 2):
+        pieces[position] = b'"' + spliced[int(pieces[position])] + b'"'
+    return b"".join(pieces)
+
+
+class Base64Text(str):
+    """A ``str`` known to hold base64 (made by ``b64encode``): JSON needs no escaping in it."""
+
+    __slots__ = ()
+
+
+_SPLICE_MIN = 1 << 15
+_PLACEHOLDER = re.compile(b'"\xee\x80\x80([0-9]+)\xee\x80\x81"')
+_CONTROL_BYTES = bytes(range(32)) + b"\x7f"
+
+
+def _swap_long_strings(value: Any, spliced: list[bytes]) -> Any:
+    kind = type(value)
+    if kind is Base64Text or kind is str:
+        if len(value) < _SPLICE_MIN or not value.isascii():  # isascii is O(1) on str
+            return value
+        raw = value.encode("ascii")
+        if kind is str and (
+            b'"' in raw or b"\\" in raw or len(raw.translate(None, _CONTROL_BYTES)) != len(raw)
+        ):
+            return value  # needs escaping: leave it to the encoder
+        spliced.append(raw)
+        return f"\ue000{len(spliced) - 1}\ue001"
+    if kind is dict:
+        return {k: _swap_long_strings(v, spliced) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_swap_long_strings(v, spliced) for v in value]
+    return value
