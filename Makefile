@@ -34,7 +34,8 @@ fmt: dev ## format Rust and Python in place
 	cargo fmt
 	$(VENV)/bin/ruff format python tests benches scripts
 
-bench: dev ## the benchmarks: Rust vs NumPy vs the reference tools, with ratios
+bench: ## the benchmarks: Rust vs NumPy vs the reference tools (the bench extra), with ratios
+	@bash -c 'source scripts/env.sh && ensure_venv "test,bench"'
 	$(PY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name
 
 demo: ## set up and run the offline demo

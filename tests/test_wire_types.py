@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
+import zlib
 from typing import Any
 
 import pytest
@@ -339,7 +341,13 @@ class TestPlainValues:
 
     def test_image_values_go_to_the_images_hook(self) -> None:
         """Non-text values are handed to gemini_vision.images.image_part (or refused clearly)."""
-        png = b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + bytes(17)
+        ihdr = b"IHDR" + struct.pack(">IIBBBBB", 2, 3, 8, 2, 0, 0, 0)
+        png = (
+            b"\x89PNG\r\n\x1a\n"
+            + struct.pack(">I", 13)
+            + ihdr
+            + struct.pack(">I", zlib.crc32(ihdr))
+        )
         try:
             import gemini_vision.images  # noqa: F401
         except ImportError:

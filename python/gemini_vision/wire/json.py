@@ -514,4 +514,10 @@ def _swap_long_strings(value: Any, spliced: list[bytes]) -> Any:
         return {k: _swap_long_strings(v, spliced) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [_swap_long_strings(v, spliced) for v in value]
+    if kind is float and (value != value or value in (_INF, -_INF)):
+        # Both codecs must agree: the standard library refuses, orjson would write null.
+        raise ValueError(f"{value!r} cannot be sent as JSON")
     return value
+
+
+_INF = float("inf")
