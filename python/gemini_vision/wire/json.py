@@ -400,7 +400,10 @@ class WireObject:
     __hash__ = None  # type: ignore[assignment]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; use replace()")
+        raise AttributeError(
+            f"{type(self).__name__} is immutable; build a new one, or edit to_json() "
+            "and read it back with from_json()"
+        )
 
     def __repr__(self) -> str:
         parts = [f"{attr}={_short(value)}" for attr, value in self._fields()]
