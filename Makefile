@@ -27,6 +27,7 @@ lint: dev ## ruff, mypy, cargo fmt --check, cargo clippy -D warnings
 	$(VENV)/bin/ruff check python tests benches scripts
 	$(VENV)/bin/ruff format --check python tests benches scripts
 	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest gemini_vision._rust --allowlist scripts/stubtest-allowlist.txt
 	cargo fmt --check
 	PYO3_PYTHON=$(PY) cargo clippy --all-targets --features python -- -D warnings
 

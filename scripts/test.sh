@@ -15,8 +15,9 @@ PY="$VENV/bin/python"
 step "lint: ruff"
 "$VENV/bin/ruff" check python tests benches scripts
 "$VENV/bin/ruff" format --check python tests benches scripts
-step "lint: mypy (strict) on the package"
+step "lint: mypy (strict) on the package, stubtest on the extension"
 "$VENV/bin/mypy"
+"$PY" -m mypy.stubtest gemini_vision._rust --allowlist scripts/stubtest-allowlist.txt
 step "lint: cargo fmt, cargo clippy"
 cargo fmt --check
 cargo clippy --quiet --all-targets -- -D warnings
