@@ -31,8 +31,18 @@ from gemini_vision.wire import json as wire_json
 from gemini_vision.wire.content import Part
 from gemini_vision.wire.http import HttpResponse
 
-HAVE_GENAI = importlib.util.find_spec("google.genai") is not None
-HAVE_ORJSON = importlib.util.find_spec("orjson") is not None
+
+def _installed(module: str) -> bool:
+    # find_spec on a dotted name imports the parent, which raises when the
+    # namespace package ("google") itself is absent.
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+HAVE_GENAI = _installed("google.genai")
+HAVE_ORJSON = _installed("orjson")
 IMPLS = ["json", "gemini-vision", "gemini-vision+orjson", "google-genai"]
 API = GeminiApi("k")
 
