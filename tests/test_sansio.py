@@ -121,3 +121,19 @@ def test_sleep_scan_detects_a_sleep() -> None:
     assert _sleeps_or_clocks(ast.parse("import time\ntime.sleep(1)"))
     assert _sleeps_or_clocks(ast.parse("from time import sleep"))
     assert not _sleeps_or_clocks(ast.parse("sleep = 1"))
+
+
+def test_api_names_load_their_module_on_first_use() -> None:
+    """Importing the generate module does not import the retry or SSE modules."""
+    code = (
+        "import sys, gemini_vision.api.generate as g\n"
+        "assert 'gemini_vision.api.retry' not in sys.modules, 'retry loaded'\n"
+        "assert 'gemini_vision.api.sse' not in sys.modules, 'sse loaded'\n"
+        "from gemini_vision.api import RetryPolicy, __all__\n"
+        "import gemini_vision.api as api\n"
+        "assert all(getattr(api, n) is not None for n in __all__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
