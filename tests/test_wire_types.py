@@ -50,6 +50,7 @@ class TestRoundTrip:
         assert part.to_json() == expected
         again = Part.from_json(through_json(part.to_json()))
         assert again == part
+        assert Part.from_json(part.to_json()) == part  # without a JSON text in between
         assert again.to_json() == expected
 
     @settings(max_examples=40)

@@ -24,9 +24,14 @@ from gemini_vision.wire.json import (
     STR,
     Checker,
     WireObject,
-    as_float,
     as_int,
+    float_field,
+    int_field,
+    json_field,
     list_of,
+    object_field,
+    str_field,
+    str_list_field,
 )
 
 __all__ = [
@@ -238,20 +243,20 @@ class GenerationConfig(WireObject):
             }
         )
 
-    stop_sequences = property(lambda self: self._data.get("stopSequences"))
-    response_mime_type = property(lambda self: self._data.get("responseMimeType"))
-    response_schema = property(lambda self: self._data.get("responseSchema"))
-    response_modalities = property(lambda self: self._data.get("responseModalities"))
-    candidate_count = property(lambda self: as_int(self._data.get("candidateCount")))
-    max_output_tokens = property(lambda self: as_int(self._data.get("maxOutputTokens")))
-    temperature = property(lambda self: as_float(self._data.get("temperature")))
-    top_p = property(lambda self: as_float(self._data.get("topP")))
-    top_k = property(lambda self: as_int(self._data.get("topK")))
-    seed = property(lambda self: as_int(self._data.get("seed")))
-    presence_penalty = property(lambda self: as_float(self._data.get("presencePenalty")))
-    frequency_penalty = property(lambda self: as_float(self._data.get("frequencyPenalty")))
-    thinking_config = property(lambda self: self._obj("thinkingConfig", ThinkingConfig))
-    media_resolution = property(lambda self: self._data.get("mediaResolution"))
+    stop_sequences = str_list_field("stopSequences")
+    response_mime_type = str_field("responseMimeType")
+    response_schema = json_field("responseSchema")
+    response_modalities = str_list_field("responseModalities")
+    candidate_count = int_field("candidateCount")
+    max_output_tokens = int_field("maxOutputTokens")
+    temperature = float_field("temperature")
+    top_p = float_field("topP")
+    top_k = int_field("topK")
+    seed = int_field("seed")
+    presence_penalty = float_field("presencePenalty")
+    frequency_penalty = float_field("frequencyPenalty")
+    thinking_config = object_field("thinkingConfig", ThinkingConfig)
+    media_resolution = str_field("mediaResolution")
 
 
 class SafetySetting(WireObject):
@@ -305,9 +310,9 @@ class FunctionDeclaration(WireObject):
             }
         )
 
-    name = property(lambda self: self._data.get("name"))
-    description = property(lambda self: self._data.get("description"))
-    parameters = property(lambda self: self._data.get("parameters"))
+    name = str_field("name")
+    description = str_field("description")
+    parameters = json_field("parameters")
 
 
 class Tool(WireObject):
@@ -370,8 +375,8 @@ class FunctionCallingConfig(WireObject):
         names = None if allowed_function_names is None else list(allowed_function_names)
         self._init({"mode": mode, "allowedFunctionNames": names})
 
-    mode = property(lambda self: self._data.get("mode"))
-    allowed_function_names = property(lambda self: self._data.get("allowedFunctionNames"))
+    mode = str_field("mode")
+    allowed_function_names = str_list_field("allowedFunctionNames")
 
 
 class ToolConfig(WireObject):
@@ -387,6 +392,4 @@ class ToolConfig(WireObject):
         config = None if function_calling_config is None else function_calling_config._data
         self._init({"functionCallingConfig": config})
 
-    function_calling_config = property(
-        lambda self: self._obj("functionCallingConfig", FunctionCallingConfig)
-    )
+    function_calling_config = object_field("functionCallingConfig", FunctionCallingConfig)

@@ -31,7 +31,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from gemini_vision.errors import ProtocolError
 
@@ -146,7 +146,7 @@ def FLOAT(value: Any) -> Any:
 
 def BYTES(value: Any) -> Any:
     """Checker: base64 text (standard or URL-safe alphabet, padding optional)."""
-    if type(value) is not str:
+    if not isinstance(value, str):  # str, or our Base64Text
         raise Invalid(f"expected base64 text, got {_json_type(value)}")
     try:
         b64decode(value)
@@ -524,3 +524,74 @@ def _swap_long_strings(value: Any, spliced: list[bytes]) -> Any:
 
 
 _INF = float("inf")
+
+
+# --- typed accessors ----------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class Field(Generic[T]):
+    """A typed, read-only attribute that decodes one wire field on access.
+
+    >>> class Thing(WireObject):
+    ...     _SPEC = {"tokenCount": INT}
+    ...     token_count = int_field("tokenCount")
+    >>> Thing.from_json({"tokenCount": "7"}).token_count
+    7
+    """
+
+    __slots__ = ("decode", "wire")
+
+    def __init__(self, wire: str, decode: Callable[[WireObject, Any], T]) -> None:
+        self.wire = wire
+        self.decode = decode
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Field[T]: ...
+    @overload
+    def __get__(self, obj: WireObject, owner: type[Any]) -> T: ...
+    def __get__(self, obj: WireObject | None, owner: type[Any]) -> Field[T] | T:
+        if obj is None:
+            return self
+        return self.decode(obj, obj._data.get(self.wire))
+
+
+def str_field(wire: str) -> Field[str | None]:
+    """A string field."""
+    return Field(wire, lambda obj, value: value)
+
+
+def bool_field(wire: str) -> Field[bool | None]:
+    """A boolean field."""
+    return Field(wire, lambda obj, value: value)
+
+
+def int_field(wire: str) -> Field[int | None]:
+    """An integer field (int64 strings read as ints)."""
+    return Field(wire, lambda obj, value: as_int(value))
+
+
+def float_field(wire: str) -> Field[float | None]:
+    """A number field."""
+    return Field(wire, lambda obj, value: as_float(value))
+
+
+def json_field(wire: str) -> Field[Any]:
+    """A free-form JSON field, returned as received."""
+    return Field(wire, lambda obj, value: value)
+
+
+def str_list_field(wire: str) -> Field[list[str] | None]:
+    """A list of strings."""
+    return Field(wire, lambda obj, value: None if value is None else list(value))
+
+
+def object_field(wire: str, cls: type[W]) -> Field[W | None]:
+    """A nested wire object."""
+    return Field(wire, lambda obj, value: None if value is None else cls._wrap(value))
+
+
+def list_field(wire: str, cls: type[W]) -> Field[list[W]]:
+    """A list of nested wire objects (empty when absent)."""
+    return Field(wire, lambda obj, value: obj._list(wire, cls))

@@ -27,7 +27,15 @@ from gemini_vision.wire.config import (
     ToolConfig,
 )
 from gemini_vision.wire.content import Content
-from gemini_vision.wire.json import STR, Checker, WireObject, list_of
+from gemini_vision.wire.json import (
+    STR,
+    Checker,
+    WireObject,
+    list_field,
+    list_of,
+    object_field,
+    str_field,
+)
 
 __all__ = ["CountTokensRequest", "GenerateContentRequest", "validate_safety_settings"]
 
@@ -80,13 +88,13 @@ class GenerateContentRequest(WireObject):
             }
         )
 
-    contents = property(lambda self: self._list("contents", Content))
-    tools = property(lambda self: self._list("tools", Tool))
-    safety_settings = property(lambda self: self._list("safetySettings", SafetySetting))
-    tool_config = property(lambda self: self._obj("toolConfig", ToolConfig))
-    system_instruction = property(lambda self: self._obj("systemInstruction", Content))
-    generation_config = property(lambda self: self._obj("generationConfig", GenerationConfig))
-    cached_content = property(lambda self: self._data.get("cachedContent"))
+    contents = list_field("contents", Content)
+    tools = list_field("tools", Tool)
+    safety_settings = list_field("safetySettings", SafetySetting)
+    tool_config = object_field("toolConfig", ToolConfig)
+    system_instruction = object_field("systemInstruction", Content)
+    generation_config = object_field("generationConfig", GenerationConfig)
+    cached_content = str_field("cachedContent")
 
     def validate(self) -> GenerateContentRequest:
         """Raise ``LocalError`` for what the server would refuse; return ``self``."""
@@ -175,8 +183,7 @@ def _validate_tools(tools: list[Tool]) -> set[str]:
     for t, tool in enumerate(tools):
         for f, declaration in enumerate(tool.function_declarations):
             where = f"tools[{t}].functionDeclarations[{f}]"
-            _validate_declaration(where, declaration)
-            name = declaration.name
+            name = _validate_declaration(where, declaration)
             if name in declared:
                 raise LocalError(
                     f"{where}: function {name!r} is already declared at {declared[name]}"
@@ -185,7 +192,7 @@ def _validate_tools(tools: list[Tool]) -> set[str]:
     return set(declared)
 
 
-def _validate_declaration(where: str, declaration: FunctionDeclaration) -> None:
+def _validate_declaration(where: str, declaration: FunctionDeclaration) -> str:
     name = declaration.name
     if not isinstance(name, str) or not _FUNCTION_NAME.fullmatch(name):
         raise LocalError(
@@ -195,6 +202,7 @@ def _validate_declaration(where: str, declaration: FunctionDeclaration) -> None:
     data: dict[str, Any] = declaration._data
     if data.get("parameters") is not None and data.get("parametersJsonSchema") is not None:
         raise LocalError(f"{where}: give either parameters or parametersJsonSchema, not both")
+    return name
 
 
 def _validate_tool_config(config: ToolConfig, declared: set[str]) -> None:
@@ -250,7 +258,5 @@ class CountTokensRequest(WireObject):
             }
         )
 
-    contents = property(lambda self: self._list("contents", Content))
-    generate_content_request = property(
-        lambda self: self._obj("generateContentRequest", GenerateContentRequest)
-    )
+    contents = list_field("contents", Content)
+    generate_content_request = object_field("generateContentRequest", GenerateContentRequest)

@@ -35,7 +35,10 @@ from gemini_vision.wire.json import (
     Checker,
     WireObject,
     as_int,
+    int_field,
+    list_field,
     list_of,
+    str_field,
 )
 
 __all__ = [
@@ -64,9 +67,13 @@ class SafetyRating(WireObject):
         "severityScore": FLOAT,
     }
 
-    category = property(lambda self: self._data.get("category"))
-    probability = property(lambda self: self._data.get("probability"))
-    blocked = property(lambda self: self._data.get("blocked") is True)
+    category = str_field("category")
+    probability = str_field("probability")
+
+    @property
+    def blocked(self) -> bool:
+        """Whether the content was blocked because of this rating."""
+        return self._data.get("blocked") is True
 
 
 class CitationSource(WireObject):
@@ -80,10 +87,10 @@ class CitationSource(WireObject):
         "license": STR,
     }
 
-    start_index = property(lambda self: as_int(self._data.get("startIndex")))
-    end_index = property(lambda self: as_int(self._data.get("endIndex")))
-    uri = property(lambda self: self._data.get("uri"))
-    license = property(lambda self: self._data.get("license"))
+    start_index = int_field("startIndex")
+    end_index = int_field("endIndex")
+    uri = str_field("uri")
+    license = str_field("license")
 
 
 class CitationMetadata(WireObject):
@@ -94,7 +101,7 @@ class CitationMetadata(WireObject):
         "citationSources": list_of(CitationSource._check),
     }
 
-    citation_sources = property(lambda self: self._list("citationSources", CitationSource))
+    citation_sources = list_field("citationSources", CitationSource)
 
 
 class Candidate(WireObject):
@@ -196,8 +203,8 @@ class PromptFeedback(WireObject):
         "safetyRatings": list_of(SafetyRating._check),
     }
 
-    block_reason = property(lambda self: self._data.get("blockReason"))
-    safety_ratings = property(lambda self: self._list("safetyRatings", SafetyRating))
+    block_reason = str_field("blockReason")
+    safety_ratings = list_field("safetyRatings", SafetyRating)
 
 
 class ModalityTokenCount(WireObject):
@@ -206,8 +213,12 @@ class ModalityTokenCount(WireObject):
     __slots__ = ()
     _SPEC: ClassVar[Mapping[str, Checker]] = {"modality": STR, "tokenCount": INT}
 
-    modality = property(lambda self: self._data.get("modality"))
-    token_count = property(lambda self: as_int(self._data.get("tokenCount")) or 0)
+    modality = str_field("modality")
+
+    @property
+    def token_count(self) -> int:
+        """Tokens of this modality (0 when absent: proto3 omits zero)."""
+        return as_int(self._data.get("tokenCount")) or 0
 
 
 _DETAILS = list_of(ModalityTokenCount._check)
@@ -230,28 +241,16 @@ class UsageMetadata(WireObject):
         "toolUsePromptTokensDetails": _DETAILS,
     }
 
-    prompt_token_count = property(lambda self: as_int(self._data.get("promptTokenCount")))
-    cached_content_token_count = property(
-        lambda self: as_int(self._data.get("cachedContentTokenCount"))
-    )
-    candidates_token_count = property(lambda self: as_int(self._data.get("candidatesTokenCount")))
-    tool_use_prompt_token_count = property(
-        lambda self: as_int(self._data.get("toolUsePromptTokenCount"))
-    )
-    thoughts_token_count = property(lambda self: as_int(self._data.get("thoughtsTokenCount")))
-    total_token_count = property(lambda self: as_int(self._data.get("totalTokenCount")))
-    prompt_tokens_details = property(
-        lambda self: self._list("promptTokensDetails", ModalityTokenCount)
-    )
-    cache_tokens_details = property(
-        lambda self: self._list("cacheTokensDetails", ModalityTokenCount)
-    )
-    candidates_tokens_details = property(
-        lambda self: self._list("candidatesTokensDetails", ModalityTokenCount)
-    )
-    tool_use_prompt_tokens_details = property(
-        lambda self: self._list("toolUsePromptTokensDetails", ModalityTokenCount)
-    )
+    prompt_token_count = int_field("promptTokenCount")
+    cached_content_token_count = int_field("cachedContentTokenCount")
+    candidates_token_count = int_field("candidatesTokenCount")
+    tool_use_prompt_token_count = int_field("toolUsePromptTokenCount")
+    thoughts_token_count = int_field("thoughtsTokenCount")
+    total_token_count = int_field("totalTokenCount")
+    prompt_tokens_details = list_field("promptTokensDetails", ModalityTokenCount)
+    cache_tokens_details = list_field("cacheTokensDetails", ModalityTokenCount)
+    candidates_tokens_details = list_field("candidatesTokensDetails", ModalityTokenCount)
+    tool_use_prompt_tokens_details = list_field("toolUsePromptTokensDetails", ModalityTokenCount)
 
 
 class GenerateContentResponse(WireObject):
@@ -335,9 +334,5 @@ class CountTokensResponse(WireObject):
         """Tokens in the prompt (0 when absent: proto3 omits zero)."""
         return as_int(self._data.get("totalTokens")) or 0
 
-    cached_content_token_count = property(
-        lambda self: as_int(self._data.get("cachedContentTokenCount"))
-    )
-    prompt_tokens_details = property(
-        lambda self: self._list("promptTokensDetails", ModalityTokenCount)
-    )
+    cached_content_token_count = int_field("cachedContentTokenCount")
+    prompt_tokens_details = list_field("promptTokensDetails", ModalityTokenCount)
