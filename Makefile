@@ -15,10 +15,10 @@ test: ## every check from nothing: lint, cargo test, pytest x2 backends, Pillow 
 	bash scripts/test.sh
 
 test-rust: dev ## the Python suite with the Rust backend only
-	GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 $(PY) -m pytest -q tests
+	GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 $(PY) -m pytest -q tests --doctest-modules python/gemini_vision
 
 test-numpy: dev ## the Python suite with the NumPy fallback only
-	GEMINI_VISION_BACKEND=numpy $(PY) -m pytest -q tests
+	GEMINI_VISION_BACKEND=numpy $(PY) -m pytest -q tests --doctest-modules python/gemini_vision
 
 test-pillow12: dev ## the resize property tests under Pillow 12
 	bash scripts/test-pillow12.sh

@@ -28,10 +28,12 @@ cargo test --quiet
 
 step "pytest, Rust backend"
 GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 \
-    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable
+    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable \
+    --doctest-modules python/gemini_vision
 
 step "pytest, NumPy backend"
 GEMINI_VISION_BACKEND=numpy \
-    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable
+    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable \
+    --doctest-modules python/gemini_vision
 
 bash scripts/test-pillow12.sh
