@@ -1,0 +1,193 @@
+"""Builders and parsers for the Files API (F2): upload, get, list, delete, wait.
+
+``start_upload`` makes the ``ResumableUpload`` machine for an endpoint (the
+upload URL and the credentials come from the endpoint; the credentials are
+asked for again for every request, so an expiring token is refreshed).
+``file_poller`` waits for a ``PROCESSING`` file to become ``ACTIVE`` and
+raises the file's error when it ends ``FAILED``.
+
+>>> from gemini_vision.api.endpoints import GeminiApi
+>>> build_get_file(GeminiApi("k"), "abc-123").url
+'https://generativelanguage.googleapis.com/v1beta/files/abc-123'
+>>> build_list_files(GeminiApi("k"), page_size=5).url
+'https://generativelanguage.googleapis.com/v1beta/files?pageSize=5'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from gemini_vision.api._errors import error_from_response
+from gemini_vision.api.endpoints import Endpoint, json_request
+from gemini_vision.api.pagination import Page, Pager
+from gemini_vision.api.polling import Poller
+from gemini_vision.api.tuned_models import parse_delete
+from gemini_vision.api.upload import (
+    DEFAULT_CHUNK_SIZE,
+    ByteSource,
+    ProgressCallback,
+    ResumableUpload,
+)
+from gemini_vision.errors import LocalError
+from gemini_vision.wire._fields import expect_object, read_list, read_str
+from gemini_vision.wire.files import File, FileState
+from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.status import Status
+
+__all__ = [
+    "MAX_FILES_PAGE_SIZE",
+    "build_delete_file",
+    "build_get_file",
+    "build_list_files",
+    "file_name",
+    "file_poller",
+    "files_pager",
+    "parse_delete",
+    "parse_file",
+    "parse_list_files",
+    "start_upload",
+]
+
+MAX_FILES_PAGE_SIZE = 100
+_NAME = re.compile(r"(?:files/)?([a-z0-9][a-z0-9-]{0,39})")
+
+
+def file_name(name: str | File) -> str:
+    """``files/{id}`` from an id, a full name or a ``File``.
+
+    >>> file_name("abc"), file_name("files/abc")
+    ('files/abc', 'files/abc')
+    """
+    if isinstance(name, File):
+        name = name.name
+    match = _NAME.fullmatch(name) if isinstance(name, str) else None
+    if match is None:
+        raise LocalError(f"name: must be 'files/{{id}}' or an id, got {name!r}")
+    return f"files/{match.group(1)}"
+
+
+def start_upload(
+    endpoint: Endpoint,
+    source: ByteSource,
+    *,
+    mime_type: str,
+    display_name: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    on_progress: ProgressCallback | None = None,
+    max_interruptions: int = 8,
+    backoff: Callable[[int], float] | None = None,
+) -> ResumableUpload:
+    """The resumable-upload machine for ``source`` at ``endpoint``.
+
+    >>> from gemini_vision.api.endpoints import GeminiApi
+    >>> from gemini_vision.api.upload import BytesSource
+    >>> up = start_upload(GeminiApi("k"), BytesSource(b"x"), mime_type="image/png")
+    >>> up.next_step().request.url
+    'https://generativelanguage.googleapis.com/upload/v1beta/files'
+    """
+    if not isinstance(mime_type, str) or "/" not in mime_type:
+        raise LocalError(f"mime_type: must be a media type like 'image/png', got {mime_type!r}")
+    return ResumableUpload(
+        source,
+        start_url=endpoint.url("upload/files"),
+        mime_type=mime_type,
+        display_name=display_name,
+        headers=endpoint.auth_headers,
+        chunk_size=chunk_size,
+        on_progress=on_progress,
+        max_interruptions=max_interruptions,
+        backoff=backoff,
+    )
+
+
+def build_get_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
+    """``GET files/{id}``."""
+    return json_request(endpoint, "GET", endpoint.url(file_name(name)))
+
+
+def parse_file(response: HttpResponse) -> File:
+    """A ``File`` answer; error statuses raise their ``ApiError``."""
+    if not response.is_success:
+        raise error_from_response(response)
+    return File.from_json(response.json(what="a File"))
+
+
+def build_list_files(
+    endpoint: Endpoint, *, page_size: int | None = None, page_token: str | None = None
+) -> HttpRequest:
+    """``GET files`` (at most 100 per page)."""
+    if page_size is not None and (
+        isinstance(page_size, bool)
+        or not isinstance(page_size, int)
+        or not 1 <= page_size <= MAX_FILES_PAGE_SIZE
+    ):
+        raise LocalError(
+            f"pageSize: must be an integer in [1, {MAX_FILES_PAGE_SIZE}], got {page_size!r}"
+        )
+    query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token}
+    return json_request(endpoint, "GET", endpoint.url("files", query))
+
+
+def parse_list_files(response: HttpResponse) -> Page[File]:
+    """One page of ``files.list``."""
+    if not response.is_success:
+        raise error_from_response(response)
+    payload = expect_object(response.json(what="a files list"), "")
+    items = tuple(
+        File.from_json(item, f"files[{i}]")
+        for i, item in enumerate(read_list(payload, "files", ""))
+    )
+    return Page(items, read_str(payload, "nextPageToken", ""))
+
+
+def files_pager(endpoint: Endpoint, *, page_size: int | None = None) -> Pager[File]:
+    """A ``Pager`` over every file."""
+    return Pager(build_list_files(endpoint, page_size=page_size), parse=parse_list_files)
+
+
+def build_delete_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
+    """``DELETE files/{id}`` (answers ``{}``)."""
+    return json_request(endpoint, "DELETE", endpoint.url(file_name(name)))
+
+
+def _file_ready(file: File) -> File | None:
+    if file.state is FileState.FAILED:
+        status = file.error
+        if status is None:
+            status = Status(13, "processing failed")
+        raise status.to_error(f"{file.name} failed processing")
+    return file if file.state is FileState.ACTIVE else None
+
+
+def file_poller(
+    endpoint: Endpoint,
+    file: File | str,
+    *,
+    initial_delay: float = 1.0,
+    multiplier: float = 1.5,
+    max_delay: float = 10.0,
+    timeout: float | None = None,
+    on_update: Callable[[File], None] | None = None,
+) -> Poller[File, File]:
+    """A ``Poller`` that waits until the file is ``ACTIVE`` (raises if it ends ``FAILED``).
+
+    >>> from gemini_vision.api.endpoints import GeminiApi
+    >>> poller = file_poller(GeminiApi(), File("files/a", state=FileState.ACTIVE))
+    >>> poller.next_step().value.name
+    'files/a'
+    """
+    initial = file if isinstance(file, File) else None
+    return Poller(
+        build_get_file(endpoint, file),
+        parse=parse_file,
+        check=_file_ready,
+        initial=initial,
+        initial_delay=initial_delay,
+        multiplier=multiplier,
+        max_delay=max_delay,
+        timeout=timeout,
+        on_update=on_update,
+        what=file_name(file),
+    )

@@ -1,0 +1,251 @@
+"""Builders and parsers for every ``tunedModels`` method of the reference (T1).
+
+``create`` (POST ``tunedModels``, optional ``tunedModelId``; answers an
+``Operation``), ``get``, ``list`` (paged; ``filter`` with role terms and free
+text), ``patch`` (PATCH with an ``updateMask``), ``delete`` (answers ``{}``),
+and ``operations.get``. ``generateContent``/``streamGenerateContent`` on a
+tuned model are the ordinary builders of ``gemini_vision.api.generate`` with
+a ``tunedModels/...`` model name.
+
+A create without ``tunedModelId`` is marked non-idempotent: sending it twice
+would make two models, so no retry policy re-sends it. Every T3 rule is
+checked before a request is built (``gemini_vision.api.tuned_validation``).
+
+>>> from gemini_vision.api.endpoints import GeminiApi
+>>> from gemini_vision.wire.tuned import Dataset, TuningTask
+>>> model = TunedModel(base_model="models/gemini-1.5-flash-001",
+...                    tuning_task=TuningTask(training_data=Dataset.of([("1", "2")])))
+>>> request = build_create_tuned_model(GeminiApi("k"), model)
+>>> request.method, request.url, request.idempotent
+('POST', 'https://generativelanguage.googleapis.com/v1beta/tunedModels', False)
+>>> build_create_tuned_model(GeminiApi("k"), model, tuned_model_id="my-model").url
+'https://generativelanguage.googleapis.com/v1beta/tunedModels?tunedModelId=my-model'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from gemini_vision.api._errors import error_from_response
+from gemini_vision.api.endpoints import Endpoint, json_request
+from gemini_vision.api.operations import parse_operation, validate_operation_name
+from gemini_vision.api.pagination import Page, Pager
+from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
+from gemini_vision.errors import LocalError, ProtocolError
+from gemini_vision.wire._fields import expect_object, read_list, read_str
+from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.tuned import TunedModel
+
+__all__ = [
+    "PATCHABLE_FIELDS",
+    "build_create_tuned_model",
+    "build_delete_tuned_model",
+    "build_get_operation",
+    "build_get_tuned_model",
+    "build_list_tuned_models",
+    "build_patch_tuned_model",
+    "changed_fields",
+    "parse_delete",
+    "parse_list_tuned_models",
+    "parse_operation",
+    "parse_tuned_model",
+    "tuned_model_filter",
+    "tuned_model_name",
+    "tuned_models_pager",
+]
+
+#: snake_case attribute -> wire field, for the fields a patch may change.
+PATCHABLE_FIELDS: dict[str, str] = {
+    "display_name": "displayName",
+    "description": "description",
+    "temperature": "temperature",
+    "top_p": "topP",
+    "top_k": "topK",
+    "reader_project_numbers": "readerProjectNumbers",
+}
+_NAME = re.compile(r"(?:tunedModels/)?([a-z0-9][a-z0-9-]{0,62})")
+_ROLE_TERMS = ("owner:me", "writers:me", "readers:me", "readers:everyone")
+
+
+def tuned_model_name(name: str) -> str:
+    """``tunedModels/{id}`` from an id or a full name; anything else is a ``LocalError``.
+
+    >>> tuned_model_name("my-model"), tuned_model_name("tunedModels/my-model")
+    ('tunedModels/my-model', 'tunedModels/my-model')
+    """
+    match = _NAME.fullmatch(name) if isinstance(name, str) else None
+    if match is None:
+        raise LocalError(f"name: must be 'tunedModels/{{id}}' or an id, got {name!r}")
+    return f"tunedModels/{match.group(1)}"
+
+
+def build_create_tuned_model(
+    endpoint: Endpoint, model: TunedModel, *, tuned_model_id: str | None = None
+) -> HttpRequest:
+    """``POST tunedModels[?tunedModelId=]``: start tuning; the answer is an ``Operation``.
+
+    Raises:
+        LocalError: a T3 rule is broken (the message names the field and the rule).
+    """
+    validate_for_create(model, tuned_model_id)
+    query = None if tuned_model_id is None else {"tunedModelId": tuned_model_id}
+    return json_request(
+        endpoint,
+        "POST",
+        endpoint.url("tunedModels", query),
+        model.to_request_json(),
+        # With an id a repeat is refused (ALREADY_EXISTS); without one it makes a second model.
+        idempotent=tuned_model_id is not None,
+    )
+
+
+def build_get_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
+    """``GET tunedModels/{id}``.
+
+    >>> from gemini_vision.api.endpoints import GeminiApi
+    >>> build_get_tuned_model(GeminiApi(), "m1").url
+    'https://generativelanguage.googleapis.com/v1beta/tunedModels/m1'
+    """
+    return json_request(endpoint, "GET", endpoint.url(tuned_model_name(name)))
+
+
+def parse_tuned_model(response: HttpResponse) -> TunedModel:
+    """A ``TunedModel`` answer (get, patch); error statuses raise their ``ApiError``."""
+    if not response.is_success:
+        raise error_from_response(response)
+    return TunedModel.from_json(response.json(what="a TunedModel"))
+
+
+def tuned_model_filter(*roles: str, text: str | None = None) -> str:
+    """A ``filter`` for list: role terms (``owner:me``, ...) and free text, space separated.
+
+    >>> tuned_model_filter("owner:me", text="translator")
+    'owner:me translator'
+    """
+    for role in roles:
+        if role not in _ROLE_TERMS:
+            raise LocalError(f"filter: unknown role term {role!r}; use one of {_ROLE_TERMS}")
+    words = [*roles, *([text.strip()] if text and text.strip() else [])]
+    return " ".join(words)
+
+
+def build_list_tuned_models(
+    endpoint: Endpoint,
+    *,
+    page_size: int | None = None,
+    page_token: str | None = None,
+    filter: str | None = None,
+) -> HttpRequest:
+    """``GET tunedModels`` with ``pageSize`` (server default 10, at most 1,000 per page).
+
+    >>> from gemini_vision.api.endpoints import GeminiApi
+    >>> build_list_tuned_models(GeminiApi(), page_size=50, filter="owner:me").url
+    'https://generativelanguage.googleapis.com/v1beta/tunedModels?pageSize=50&filter=owner%3Ame'
+    """
+    if page_size is not None and (
+        isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
+    ):
+        raise LocalError(f"pageSize: must be a positive integer, got {page_size!r}")
+    query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token, "filter": filter}
+    return json_request(endpoint, "GET", endpoint.url("tunedModels", query))
+
+
+def parse_list_tuned_models(response: HttpResponse) -> Page[TunedModel]:
+    """One page of ``tunedModels.list``."""
+    if not response.is_success:
+        raise error_from_response(response)
+    payload = expect_object(response.json(what="a tunedModels list"), "")
+    items = tuple(
+        TunedModel.from_json(item, f"tunedModels[{i}]")
+        for i, item in enumerate(read_list(payload, "tunedModels", ""))
+    )
+    return Page(items, read_str(payload, "nextPageToken", ""))
+
+
+def tuned_models_pager(
+    endpoint: Endpoint, *, page_size: int | None = None, filter: str | None = None
+) -> Pager[TunedModel]:
+    """A ``Pager`` over every tuned model the filter selects."""
+    first = build_list_tuned_models(endpoint, page_size=page_size, filter=filter)
+    return Pager(first, parse=parse_list_tuned_models)
+
+
+def changed_fields(original: TunedModel, updated: TunedModel) -> tuple[str, ...]:
+    """The wire names of the patchable fields whose values differ.
+
+    >>> changed_fields(TunedModel(display_name="a", top_k=3), TunedModel(display_name="b", top_k=3))
+    ('displayName',)
+    """
+    return tuple(
+        wire
+        for attr, wire in PATCHABLE_FIELDS.items()
+        if getattr(original, attr) != getattr(updated, attr)
+    )
+
+
+def _set_fields(model: TunedModel) -> tuple[str, ...]:
+    return tuple(
+        wire for attr, wire in PATCHABLE_FIELDS.items() if getattr(model, attr) not in (None, ())
+    )
+
+
+def build_patch_tuned_model(
+    endpoint: Endpoint,
+    model: TunedModel,
+    *,
+    name: str | None = None,
+    update_mask: Iterable[str] | None = None,
+    original: TunedModel | None = None,
+) -> HttpRequest:
+    """``PATCH tunedModels/{id}?updateMask=...``: change only the masked fields.
+
+    The mask is ``update_mask`` when given; else the fields that differ from
+    ``original``; else the patchable fields set on ``model``. A masked field
+    that is unset in ``model`` is cleared by the server. The body carries the
+    masked fields only.
+
+    >>> from gemini_vision.api.endpoints import GeminiApi
+    >>> r = build_patch_tuned_model(GeminiApi(), TunedModel(name="tunedModels/m", top_k=5))
+    >>> r.method, r.url.split("?")[1], r.json()
+    ('PATCH', 'updateMask=topK', {'topK': 5})
+    """
+    target = tuned_model_name(name or model.name or "")
+    if update_mask is not None:
+        mask = tuple(update_mask)
+    elif original is not None:
+        mask = changed_fields(original, model)
+    else:
+        mask = _set_fields(model)
+    validate_for_patch(model, mask)
+    full = model.to_request_json()
+    body = {key: value for key, value in full.items() if key in mask}
+    url = endpoint.url(target, {"updateMask": ",".join(mask)})
+    return json_request(endpoint, "PATCH", url, body, idempotent=True)
+
+
+def build_delete_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
+    """``DELETE tunedModels/{id}`` (answers ``{}``)."""
+    return json_request(endpoint, "DELETE", endpoint.url(tuned_model_name(name)))
+
+
+def parse_delete(response: HttpResponse) -> None:
+    """Check a delete answer: 2xx with an empty object (or an empty body)."""
+    if not response.is_success:
+        raise error_from_response(response)
+    if response.body.strip():
+        payload = response.json(what="an empty object")
+        if payload != {}:
+            raise ProtocolError(f"a delete should answer {{}}, got {str(payload)[:80]}")
+
+
+def build_get_operation(endpoint: Endpoint, name: str) -> HttpRequest:
+    """``GET tunedModels/{m}/operations/{o}``.
+
+    >>> from gemini_vision.api.endpoints import GeminiApi
+    >>> build_get_operation(GeminiApi(), "tunedModels/m/operations/o").url
+    'https://generativelanguage.googleapis.com/v1beta/tunedModels/m/operations/o'
+    """
+    validate_operation_name(name)
+    return json_request(endpoint, "GET", endpoint.url(name))

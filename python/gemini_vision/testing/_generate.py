@@ -1,0 +1,238 @@
+"""The emulator's model methods: scripted ``generateContent`` / ``streamGenerateContent``, and
+``countTokens``.
+
+A test scripts the answers of a model with ``Emulator.script(model, answers)``;
+each call takes the next one. An answer is a string (the text of one
+candidate), a ``GenerateContentResponse`` dict sent as is, or a list of such
+dicts sent as the chunks of a stream (a non-streaming call gets them as one
+response). A streamed string is split into ``stream_chunks`` pieces. When the
+script of a model is used up, the answer is ``DEFAULT_ANSWER``.
+
+``CANNED_SEGMENTATION`` is a spatial answer as the guide shows them: a fenced
+JSON list with ``box_2d``, ``label`` and a base64 PNG ``mask`` (built here with
+``zlib``, so the emulator needs no imaging library).
+
+>>> script = Scripts()
+>>> script.add("gemini-2.5-flash", ["hello"])
+>>> script.next("models/gemini-2.5-flash")
+'hello'
+>>> script.next("models/gemini-2.5-flash") == DEFAULT_ANSWER
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import math
+import secrets
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "CANNED_SEGMENTATION",
+    "DEFAULT_ANSWER",
+    "Answer",
+    "Scripts",
+    "count_tokens",
+    "model_key",
+    "response_chunks",
+    "whole_response",
+]
+
+Answer = str | Mapping[str, Any] | Sequence[Mapping[str, Any]]
+DEFAULT_ANSWER = "The emulator has no scripted answer for this model."
+
+
+def _png_gray(width: int, height: int, pixel: Callable[[int, int], int]) -> bytes:
+    """A minimal 8-bit greyscale PNG (IHDR, one IDAT, IEND)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + bytes(pixel(x, y) for x in range(width)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _disc(x: int, y: int) -> int:
+    # A soft disc: 255 inside, falling to 0 over the rim, so thresholds matter.
+    distance = math.hypot(x - 15.5, y - 15.5)
+    return max(0, min(255, int(255 * (14.0 - distance) / 4.0)))
+
+
+_MASK_PNG = _png_gray(32, 32, _disc)
+CANNED_SEGMENTATION = (
+    "```json\n"
+    + json.dumps(
+        [
+            {
+                "box_2d": [120, 250, 620, 750],
+                "mask": "data:image/png;base64," + base64.b64encode(_MASK_PNG).decode(),
+                "label": "ball",
+            },
+            {"box_2d": [700, 100, 950, 400], "label": "shadow"},
+        ],
+        indent=2,
+    )
+    + "\n```"
+)
+
+
+def model_key(model: str) -> str:
+    """``"gemini-x"`` -> ``"models/gemini-x"``; resource names stay as they are.
+
+    >>> model_key("gemini-2.5-flash"), model_key("tunedModels/t")
+    ('models/gemini-2.5-flash', 'tunedModels/t')
+    """
+    return model if "/" in model else f"models/{model}"
+
+
+class Scripts:
+    """The scripted answers per model, consumed in order; thread-safe."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, list[Answer]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, model: str, answers: Sequence[Answer]) -> None:
+        """Append answers to a model's script."""
+        if isinstance(answers, (str, Mapping)):
+            answers = [answers]
+        with self._lock:
+            self._queues.setdefault(model_key(model), []).extend(answers)
+
+    def next(self, model: str) -> Answer:
+        """The next answer for ``model`` (``DEFAULT_ANSWER`` when none is left)."""
+        with self._lock:
+            queue = self._queues.get(model_key(model))
+            return queue.pop(0) if queue else DEFAULT_ANSWER
+
+    def clear(self) -> None:
+        """Forget every script."""
+        with self._lock:
+            self._queues.clear()
+
+
+def _text_response(text: str, model: str, *, finish: bool, prompt_tokens: int) -> dict[str, Any]:
+    candidate: dict[str, Any] = {
+        "content": {"role": "model", "parts": [{"text": text}]},
+        "index": 0,
+    }
+    out: dict[str, Any] = {"candidates": [candidate], "modelVersion": model.split("/")[-1]}
+    if finish:
+        candidate["finishReason"] = "STOP"
+        answer_tokens = max(1, math.ceil(len(text) / 4))
+        out["usageMetadata"] = {
+            "promptTokenCount": prompt_tokens,
+            "candidatesTokenCount": answer_tokens,
+            "totalTokenCount": prompt_tokens + answer_tokens,
+        }
+    return out
+
+
+def whole_response(answer: Answer, model: str, prompt_tokens: int) -> dict[str, Any]:
+    """The ``GenerateContentResponse`` of a non-streaming call."""
+    if isinstance(answer, str):
+        out = _text_response(answer, model, finish=True, prompt_tokens=prompt_tokens)
+    elif isinstance(answer, Mapping):
+        out = copy.deepcopy(dict(answer))
+    else:
+        chunks = [copy.deepcopy(dict(chunk)) for chunk in answer]
+        out = chunks[-1] if chunks else {}
+        texts = [
+            part.get("text", "")
+            for chunk in chunks
+            for candidate in chunk.get("candidates", [])[:1]
+            for part in candidate.get("content", {}).get("parts", [])
+        ]
+        if out.get("candidates"):
+            out["candidates"][0].setdefault("content", {})["parts"] = [{"text": "".join(texts)}]
+    out.setdefault("responseId", secrets.token_urlsafe(9))
+    return out
+
+
+def response_chunks(
+    answer: Answer, model: str, prompt_tokens: int, pieces: int
+) -> list[dict[str, Any]]:
+    """The chunks of a streaming call (a string is split into ``pieces`` parts)."""
+    response_id = secrets.token_urlsafe(9)
+    if isinstance(answer, str):
+        size = max(1, math.ceil(len(answer) / max(1, pieces)))
+        parts = [answer[i : i + size] for i in range(0, len(answer), size)] or [""]
+        chunks = [
+            _text_response(part, model, finish=i == len(parts) - 1, prompt_tokens=prompt_tokens)
+            for i, part in enumerate(parts)
+        ]
+    elif isinstance(answer, Mapping):
+        chunks = [copy.deepcopy(dict(answer))]
+    else:
+        chunks = [copy.deepcopy(dict(chunk)) for chunk in answer]
+    for chunk in chunks:
+        chunk.setdefault("responseId", response_id)
+    return chunks
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG or JPEG header (enough for the emulator's count)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+                return int(width), int(height)
+            i += 2 + length
+    return None
+
+
+ImageTokens = Callable[[int, int, str], int]
+
+
+def flat_image_tokens(width: int, height: int, model: str) -> int:
+    """258 tokens per image: what countTokens on the Gemini API answers for 2.x models."""
+    return 258
+
+
+def count_tokens(body: Mapping[str, Any], model: str, image_tokens: ImageTokens) -> dict[str, Any]:
+    """A ``CountTokensResponse``: text at ~4 characters a token, images by ``image_tokens``."""
+    request = body.get("generateContentRequest", body)
+    contents = request.get("contents", []) if isinstance(request, Mapping) else []
+    text_tokens = image_total = 0
+    for content in contents if isinstance(contents, list) else []:
+        for part in content.get("parts", []) if isinstance(content, Mapping) else []:
+            if not isinstance(part, Mapping):
+                continue
+            if isinstance(part.get("text"), str):
+                text_tokens += math.ceil(len(part["text"]) / 4)
+            inline = part.get("inlineData") or part.get("inline_data")
+            if isinstance(inline, Mapping):
+                try:
+                    raw = base64.b64decode(str(inline.get("data", "")), validate=False)
+                except (binascii.Error, ValueError):
+                    raw = b""
+                size = _image_size(raw[:65536])
+                width, height = size if size else (0, 0)
+                image_total += image_tokens(width, height, model) if size else 258
+            if isinstance(part.get("fileData") or part.get("file_data"), Mapping):
+                image_total += 258
+    details = [{"modality": "TEXT", "tokenCount": text_tokens}]
+    if image_total:
+        details.append({"modality": "IMAGE", "tokenCount": image_total})
+    return {"totalTokens": text_tokens + image_total, "promptTokensDetails": details}
