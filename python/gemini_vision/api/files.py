@@ -19,8 +19,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from gemini_vision.api._errors import error_from_response
 from gemini_vision.api.endpoints import Endpoint, json_request
+from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.pagination import Page, Pager
 from gemini_vision.api.polling import Poller
 from gemini_vision.api.tuned_models import parse_delete
@@ -110,7 +110,7 @@ def build_get_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
 def parse_file(response: HttpResponse) -> File:
     """A ``File`` answer; error statuses raise their ``ApiError``."""
     if not response.is_success:
-        raise error_from_response(response)
+        raise api_error_from_response(response)
     return File.from_json(response.json(what="a File"))
 
 
@@ -133,7 +133,7 @@ def build_list_files(
 def parse_list_files(response: HttpResponse) -> Page[File]:
     """One page of ``files.list``."""
     if not response.is_success:
-        raise error_from_response(response)
+        raise api_error_from_response(response)
     payload = expect_object(response.json(what="a files list"), "")
     items = tuple(
         File.from_json(item, f"files[{i}]")

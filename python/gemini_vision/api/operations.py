@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gemini_vision.api._errors import error_from_response
+from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.polling import Poller
 from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.wire._fields import (
@@ -87,7 +87,9 @@ class CreateTunedModelMetadata:
             completed_steps=read_int(data, "completedSteps", path),
             completed_percent=read_float(data, "completedPercent", path),
             snapshots=tuple(
-                TuningSnapshot.from_json(expect_object(s, f"{path}.snapshots[{i}]"))
+                TuningSnapshot.from_json(
+                    expect_object(s, f"{path}.snapshots[{i}]"), f"{path}.snapshots[{i}]"
+                )
                 for i, s in enumerate(read_list(data, "snapshots", path))
             ),
         )
@@ -192,7 +194,7 @@ class Operation:
 def parse_operation(response: HttpResponse) -> Operation:
     """Parse an ``Operation`` answer (create or ``operations.get``); errors raise ``ApiError``."""
     if not response.is_success:
-        raise error_from_response(response)
+        raise api_error_from_response(response)
     return Operation.from_json(response.json(what="an Operation"))
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from gemini_vision.api._errors import error_from_response
+from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 
@@ -105,7 +105,7 @@ class Pager(Generic[T]):
         if self._next is None:
             raise LocalError("every page has already been received")
         if not response.is_success:
-            raise error_from_response(response)
+            raise api_error_from_response(response)
         page = self._parse(response)
         self.pages += 1
         token = page.next_page_token or None

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from gemini_vision.api._errors import error_from_response
+from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.errors import GeminiVisionError, LocalError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 
@@ -124,7 +124,7 @@ class Poller(Generic[R, T]):
         self.waited += self._pending_delay
         self.polls += 1
         if not response.is_success:
-            raise error_from_response(response)
+            raise api_error_from_response(response)
         self._observe(self._parse(response))
         self._pending_delay = self._take_delay()
 

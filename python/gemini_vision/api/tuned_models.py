@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from gemini_vision.api._errors import error_from_response
 from gemini_vision.api.endpoints import Endpoint, json_request
+from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.operations import parse_operation, validate_operation_name
 from gemini_vision.api.pagination import Page, Pager
 from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
@@ -114,7 +114,7 @@ def build_get_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
 def parse_tuned_model(response: HttpResponse) -> TunedModel:
     """A ``TunedModel`` answer (get, patch); error statuses raise their ``ApiError``."""
     if not response.is_success:
-        raise error_from_response(response)
+        raise api_error_from_response(response)
     return TunedModel.from_json(response.json(what="a TunedModel"))
 
 
@@ -155,7 +155,7 @@ def build_list_tuned_models(
 def parse_list_tuned_models(response: HttpResponse) -> Page[TunedModel]:
     """One page of ``tunedModels.list``."""
     if not response.is_success:
-        raise error_from_response(response)
+        raise api_error_from_response(response)
     payload = expect_object(response.json(what="a tunedModels list"), "")
     items = tuple(
         TunedModel.from_json(item, f"tunedModels[{i}]")
@@ -233,7 +233,7 @@ def build_delete_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
 def parse_delete(response: HttpResponse) -> None:
     """Check a delete answer: 2xx with an empty object (or an empty body)."""
     if not response.is_success:
-        raise error_from_response(response)
+        raise api_error_from_response(response)
     if response.body.strip():
         payload = response.json(what="an empty object")
         if payload != {}:

@@ -57,7 +57,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin
 
-from gemini_vision.api._errors import error_from_response, is_retryable_status
+from gemini_vision.api.errors import api_error_from_response
+from gemini_vision.api.retry import RETRYABLE_STATUSES
 from gemini_vision.errors import LocalError, ProtocolError, TransportError
 from gemini_vision.wire.files import File
 from gemini_vision.wire.http import HttpRequest, HttpResponse
@@ -314,8 +315,8 @@ class ResumableUpload:
     def receive_response(self, response: HttpResponse) -> None:
         """Feed back the response to the last request."""
         if not response.is_success:
-            error = error_from_response(response)
-            retryable = is_retryable_status(response.status)
+            error = api_error_from_response(response)
+            retryable = response.status in RETRYABLE_STATUSES
             if retryable and self.state is not UploadState.CANCELLING:
                 self._interrupted(error, error.retry_delay)
                 return

@@ -151,7 +151,9 @@ class TuningExamples:
         items = read_list(data, "examples", path)
         return cls(
             tuple(
-                TuningExample.from_json(expect_object(item, f"{path}.examples[{i}]"))
+                TuningExample.from_json(
+                    expect_object(item, f"{path}.examples[{i}]"), f"{path}.examples[{i}]"
+                )
                 for i, item in enumerate(items)
             )
         )
@@ -259,7 +261,9 @@ class TuningSnapshot:
 
 def _snapshots(data: Mapping[str, Any], path: str) -> tuple[TuningSnapshot, ...]:
     return tuple(
-        TuningSnapshot.from_json(expect_object(item, f"{path}.snapshots[{i}]"))
+        TuningSnapshot.from_json(
+            expect_object(item, f"{path}.snapshots[{i}]"), f"{path}.snapshots[{i}]"
+        )
         for i, item in enumerate(read_list(data, "snapshots", path))
     )
 
@@ -368,7 +372,7 @@ class TunedModel:
         source = read_object(data, "tunedModelSource", path)
         readers = read_list(data, "readerProjectNumbers", path)
         numbers = tuple(
-            read_int({"n": value}, "n", f"{path}.readerProjectNumbers[{i}]") or 0
+            read_int({f"readerProjectNumbers[{i}]": value}, f"readerProjectNumbers[{i}]", path) or 0
             for i, value in enumerate(readers)
         )
         return cls(
