@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import gemini_vision
+from gemini_vision import cli_files
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="run the offline demo on the shipped sample")
     demo.set_defaults(func=_cmd_demo)
+    cli_files.register(sub)
     return parser
 
 

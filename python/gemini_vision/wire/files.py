@@ -10,8 +10,10 @@ values; ``sha256Hash`` is the base64 text the server sends.
 ...                     "uri": "https://h/v1beta/files/abc", "state": "ACTIVE"})
 >>> f.size_bytes, f.state, f.is_active
 (1024, <FileState.ACTIVE: 'ACTIVE'>, True)
->>> f.file_data()
+>>> f.part().to_json()
 {'fileData': {'mimeType': 'image/png', 'fileUri': 'https://h/v1beta/files/abc'}}
+
+A ``File`` is accepted wherever a ``Part`` is (``to_part(file)`` is ``file.part()``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from gemini_vision.wire._fields import (
     read_str,
     read_timestamp,
 )
+from gemini_vision.wire.content import Part, register_part_converter
 from gemini_vision.wire.status import Status
 from gemini_vision.wire.timestamp import Timestamp
 
@@ -145,12 +148,17 @@ class File:
         }
         return {**compact(fields), **self.extra}
 
-    def file_data(self) -> dict[str, Any]:
-        """The ``{"fileData": {mimeType, fileUri}}`` part that refers to this file.
+    def part(self) -> Part:
+        """The ``fileData`` part (``fileUri`` and ``mimeType``) that refers to this file.
 
         Raises:
-            LocalError: the file has no URI or MIME type yet.
+            LocalError: the file has no URI or MIME type, or it failed processing.
         """
+        if self.state is FileState.FAILED:
+            raise LocalError(f"{self.name}: the file failed processing and cannot be used")
         if not self.uri or not self.mime_type:
             raise LocalError(f"{self.name}: a fileData part needs the file's uri and mimeType")
-        return {"fileData": {"mimeType": self.mime_type, "fileUri": self.uri}}
+        return Part.from_uri(self.uri, self.mime_type)
+
+
+register_part_converter(File, File.part)
