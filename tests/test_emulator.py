@@ -295,7 +295,7 @@ def test_mid_stream_cut_leaves_an_incomplete_chunked_body(emulator: Emulator) ->
 def test_request_size_limit() -> None:
     """A body over max_request_bytes gets 413 without being read."""
     with Emulator(max_request_bytes=1000) as small:
-        status, _, body = call(small, "POST", "/v1beta/tunedModels", {"description": "x" * 2000})
+        status, _, _ = call(small, "POST", "/v1beta/tunedModels", {"description": "x" * 2000})
         assert status == 413
 
 

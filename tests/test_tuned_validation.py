@@ -57,7 +57,7 @@ def test_tuned_model_id_rule_matches_the_reference_regex(candidate: str) -> None
     if ID_PATTERN.fullmatch(candidate):
         validate_tuned_model_id(candidate)
     else:
-        with pytest.raises(LocalError, match="^tunedModelId: must match"):
+        with pytest.raises(LocalError, match=r"^tunedModelId: must match"):
             validate_tuned_model_id(candidate)
 
 
@@ -192,7 +192,7 @@ def test_patch_applies_the_common_rules_and_needs_a_mask() -> None:
     """A patch body is checked like a create, and an empty mask is refused."""
     with pytest.raises(LocalError, match=r"^topP: must be in \[0, 1\], got 2.0$"):
         build_patch_tuned_model(API, TunedModel(name="tunedModels/m", top_p=2.0))
-    with pytest.raises(LocalError, match="^updateMask: nothing to update"):
+    with pytest.raises(LocalError, match=r"^updateMask: nothing to update"):
         build_patch_tuned_model(API, TunedModel(name="tunedModels/m"))
 
 

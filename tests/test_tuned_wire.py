@@ -134,7 +134,7 @@ def test_get_list_delete_and_operation_urls() -> None:
 def test_names_that_could_escape_the_collection_are_refused() -> None:
     """Path traversal or another collection in a name is a LocalError."""
     for bad in ("../files/x", "tunedModels/a/b", "files/x", ""):
-        with pytest.raises(LocalError, match="^name:"):
+        with pytest.raises(LocalError, match=r"^name:"):
             build_get_tuned_model(API, bad)
 
 
