@@ -185,29 +185,36 @@ def response_chunks(
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a PNG or JPEG header (enough for the emulator's count)."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    if data[:2] == b"\xff\xd8":
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                return None
-            marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-                return int(width), int(height)
-            i += 2 + length
-    return None
+    """Width and height from the image header (PNG, JPEG, WebP, HEIF), or None."""
+    from gemini_vision.errors import LocalError
+    from gemini_vision.images.headers import read_header
+
+    try:
+        header = read_header(data)
+    except LocalError:
+        return None
+    return header.width, header.height
 
 
 ImageTokens = Callable[[int, int, str], int]
 
 
-def flat_image_tokens(width: int, height: int, model: str) -> int:
-    """258 tokens per image: what countTokens on the Gemini API answers for 2.x models."""
-    return 258
+def rule_image_tokens(width: int, height: int, model: str) -> int:
+    """The model's default rule from ``gemini_vision.tokens``; 258 when it has none.
+
+    Tuned models and moving aliases do not name their base model, so no rule
+    is implied; 258 (one tile) is what the API counts for most of them.
+
+    >>> rule_image_tokens(100, 100, "models/gemini-3.6-flash"), rule_image_tokens(9, 9, "tunedModels/t")
+    (1089, 258)
+    """
+    from gemini_vision.errors import LocalError
+    from gemini_vision.tokens import image_tokens
+
+    try:
+        return image_tokens(width, height, model=model.split("/")[-1])
+    except LocalError:
+        return 258
 
 
 def count_tokens(body: Mapping[str, Any], model: str, image_tokens: ImageTokens) -> dict[str, Any]:
@@ -227,9 +234,8 @@ def count_tokens(body: Mapping[str, Any], model: str, image_tokens: ImageTokens)
                     raw = base64.b64decode(str(inline.get("data", "")), validate=False)
                 except (binascii.Error, ValueError):
                     raw = b""
-                size = _image_size(raw[:65536])
-                width, height = size if size else (0, 0)
-                image_total += image_tokens(width, height, model) if size else 258
+                size = _image_size(raw)
+                image_total += image_tokens(size[0], size[1], model) if size else 258
             if isinstance(part.get("fileData") or part.get("file_data"), Mapping):
                 image_total += 258
     details = [{"modality": "TEXT", "tokenCount": text_tokens}]

@@ -32,7 +32,7 @@ from gemini_vision.testing._generate import (
     ImageTokens,
     Scripts,
     count_tokens,
-    flat_image_tokens,
+    rule_image_tokens,
     response_chunks,
     whole_response,
 )
@@ -76,7 +76,8 @@ class Emulator:
         stream_chunks: how many chunks a scripted text answer is streamed in.
         max_request_bytes: larger request bodies get 413.
         max_threads: at most this many connections are served at once.
-        image_tokens: ``(width, height, model) -> tokens`` for ``countTokens``.
+        image_tokens: ``(width, height, model) -> tokens`` for ``countTokens`` (default:
+            the model's rule from ``gemini_vision.tokens``).
     """
 
     def __init__(
@@ -101,7 +102,7 @@ class Emulator:
         self.tuning.tuning_polls = tuning_polls
         self.scripts = Scripts()
         self.stream_chunks = stream_chunks
-        self.image_tokens: ImageTokens = image_tokens or flat_image_tokens
+        self.image_tokens: ImageTokens = image_tokens or rule_image_tokens
         self._server = EmulatorServer(
             (host, port),
             router=self._route,
@@ -129,7 +130,10 @@ class Emulator:
         """Serve in a background thread (idempotent)."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="gemini-vision-emulator", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},  # how quickly stop() is noticed
+                name="gemini-vision-emulator",
+                daemon=True,
             )
             self._thread.start()
         return self
