@@ -122,7 +122,7 @@ def test_stream_is_chunked_sse(emulator: Emulator) -> None:
 
 
 def test_count_tokens_counts_images_by_the_rule(emulator: Emulator) -> None:
-    """countTokens gives text and image totals (258 per image by default)."""
+    """countTokens sizes images from their headers and applies the model's token rule."""
     import base64
 
     png = base64.b64decode(CANNED_SEGMENTATION.split("base64,")[1].split('"')[0])
@@ -143,7 +143,13 @@ def test_count_tokens_counts_images_by_the_rule(emulator: Emulator) -> None:
     }
     status, _, body = call(emulator, "POST", "/v1beta/models/gemini-2.5-flash:countTokens", request)
     assert status == 200
-    assert body["totalTokens"] == 2 + 258
+    assert body["totalTokens"] == 2 + 258  # Gemini API 2.5: the 'single' rule
+    _, _, body = call(emulator, "POST", "/v1beta/models/gemini-3.6-flash:countTokens", request)
+    # The 32x32 mask under the gemini3 rule: 33 x 33 tiles of 48 px at budget 1120, as measured.
+    assert body["promptTokensDetails"] == [
+        {"modality": "TEXT", "tokenCount": 2},
+        {"modality": "IMAGE", "tokenCount": 1089},
+    ]
 
 
 def test_tuning_operation_advances_to_active_with_snapshots(emulator: Emulator) -> None:
