@@ -205,8 +205,10 @@ def rule_image_tokens(width: int, height: int, model: str) -> int:
     Tuned models and moving aliases do not name their base model, so no rule
     is implied; 258 (one tile) is what the API counts for most of them.
 
-    >>> rule_image_tokens(100, 100, "models/gemini-3.6-flash"), rule_image_tokens(9, 9, "tunedModels/t")
-    (1089, 258)
+    >>> rule_image_tokens(100, 100, "models/gemini-3.6-flash")
+    1089
+    >>> rule_image_tokens(9, 9, "tunedModels/t")
+    258
     """
     from gemini_vision.errors import LocalError
     from gemini_vision.tokens import image_tokens

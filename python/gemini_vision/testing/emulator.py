@@ -32,8 +32,8 @@ from gemini_vision.testing._generate import (
     ImageTokens,
     Scripts,
     count_tokens,
-    rule_image_tokens,
     response_chunks,
+    rule_image_tokens,
     whole_response,
 )
 from gemini_vision.testing._protocol import ApiFailure, Incoming, Streamed, json_response
