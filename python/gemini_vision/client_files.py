@@ -28,6 +28,7 @@ from gemini_vision.api.files import (
     files_pager,
     parse_file,
     start_upload,
+    upload_flow,
 )
 from gemini_vision.api.operations import (
     Operation,
@@ -52,7 +53,6 @@ from gemini_vision.api.upload import (
     ByteSource,
     BytesSource,
     ProgressCallback,
-    upload_flow,
 )
 from gemini_vision.errors import LocalError
 from gemini_vision.wire.files import File

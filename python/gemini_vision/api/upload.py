@@ -58,8 +58,7 @@ from typing import Protocol
 from urllib.parse import urljoin
 
 from gemini_vision.api.errors import api_error_from_response
-from gemini_vision.api.flow import Flow, Wait, with_retry
-from gemini_vision.api.retry import RETRYABLE_STATUSES, RetryPolicy
+from gemini_vision.api.retry import RETRYABLE_STATUSES
 from gemini_vision.errors import LocalError, ProtocolError, TransportError
 from gemini_vision.wire.files import File
 from gemini_vision.wire.http import HttpRequest, HttpResponse
@@ -74,7 +73,6 @@ __all__ = [
     "Send",
     "UploadCancelledError",
     "UploadState",
-    "upload_flow",
 ]
 
 GRANULARITY = 256 * 1024
@@ -405,55 +403,3 @@ class ResumableUpload:
     def _fail(self, error: Exception) -> Exception:
         self.state = UploadState.FAILED
         return error
-
-
-def upload_flow(
-    machine: ResumableUpload,
-    policy: RetryPolicy,
-    *,
-    should_cancel: Callable[[], bool] | None = None,
-) -> Flow[File]:
-    """Run ``machine`` as a flow the clients drive (see ``gemini_vision.api.flow``).
-
-    Requests that are safe to repeat (start, query) go through ``with_retry``;
-    a chunk is sent once and its fate left to the machine (a query follows any
-    doubt). ``should_cancel`` is asked before each request; when it says yes the
-    session is cancelled and ``UploadCancelledError`` raised.
-
-    >>> from gemini_vision.api.flow import run_to_end
-    >>> from gemini_vision.api.retry import RetryPolicy
-    >>> from gemini_vision.wire.http import HttpResponse
-    >>> up = ResumableUpload(BytesSource(b"hi"), start_url="https://h/upload/v1beta/files",
-    ...                      mime_type="text/plain")
-    >>> flow = upload_flow(up, RetryPolicy())
-    >>> next(flow).headers["x-goog-upload-command"]
-    'start'
-    >>> flow.send(HttpResponse(200, {"x-goog-upload-url": "https://h/u"})).body
-    b'hi'
-    >>> run_to_end(flow, HttpResponse(200, {"x-goog-upload-status": "final"},
-    ...                               b'{"file": {"name": "files/1"}}')).name
-    'files/1'
-    """
-    while True:
-        if should_cancel is not None and should_cancel():
-            machine.cancel()
-        step = machine.next_step()
-        if isinstance(step, Finished):
-            if step.file is None:
-                raise UploadCancelledError("the upload was cancelled; no file was made")
-            return step.file
-        if step.delay > 0:
-            yield Wait(step.delay, "resuming the upload")
-        request = step.request
-        try:
-            if request.idempotent:
-                response = yield from with_retry(policy, request)
-            else:
-                sent = yield request
-                if sent is None:
-                    raise TypeError("a flow that yielded a request must be sent its response")
-                response = sent
-        except TransportError as error:
-            machine.receive_error(error)
-            continue
-        machine.receive_response(response)

@@ -31,7 +31,7 @@ True
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ from gemini_vision.wire._fields import (
     read_timestamp,
 )
 from gemini_vision.wire.timestamp import Timestamp
+from gemini_vision.wire.tuning_data import Dataset, TuningExample, TuningExamples
 
 __all__ = [
     "Dataset",
@@ -101,100 +102,6 @@ class TunedModelSource:
         return compact(
             {"tunedModel": self.tuned_model, "baseModel": None if request else self.base_model}
         )
-
-
-@dataclass(frozen=True, slots=True)
-class TuningExample:
-    """One example: the expected ``output`` and the input (``text_input``, or an unknown kind).
-
-    An input kind this library does not model (the reference mentions chat
-    inputs) stays in ``extra`` under its wire name.
-
-    >>> TuningExample(output="B", text_input="A").input_kinds
-    ('textInput',)
-    """
-
-    output: str | None = None
-    text_input: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def input_kinds(self) -> tuple[str, ...]:
-        """The wire names of the ``model_input`` union members that are set."""
-        kinds = ["textInput"] if self.text_input is not None else []
-        kinds += [k for k in self.extra if k.endswith("Input") and self.extra[k] is not None]
-        return tuple(kinds)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "example") -> TuningExample:
-        """Parse the wire form."""
-        return cls(
-            output=read_str(data, "output", path),
-            text_input=read_str(data, "textInput", path),
-            extra=extra_fields(data, frozenset({"output", "textInput"})),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        return {**compact({"textInput": self.text_input, "output": self.output}), **self.extra}
-
-
-@dataclass(frozen=True, slots=True)
-class TuningExamples:
-    """A set of examples; all must have the same input kind."""
-
-    examples: tuple[TuningExample, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "examples") -> TuningExamples:
-        """Parse the wire form."""
-        items = read_list(data, "examples", path)
-        return cls(
-            tuple(
-                TuningExample.from_json(
-                    expect_object(item, f"{path}.examples[{i}]"), f"{path}.examples[{i}]"
-                )
-                for i, item in enumerate(items)
-            )
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        return {"examples": [example.to_json() for example in self.examples]}
-
-
-@dataclass(frozen=True, slots=True)
-class Dataset:
-    """Training data: the ``dataset`` union, whose one documented member is ``examples``."""
-
-    examples: TuningExamples | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, pairs: Iterable[tuple[str, str]]) -> Dataset:
-        """A dataset of text examples from ``(text_input, output)`` pairs.
-
-        >>> len(Dataset.of([("a", "b")]).examples.examples)
-        1
-        """
-        examples = tuple(TuningExample(output=out, text_input=inp) for inp, out in pairs)
-        return cls(TuningExamples(examples))
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "trainingData") -> Dataset:
-        """Parse the wire form."""
-        examples = read_object(data, "examples", path)
-        return cls(
-            examples=(
-                None if examples is None else TuningExamples.from_json(examples, f"{path}.examples")
-            ),
-            extra=extra_fields(data, frozenset({"examples"})),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        own = {"examples": None if self.examples is None else self.examples.to_json()}
-        return {**compact(own), **self.extra}
 
 
 @dataclass(frozen=True, slots=True)
