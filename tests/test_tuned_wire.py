@@ -241,3 +241,15 @@ def test_replace_keeps_types_frozen() -> None:
     model = TunedModel(display_name="a")
     with pytest.raises(dataclasses.FrozenInstanceError):
         model.display_name = "b"  # type: ignore[misc]
+
+
+def test_vertex_endpoints_are_refused_for_files_and_tuning() -> None:
+    """Vertex AI serves neither tunedModels nor the Files API: refused before sending."""
+    from gemini_vision.api.endpoints import VertexAi
+    from gemini_vision.api.files import build_get_file
+
+    vertex = VertexAi("project", "us-central1", lambda: "token")
+    with pytest.raises(LocalError, match=r"^tunedModels is a Gemini API surface"):
+        build_get_tuned_model(vertex, "m")
+    with pytest.raises(LocalError, match=r"^the Files API is a Gemini API surface"):
+        build_get_file(vertex, "f")

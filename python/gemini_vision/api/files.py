@@ -26,7 +26,7 @@ from gemini_vision.api.flow import Flow, Wait, with_retry
 from gemini_vision.api.pagination import Page, Pager
 from gemini_vision.api.polling import Poller
 from gemini_vision.api.retry import RetryPolicy
-from gemini_vision.api.tuned_models import parse_delete
+from gemini_vision.api.tuned_models import parse_delete, require_gemini_api
 from gemini_vision.api.upload import (
     DEFAULT_CHUNK_SIZE,
     ByteSource,
@@ -97,7 +97,7 @@ def start_upload(
         raise LocalError(f"mime_type: must be a media type like 'image/png', got {mime_type!r}")
     return ResumableUpload(
         source,
-        start_url=endpoint.url("upload/files"),
+        start_url=require_gemini_api(endpoint, "the Files API").url("upload/files"),
         mime_type=mime_type,
         display_name=display_name,
         headers=endpoint.auth_headers,
@@ -110,7 +110,8 @@ def start_upload(
 
 def build_get_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
     """``GET files/{id}``."""
-    return json_request(endpoint, "GET", endpoint.url(file_name(name)))
+    url = require_gemini_api(endpoint, "the Files API").url(file_name(name))
+    return json_request(endpoint, "GET", url)
 
 
 def parse_file(response: HttpResponse) -> File:
@@ -133,7 +134,8 @@ def build_list_files(
             f"pageSize: must be an integer in [1, {MAX_FILES_PAGE_SIZE}], got {page_size!r}"
         )
     query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token}
-    return json_request(endpoint, "GET", endpoint.url("files", query))
+    url = require_gemini_api(endpoint, "the Files API").url("files", query)
+    return json_request(endpoint, "GET", url)
 
 
 def parse_list_files(response: HttpResponse) -> Page[File]:
@@ -155,7 +157,8 @@ def files_pager(endpoint: Endpoint, *, page_size: int | None = None) -> Pager[Fi
 
 def build_delete_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
     """``DELETE files/{id}`` (answers ``{}``)."""
-    return json_request(endpoint, "DELETE", endpoint.url(file_name(name)))
+    url = require_gemini_api(endpoint, "the Files API").url(file_name(name))
+    return json_request(endpoint, "DELETE", url)
 
 
 def _file_ready(file: File) -> File | None:

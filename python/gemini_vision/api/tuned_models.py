@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from gemini_vision.api.endpoints import Endpoint, json_request
+from gemini_vision.api.endpoints import Endpoint, VertexAi, json_request
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.operations import parse_operation, validate_operation_name
 from gemini_vision.api.pagination import Page, Pager
@@ -51,6 +51,7 @@ __all__ = [
     "parse_list_tuned_models",
     "parse_operation",
     "parse_tuned_model",
+    "require_gemini_api",
     "tuned_model_filter",
     "tuned_model_name",
     "tuned_models_pager",
@@ -67,6 +68,23 @@ PATCHABLE_FIELDS: dict[str, str] = {
 }
 _NAME = re.compile(r"(?:tunedModels/)?([a-z0-9][a-z0-9-]{0,62})")
 _ROLE_TERMS = ("owner:me", "writers:me", "readers:me", "readers:everyone")
+
+
+def require_gemini_api(endpoint: Endpoint, what: str) -> Endpoint:
+    """``endpoint`` unless it is Vertex AI, which serves neither the Files API nor tunedModels.
+
+    >>> from gemini_vision.api.endpoints import VertexAi
+    >>> require_gemini_api(VertexAi("p", "us-central1", lambda: "t"), "the Files API")
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: the Files API is a Gemini API surface; Vertex AI has no equivalent endpoint (use Cloud Storage URIs and Vertex tuning jobs)
+    """  # noqa: E501
+    if isinstance(endpoint, VertexAi):
+        raise LocalError(
+            f"{what} is a Gemini API surface; Vertex AI has no equivalent endpoint "
+            "(use Cloud Storage URIs and Vertex tuning jobs)"
+        )
+    return endpoint
 
 
 def tuned_model_name(name: str) -> str:
@@ -94,7 +112,7 @@ def build_create_tuned_model(
     return json_request(
         endpoint,
         "POST",
-        endpoint.url("tunedModels", query),
+        require_gemini_api(endpoint, "tunedModels").url("tunedModels", query),
         model.to_request_json(),
         # With an id a repeat is refused (ALREADY_EXISTS); without one it makes a second model.
         idempotent=tuned_model_id is not None,
@@ -108,7 +126,8 @@ def build_get_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
     >>> build_get_tuned_model(GeminiApi(), "m1").url
     'https://generativelanguage.googleapis.com/v1beta/tunedModels/m1'
     """
-    return json_request(endpoint, "GET", endpoint.url(tuned_model_name(name)))
+    url = require_gemini_api(endpoint, "tunedModels").url(tuned_model_name(name))
+    return json_request(endpoint, "GET", url)
 
 
 def parse_tuned_model(response: HttpResponse) -> TunedModel:
@@ -149,7 +168,8 @@ def build_list_tuned_models(
     ):
         raise LocalError(f"pageSize: must be a positive integer, got {page_size!r}")
     query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token, "filter": filter}
-    return json_request(endpoint, "GET", endpoint.url("tunedModels", query))
+    url = require_gemini_api(endpoint, "tunedModels").url("tunedModels", query)
+    return json_request(endpoint, "GET", url)
 
 
 def parse_list_tuned_models(response: HttpResponse) -> Page[TunedModel]:
@@ -221,13 +241,14 @@ def build_patch_tuned_model(
     validate_for_patch(model, mask)
     full = model.to_request_json()
     body = {key: value for key, value in full.items() if key in mask}
-    url = endpoint.url(target, {"updateMask": ",".join(mask)})
+    url = require_gemini_api(endpoint, "tunedModels").url(target, {"updateMask": ",".join(mask)})
     return json_request(endpoint, "PATCH", url, body, idempotent=True)
 
 
 def build_delete_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
     """``DELETE tunedModels/{id}`` (answers ``{}``)."""
-    return json_request(endpoint, "DELETE", endpoint.url(tuned_model_name(name)))
+    url = require_gemini_api(endpoint, "tunedModels").url(tuned_model_name(name))
+    return json_request(endpoint, "DELETE", url)
 
 
 def parse_delete(response: HttpResponse) -> None:
@@ -248,4 +269,4 @@ def build_get_operation(endpoint: Endpoint, name: str) -> HttpRequest:
     'https://generativelanguage.googleapis.com/v1beta/tunedModels/m/operations/o'
     """
     validate_operation_name(name)
-    return json_request(endpoint, "GET", endpoint.url(name))
+    return json_request(endpoint, "GET", require_gemini_api(endpoint, "tunedModels").url(name))
