@@ -327,3 +327,23 @@ def test_requests_are_recorded_with_secrets_redacted(emulator: Emulator) -> None
     call(emulator, "GET", "/v1beta/files")
     assert emulator.count("GET", "/v1beta/files") == 2
     assert all("emulator-key" not in repr(r.headers) for r in emulator.requests)
+
+
+def test_stored_bytes_are_bounded() -> None:
+    """Past max_total_bytes an upload chunk gets 429 instead of growing memory."""
+    with Emulator(chunk_granularity=4) as small:
+        small.files.max_total_bytes = 10
+        start = {"X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start"}
+        status, headers, _ = call(small, "POST", "/upload/v1beta/files", {}, start)
+        assert status == 200
+        target = headers["X-Goog-Upload-URL"].split(small.base_url, 1)[1]
+        host = urlsplit(small.base_url)
+        connection = http.client.HTTPConnection(host.hostname or "", host.port, timeout=10)
+        connection.request(
+            "POST",
+            target,
+            b"x" * 12,
+            {**KEY, "X-Goog-Upload-Command": "upload", "X-Goog-Upload-Offset": "0"},
+        )
+        assert connection.getresponse().status == 429
+        connection.close()

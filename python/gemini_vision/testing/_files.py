@@ -98,9 +98,16 @@ class StoredFile:
 class FileStore:
     """Upload sessions and files, guarded by one lock (the server is threaded)."""
 
-    def __init__(self, *, granularity: int = 256 * 1024, max_file_bytes: int = 256 << 20) -> None:
+    def __init__(
+        self,
+        *,
+        granularity: int = 256 * 1024,
+        max_file_bytes: int = 256 << 20,
+        max_total_bytes: int = 1 << 30,
+    ) -> None:
         self.granularity = granularity
         self.max_file_bytes = max_file_bytes
+        self.max_total_bytes = max_total_bytes
         self.processing_polls = 1
         self.sessions: dict[str, UploadSession] = {}
         self.files: dict[str, StoredFile] = {}
@@ -213,6 +220,13 @@ class FileStore:
         limit = session.declared_size if session.declared_size is not None else self.max_file_bytes
         if new_size > limit:
             raise ApiFailure(400, f"The upload would hold {new_size} bytes, over {limit}.")
+        held = sum(len(s.data) for s in self.sessions.values() if s.status == "active")
+        held += sum(len(f.data) for f in self.files.values())
+        if held + len(chunk) > self.max_total_bytes:
+            # Memory stays bounded: a test that uploads too much is told so, not OOM-killed.
+            raise ApiFailure(
+                429, f"The emulator holds {held} bytes; its limit is {self.max_total_bytes}."
+            )
         session.data += chunk
 
     def _finalize(self, session: UploadSession, request: Incoming) -> None:
