@@ -13,7 +13,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-_SUBMODULES = frozenset({"errors", "masks", "tokens", "cli", "wire", "api", "images", "transports"})
+_SUBMODULES = frozenset(
+    {"errors", "masks", "tokens", "cli", "wire", "api", "images", "transports", "testing"}
+)
 
 if TYPE_CHECKING:
     from gemini_vision import errors, masks, tokens
