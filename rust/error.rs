@@ -16,6 +16,9 @@ pub enum KernelError {
     PixelLimit { width: u64, height: u64, limit: u64 },
     /// An argument is outside its domain (a zero size, a mismatched length).
     InvalidArgument(String),
+    /// A COCO RLE is malformed: a bad compressed string, or counts that do not
+    /// cover the frame.
+    Rle(String),
 }
 
 impl fmt::Display for KernelError {
@@ -32,6 +35,7 @@ impl fmt::Display for KernelError {
                 u128::from(*width) * u128::from(*height)
             ),
             KernelError::InvalidArgument(msg) => write!(f, "{msg}"),
+            KernelError::Rle(msg) => write!(f, "{msg}"),
         }
     }
 }

@@ -5,8 +5,11 @@
 //! live in `py/` behind the `python` feature, which maturin turns on.
 
 pub mod error;
+pub mod overlay;
+pub mod paste;
 pub mod png;
 pub mod resize;
+pub mod rle;
 pub mod threshold;
 pub mod tiles;
 

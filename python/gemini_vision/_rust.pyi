@@ -1,6 +1,8 @@
 # The kernels' signatures. The Rust extension and the NumPy fallback
 # (gemini_vision._numpy_kernels) both implement exactly these; mypy checks the
 # fallback against this file, stubtest the extension.
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -15,3 +17,62 @@ def resize_bilinear_threshold(
 def image_tokens_batch(
     widths: npt.NDArray[np.int64], heights: npt.NDArray[np.int64], rule: str, budget: int
 ) -> npt.NDArray[np.int64]: ...
+
+# Paste (SPEC M4): masks are C-contiguous 2-D bool arrays, offsets (n, 2) int64 (x0, y0).
+def paste(frame: npt.NDArray[np.bool_], mask: npt.NDArray[np.bool_], x0: int, y0: int) -> None: ...
+def union(
+    masks: Sequence[npt.NDArray[np.bool_]], offsets: npt.NDArray[np.int64], height: int, width: int
+) -> npt.NDArray[np.bool_]: ...
+def label_map(
+    masks: Sequence[npt.NDArray[np.bool_]], offsets: npt.NDArray[np.int64], height: int, width: int
+) -> npt.NDArray[np.int32]: ...
+def full_masks(
+    masks: Sequence[npt.NDArray[np.bool_]], offsets: npt.NDArray[np.int64], height: int, width: int
+) -> npt.NDArray[np.bool_]: ...
+
+# Overlay (SPEC M5): image h x w x 3|4 uint8 (in place), colors (n, 4) uint8 RGBA.
+def overlay(
+    image: npt.NDArray[np.uint8],
+    masks: Sequence[npt.NDArray[np.bool_]],
+    offsets: npt.NDArray[np.int64],
+    colors: npt.NDArray[np.uint8],
+) -> None: ...
+
+# COCO RLE (SPEC M6): counts are 1-D uint32, frames (height, width).
+def rle_encode(
+    mask: npt.NDArray[np.bool_], x0: int, y0: int, height: int, width: int
+) -> npt.NDArray[np.uint32]: ...
+def rle_encode_many(
+    masks: Sequence[npt.NDArray[np.bool_]], offsets: npt.NDArray[np.int64], height: int, width: int
+) -> list[npt.NDArray[np.uint32]]: ...
+def rle_decode(
+    counts: npt.NDArray[np.uint32], height: int, width: int
+) -> npt.NDArray[np.bool_]: ...
+def rle_decode_box(
+    counts: npt.NDArray[np.uint32],
+    height: int,
+    width: int,
+    x0: int,
+    y0: int,
+    box_height: int,
+    box_width: int,
+) -> npt.NDArray[np.bool_]: ...
+def rle_to_string(counts: npt.NDArray[np.uint32]) -> bytes: ...
+def rle_from_string(s: bytes) -> npt.NDArray[np.uint32]: ...
+def rle_area(counts: npt.NDArray[np.uint32]) -> int: ...
+def rle_bbox(
+    counts: npt.NDArray[np.uint32], height: int, width: int
+) -> npt.NDArray[np.float64]: ...
+def mask_bbox(
+    mask: npt.NDArray[np.bool_], x0: int, y0: int, height: int, width: int
+) -> npt.NDArray[np.float64]: ...
+def box_iou(
+    dt: npt.NDArray[np.float64], gt: npt.NDArray[np.float64], iscrowd: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]: ...
+def rle_iou(
+    dt: Sequence[npt.NDArray[np.uint32]],
+    dt_sizes: npt.NDArray[np.int64],
+    gt: Sequence[npt.NDArray[np.uint32]],
+    gt_sizes: npt.NDArray[np.int64],
+    iscrowd: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.float64]: ...

@@ -52,6 +52,7 @@ __all__ = [
     "ReplayMissError",
     "RequestTimeoutError",
     "ResourceExhaustedError",
+    "RleError",
     "StreamInterruptedError",
     "TransportError",
     "UnauthenticatedError",
@@ -83,6 +84,10 @@ class MaskDecodeError(GeminiVisionError, ValueError):
 
 class PixelLimitError(MaskDecodeError):
     """A PNG header declares more pixels than allowed; nothing was decoded."""
+
+
+class RleError(GeminiVisionError, ValueError):
+    """A COCO RLE is malformed: a bad compressed string, or counts that do not cover the frame."""
 
 
 class ProtocolError(GeminiVisionError, ValueError):

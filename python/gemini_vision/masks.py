@@ -19,15 +19,42 @@ import numpy as np
 import numpy.typing as npt
 
 from gemini_vision._backend import kernels
+from gemini_vision._masks.overlay import overlay
+from gemini_vision._masks.paste import full_masks, label_map, paste, union
+from gemini_vision._masks.rle import (
+    Rle,
+    box_iou,
+    mask_bbox,
+    mask_iou,
+    rle_decode,
+    rle_encode,
+    rle_encode_many,
+    rle_from_string,
+    rle_to_string,
+)
 from gemini_vision.errors import KernelInputError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "Rle",
+    "box_iou",
     "decode_png",
+    "full_masks",
     "installed_pillow_order",
+    "label_map",
+    "mask_bbox",
+    "mask_iou",
+    "overlay",
+    "paste",
     "resize_bilinear",
     "resize_threshold",
+    "rle_decode",
+    "rle_encode",
+    "rle_encode_many",
+    "rle_from_string",
+    "rle_to_string",
     "threshold",
+    "union",
 ]
 
 #: The default pixel limit of ``decode_png`` (SPEC M1): 4096 x 4096.

@@ -10,8 +10,11 @@ use pyo3::prelude::*;
 use crate::error::KernelError;
 
 mod masks;
+mod overlay;
+mod paste;
 mod png;
 mod resize;
+mod rle;
 mod tokens;
 
 /// Raise the `gemini_vision.errors` class that matches a kernel error.
@@ -20,6 +23,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
         KernelError::MaskDecode(_) => "MaskDecodeError",
         KernelError::PixelLimit { .. } => "PixelLimitError",
         KernelError::InvalidArgument(_) => "KernelInputError",
+        KernelError::Rle(_) => "RleError",
     };
     let message = err.to_string();
     match py
@@ -40,5 +44,8 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;
+    overlay::register(m)?;
+    paste::register(m)?;
+    rle::register(m)?;
     Ok(())
 }

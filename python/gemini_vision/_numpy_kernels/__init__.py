@@ -4,15 +4,46 @@ Chosen by ``_backend`` when the extension is missing or
 ``GEMINI_VISION_BACKEND=numpy`` is set. ``_rust.pyi`` describes both.
 """
 
+from gemini_vision._numpy_kernels.overlay import overlay
+from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
 from gemini_vision._numpy_kernels.png import decode_png
 from gemini_vision._numpy_kernels.resize import resize_bilinear, resize_bilinear_threshold
+from gemini_vision._numpy_kernels.rle import (
+    box_iou,
+    mask_bbox,
+    rle_area,
+    rle_bbox,
+    rle_decode,
+    rle_decode_box,
+    rle_encode,
+    rle_encode_many,
+    rle_from_string,
+    rle_iou,
+    rle_to_string,
+)
 from gemini_vision._numpy_kernels.threshold import threshold
 from gemini_vision._numpy_kernels.tokens import image_tokens_batch
 
 __all__ = [
+    "box_iou",
     "decode_png",
+    "full_masks",
     "image_tokens_batch",
+    "label_map",
+    "mask_bbox",
+    "overlay",
+    "paste",
     "resize_bilinear",
     "resize_bilinear_threshold",
+    "rle_area",
+    "rle_bbox",
+    "rle_decode",
+    "rle_decode_box",
+    "rle_encode",
+    "rle_encode_many",
+    "rle_from_string",
+    "rle_iou",
+    "rle_to_string",
     "threshold",
+    "union",
 ]

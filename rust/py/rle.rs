@@ -1,0 +1,260 @@
+//! Bindings of the COCO RLE kernels (SPEC M6).
+//!
+//! Counts travel as 1-D uint32 arrays, frame sizes as `(height, width)` ints
+//! (COCO's `"size": [h, w]`), boxes for IoU as `(n, 4)` float64 `[x, y, w, h]`.
+
+use numpy::ndarray::Array2;
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rayon::prelude::*;
+
+use super::paste::{box_mask, box_masks, size, slice};
+use super::to_pyerr;
+use crate::error::KernelError;
+use crate::rle::{self as kernel, Rle};
+
+/// The counts and frame size of one RLE, checked.
+fn rle<'a>(
+    py: Python<'_>,
+    counts: &'a PyReadonlyArray1<'_, u32>,
+    height: i64,
+    width: i64,
+) -> PyResult<Rle<'a>> {
+    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    Rle::new(slice(py, counts, "counts")?, h, w).map_err(|e| to_pyerr(py, e))
+}
+
+/// Every RLE of a list with its `(height, width)` row of `sizes`.
+fn rles<'a>(
+    py: Python<'_>,
+    counts: &'a [PyReadonlyArray1<'_, u32>],
+    sizes: &PyReadonlyArray2<'_, i64>,
+) -> PyResult<Vec<Rle<'a>>> {
+    let sizes = sizes.as_array();
+    if sizes.dim() != (counts.len(), 2) {
+        return Err(to_pyerr(
+            py,
+            KernelError::InvalidArgument(format!(
+                "sizes must have shape ({}, 2), got {:?}",
+                counts.len(),
+                sizes.dim()
+            )),
+        ));
+    }
+    counts
+        .iter()
+        .zip(sizes.rows())
+        .map(|(c, hw)| rle(py, c, hw[0], hw[1]))
+        .collect()
+}
+
+fn to_2d<'py>(
+    py: Python<'py>,
+    shape: (usize, usize),
+    data: Vec<f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let array = Array2::from_shape_vec(shape, data)
+        .map_err(|e| to_pyerr(py, KernelError::InvalidArgument(e.to_string())))?;
+    Ok(PyArray2::from_owned_array(py, array))
+}
+
+/// The RLE counts of `mask` at (`x0`, `y0`) in an empty `height x width` frame.
+#[pyfunction]
+fn rle_encode<'py>(
+    py: Python<'py>,
+    mask: PyReadonlyArray2<'py, bool>,
+    x0: i64,
+    y0: i64,
+    height: i64,
+    width: i64,
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let m = box_mask(py, &mask, x0, y0)?;
+    let counts = py
+        .detach(|| kernel::encode(&m, h, w))
+        .map_err(|e| to_pyerr(py, e))?;
+    Ok(PyArray1::from_vec(py, counts))
+}
+
+/// [`rle_encode`] of every mask, spread over threads.
+#[pyfunction]
+fn rle_encode_many<'py>(
+    py: Python<'py>,
+    masks: Vec<PyReadonlyArray2<'py, bool>>,
+    offsets: PyReadonlyArray2<'py, i64>,
+    height: i64,
+    width: i64,
+) -> PyResult<Vec<Bound<'py, PyArray1<u32>>>> {
+    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let views = box_masks(py, &masks, &offsets)?;
+    let all = py
+        .detach(|| {
+            views
+                .par_iter()
+                .map(|m| kernel::encode(m, h, w))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| to_pyerr(py, e))?;
+    Ok(all.into_iter().map(|c| PyArray1::from_vec(py, c)).collect())
+}
+
+/// Decode counts into a `height x width` bool frame.
+#[pyfunction]
+fn rle_decode<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArray1<'py, u32>,
+    height: i64,
+    width: i64,
+) -> PyResult<Bound<'py, PyArray2<bool>>> {
+    let r = rle(py, &counts, height, width)?;
+    let out = py
+        .detach(|| kernel::decode(&r))
+        .map_err(|e| to_pyerr(py, e))?;
+    let array = Array2::from_shape_vec((r.height, r.width), out)
+        .map_err(|e| to_pyerr(py, KernelError::InvalidArgument(e.to_string())))?;
+    Ok(PyArray2::from_owned_array(py, array))
+}
+
+/// Decode the part of the RLE inside a box into a `box_height x box_width` mask.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)] // one counts array, a frame size and a box
+fn rle_decode_box<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArray1<'py, u32>,
+    height: i64,
+    width: i64,
+    x0: i64,
+    y0: i64,
+    box_height: i64,
+    box_width: i64,
+) -> PyResult<Bound<'py, PyArray2<bool>>> {
+    let r = rle(py, &counts, height, width)?;
+    let (bh, bw) = (
+        size(py, "box_height", box_height)?,
+        size(py, "box_width", box_width)?,
+    );
+    let out = py
+        .detach(|| kernel::decode_box(&r, x0, y0, bh, bw))
+        .map_err(|e| to_pyerr(py, e))?;
+    let array = Array2::from_shape_vec((bh, bw), out)
+        .map_err(|e| to_pyerr(py, KernelError::InvalidArgument(e.to_string())))?;
+    Ok(PyArray2::from_owned_array(py, array))
+}
+
+/// The compressed (pycocotools string) form of counts, as ASCII bytes.
+#[pyfunction]
+fn rle_to_string<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArray1<'py, u32>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let c = slice(py, &counts, "counts")?;
+    let s = py.detach(|| kernel::to_string(c));
+    Ok(PyBytes::new(py, &s))
+}
+
+/// Counts from the compressed form; `RleError` if it is malformed.
+#[pyfunction]
+fn rle_from_string<'py>(py: Python<'py>, s: &[u8]) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let counts = py
+        .detach(|| kernel::from_string(s))
+        .map_err(|e| to_pyerr(py, e))?;
+    Ok(PyArray1::from_vec(py, counts))
+}
+
+/// The number of on pixels.
+#[pyfunction]
+fn rle_area(py: Python<'_>, counts: PyReadonlyArray1<'_, u32>) -> PyResult<u64> {
+    Ok(kernel::area(slice(py, &counts, "counts")?))
+}
+
+/// `[x, y, w, h]` of the on pixels, as pycocotools' `toBbox`.
+#[pyfunction]
+fn rle_bbox<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArray1<'py, u32>,
+    height: i64,
+    width: i64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let r = rle(py, &counts, height, width)?;
+    Ok(PyArray1::from_vec(py, kernel::bbox(&r).to_vec()))
+}
+
+/// `[x, y, w, h]` of the on pixels of a box-local mask inside the frame.
+#[pyfunction]
+fn mask_bbox<'py>(
+    py: Python<'py>,
+    mask: PyReadonlyArray2<'py, bool>,
+    x0: i64,
+    y0: i64,
+    height: i64,
+    width: i64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let m = box_mask(py, &mask, x0, y0)?;
+    Ok(PyArray1::from_vec(py, kernel::mask_bbox(&m, h, w).to_vec()))
+}
+
+/// Rows of an `(n, 4)` float64 array as boxes.
+fn boxes(py: Python<'_>, a: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<Vec<[f64; 4]>> {
+    if a.as_array().ncols() != 4 {
+        return Err(to_pyerr(
+            py,
+            KernelError::InvalidArgument(format!("{name} must have shape (n, 4)")),
+        ));
+    }
+    Ok(slice(py, a, name)?
+        .chunks_exact(4)
+        .map(|b| [b[0], b[1], b[2], b[3]])
+        .collect())
+}
+
+/// IoU of `[x, y, w, h]` boxes, `len(dt) x len(gt)`, as pycocotools' `iou`.
+#[pyfunction]
+fn box_iou<'py>(
+    py: Python<'py>,
+    dt: PyReadonlyArray2<'py, f64>,
+    gt: PyReadonlyArray2<'py, f64>,
+    iscrowd: PyReadonlyArray1<'py, bool>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (d, g) = (boxes(py, &dt, "dt")?, boxes(py, &gt, "gt")?);
+    let crowd = slice(py, &iscrowd, "iscrowd")?;
+    let out = py
+        .detach(|| kernel::box_iou(&d, &g, crowd))
+        .map_err(|e| to_pyerr(py, e))?;
+    to_2d(py, (d.len(), g.len()), out)
+}
+
+/// IoU of RLE masks, `len(dt) x len(gt)`, as pycocotools' `iou`.
+#[pyfunction]
+fn rle_iou<'py>(
+    py: Python<'py>,
+    dt: Vec<PyReadonlyArray1<'py, u32>>,
+    dt_sizes: PyReadonlyArray2<'py, i64>,
+    gt: Vec<PyReadonlyArray1<'py, u32>>,
+    gt_sizes: PyReadonlyArray2<'py, i64>,
+    iscrowd: PyReadonlyArray1<'py, bool>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let d = rles(py, &dt, &dt_sizes)?;
+    let g = rles(py, &gt, &gt_sizes)?;
+    let crowd = slice(py, &iscrowd, "iscrowd")?;
+    let out = py
+        .detach(|| kernel::iou(&d, &g, crowd))
+        .map_err(|e| to_pyerr(py, e))?;
+    to_2d(py, (d.len(), g.len()), out)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(rle_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_encode_many, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_decode_box, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_to_string, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_from_string, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_area, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_bbox, m)?)?;
+    m.add_function(wrap_pyfunction!(mask_bbox, m)?)?;
+    m.add_function(wrap_pyfunction!(box_iou, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_iou, m)?)?;
+    Ok(())
+}
