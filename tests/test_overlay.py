@@ -35,6 +35,7 @@ def pillow_overlay(
     return out.reshape(h, w, channels)
 
 
+@pytest.mark.pillow_compat
 @given(case=overlay_cases())
 def test_equals_pillow_alpha_composite(kernels: ModuleType, case: Case) -> None:
     """Every byte equals Pillow's alpha_composite of the same layers (RGB via RGBA and back)."""
@@ -48,6 +49,7 @@ def test_equals_pillow_alpha_composite(kernels: ModuleType, case: Case) -> None:
     np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.pillow_compat
 def test_rgb_opaque_every_colour_and_destination() -> None:
     """All 256 destination bytes under several colours and alphas, through the facade."""
     image = np.arange(256, dtype=np.uint8).reshape(16, 16, 1).repeat(3, axis=2)
