@@ -154,13 +154,14 @@ def _webp(data: bytes) -> ImageHeader:
     orientation: int | None = None
     while pos + 8 <= len(data):
         kind, length = struct.unpack("<4sI", data[pos : pos + 8])
-        chunk = data[pos + 8 : pos + 8 + length]
+        start = pos + 8
         if size is None:
-            size = _webp_first_chunk(kind, chunk)
+            # Only the bitstream's first bytes are needed: do not copy the whole image.
+            size = _webp_first_chunk(kind, data[start : start + min(length, 16)])
             if kind != b"VP8X":
                 break  # the simple formats hold one bitstream and no metadata
         elif kind == b"EXIF" and orientation is None:
-            orientation = orientation_from_exif(chunk)
+            orientation = orientation_from_exif(data[start : start + length])
         pos += 8 + length + (length & 1)  # chunks are padded to an even size
     if size is None:
         raise _fail("WebP", "the data ends before the first chunk")

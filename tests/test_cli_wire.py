@@ -1,0 +1,49 @@
+"""The tokens subcommand (C3)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from gemini_vision.cli import main
+from gemini_vision.tokens import image_tokens
+from tests.image_samples import encode, exif_with_orientation, gradient
+
+
+def _files(tmp_path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    rotated = tmp_path / "rotated.jpg"
+    rotated.write_bytes(encode(gradient(960, 540), "JPEG", exif=exif_with_orientation(6)))
+    small = tmp_path / "small.webp"
+    small.write_bytes(encode(gradient(300, 200), "WEBP", lossless=True))
+    return rotated, small
+
+
+def test_tokens_prints_every_rule_per_image_and_the_totals(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each row has the header sizes and each rule's tokens; the total row adds them up."""
+    rotated, small = _files(tmp_path)
+    assert main(["tokens", str(rotated), str(small), "--model", "gemini-2.0-flash"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0].split()
+    assert header[:5] == ["image", "type", "stored", "display", "orient."]
+    documented = header.index("documented")
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    first = rows[str(rotated)]
+    assert first[1:5] == ["image/jpeg", "960x540", "540x960", "6"]
+    assert int(first[documented]) == image_tokens(540, 960, rule="documented") == 1548
+    total = rows["total"]
+    expected = image_tokens(540, 960, rule="documented") + image_tokens(300, 200, rule="documented")
+    assert int(total[documented - 4]) == expected  # the total row has no type/size cells
+
+
+def test_tokens_reports_unreadable_images_and_fails(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A GIF or a missing file is reported on its row; the exit code is 1."""
+    gif = tmp_path / "a.gif"
+    gif.write_bytes(encode(gradient(4, 4), "GIF"))
+    assert main(["tokens", str(gif), str(tmp_path / "missing.png")]) == 1
+    out = capsys.readouterr().out
+    assert "GIF (image/gif)" in out and "missing.png" in out
