@@ -14,7 +14,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _SUBMODULES = frozenset(
-    {"errors", "masks", "tokens", "cli", "wire", "api", "images", "transports", "testing"}
+    {
+        "errors",
+        "masks",
+        "tokens",
+        "cli",
+        "wire",
+        "api",
+        "images",
+        "transports",
+        "testing",
+        "client",
+    }
 )
 
 if TYPE_CHECKING:

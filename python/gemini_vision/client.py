@@ -1,0 +1,475 @@
+"""``Client`` and ``AsyncClient``: builders + transport + parsers + retry (X3). Composition only.
+
+Each call builds an ``HttpRequest`` with the sans-I/O core (``api``), checks
+the request limits (I4), drives a flow (``api.flow``) that sends it through the
+transport and retries as the ``RetryPolicy`` decides, sleeping with the
+injected ``sleep``, then parses the answer. Other flows (uploads, pollers)
+plug into the same drivers: ``Client._drive(flow)`` runs any flow,
+``Client._execute(request)`` one request with retry.
+
+Streaming is retried only until the stream is open: once chunks have been
+delivered, an interruption is raised (re-sending would repeat the answer).
+A transport without ``stream`` still works: the body is parsed at once.
+
+Configuration keywords of ``generate``/``stream``/``count_tokens`` are the
+request's (``generation_config``, ``tools``, ``tool_config``,
+``safety_settings``, ``system_instruction``, ``cached_content``); any other
+keyword is a ``GenerationConfig`` field (``temperature=0.2``,
+``response_mime_type="application/json"``, ``media_resolution=...``).
+
+>>> client = Client(api_key="AIza-secret")
+>>> "secret" in repr(client)
+False
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from gemini_vision.api.endpoints import Endpoint, GeminiApi
+from gemini_vision.api.errors import api_error_from_response
+from gemini_vision.api.flow import Flow, Wait, with_retry
+from gemini_vision.api.generate import (
+    build_count_tokens,
+    build_generate_content,
+    build_stream_generate_content,
+    parse_count_tokens,
+    parse_generate_content,
+)
+from gemini_vision.api.retry import RetryPolicy
+from gemini_vision.api.sse import StreamParser
+from gemini_vision.errors import LocalError, TransportError
+from gemini_vision.images.fetch import MAX_FETCH_BYTES, build_image_fetch, parse_image_fetch
+from gemini_vision.images.inputs import ImagePart
+from gemini_vision.images.limits import check_request_limits
+from gemini_vision.transports.base import (
+    AsyncStreamingResponse,
+    AsyncTransport,
+    StreamingResponse,
+    Transport,
+    aopen_stream,
+    open_stream,
+)
+from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.json import snake_to_camel
+from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 60.0
+_REQUEST_OPTIONS = frozenset(
+    {
+        "generation_config",
+        "tools",
+        "tool_config",
+        "safety_settings",
+        "system_instruction",
+        "cached_content",
+    }
+)
+
+
+def request_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Split call keywords into request options, folding the rest into ``generation_config``.
+
+    >>> request_options({"temperature": 0.2, "tools": []})
+    {'tools': [], 'generation_config': {'temperature': 0.2}}
+    """
+    options = {k: v for k, v in config.items() if k in _REQUEST_OPTIONS}
+    extra = {snake_to_camel(k): v for k, v in config.items() if k not in _REQUEST_OPTIONS}
+    if extra:
+        base = options.get("generation_config")
+        if base is None:
+            merged: dict[str, Any] = {}
+        elif isinstance(base, Mapping):
+            merged = {snake_to_camel(k): v for k, v in base.items()}
+        else:
+            merged = dict(base.to_json())
+        merged.update(extra)
+        options["generation_config"] = merged
+    return options
+
+
+class _ClientBase:
+    """What both clients share: the endpoint, the policy, the timeout, the request building."""
+
+    def __init__(
+        self,
+        api_key: str | None,
+        endpoint: Endpoint | None,
+        base_url: str | None,
+        retry: RetryPolicy | None,
+        timeout: float | None,
+    ) -> None:
+        if endpoint is not None:
+            if api_key is not None or base_url is not None:
+                raise LocalError("pass either endpoint= or api_key=/base_url=, not both")
+            self.endpoint: Endpoint = endpoint
+        else:
+            key = api_key if api_key is not None else os.environ.get("GEMINI_API_KEY") or None
+            if key is None and base_url is None:
+                raise LocalError(
+                    "no API key: pass api_key=, set GEMINI_API_KEY, or give a base_url= "
+                    "(a proxy or emulator that needs none)"
+                )
+            self.endpoint = (
+                GeminiApi(key) if base_url is None else GeminiApi(key, base_url=base_url)
+            )
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.timeout = timeout
+
+    def _generate_request(
+        self, model: str, contents: Any, config: Mapping[str, Any]
+    ) -> HttpRequest:
+        request = build_generate_content(self.endpoint, model, contents, **request_options(config))
+        check_request_limits(request)
+        return request
+
+    def _stream_request(self, model: str, contents: Any, config: Mapping[str, Any]) -> HttpRequest:
+        options = request_options(config)
+        request = build_stream_generate_content(self.endpoint, model, contents, **options)
+        check_request_limits(request)
+        return request
+
+    def _count_request(self, model: str, contents: Any, config: Mapping[str, Any]) -> HttpRequest:
+        request = build_count_tokens(self.endpoint, model, contents, **request_options(config))
+        check_request_limits(request)
+        return request
+
+    def __repr__(self) -> str:
+        transport = getattr(self, "transport", None)
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint!r}, transport={transport!r}, "
+            f"timeout={self.timeout!r})"
+        )
+
+
+def _capped(chunks: list[bytes], limit: int) -> bytes:
+    return b"".join(chunks)[: limit + 1]
+
+
+class Client(_ClientBase):
+    """A synchronous Gemini client over any ``Transport`` (default: the standard library).
+
+    Args:
+        api_key: the Gemini API key (default: the ``GEMINI_API_KEY`` variable);
+            sent only in the ``x-goog-api-key`` header.
+        endpoint: a ``GeminiApi`` or ``VertexAi`` instead of ``api_key``/``base_url``.
+        base_url: a proxy or emulator speaking the Gemini API.
+        transport: anything with ``send(request, *, timeout)``; ``stream`` optional.
+        retry: the ``RetryPolicy`` (default: 5 attempts, exponential backoff).
+        timeout: seconds per request (connect and each wait for data).
+        sleep: how to wait between attempts (inject a fake in tests).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        endpoint: Endpoint | None = None,
+        base_url: str | None = None,
+        transport: Transport | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
+        super().__init__(api_key, endpoint, base_url, retry, timeout)
+        if transport is None:
+            from gemini_vision.transports.urllib_transport import UrllibTransport
+
+            transport = UrllibTransport()
+        self.transport = transport
+        self._sleep = sleep
+
+    # --- drivers ------------------------------------------------------------------
+
+    def _drive(self, flow: Flow[T]) -> T:
+        """Run a flow to its end: send its requests, sleep its waits, return its result."""
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Wait):
+                    self._sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    response = self.transport.send(step, timeout=self.timeout)
+                except TransportError as error:
+                    step = flow.throw(error)
+                else:
+                    step = flow.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    def _execute(self, request: HttpRequest) -> HttpResponse:
+        """Send one request with retry; the last response, whatever its status."""
+        return self._drive(with_retry(self.retry, request))
+
+    def _open(self, request: HttpRequest) -> StreamingResponse | HttpResponse:
+        """Open a stream with retry: the open stream on success, else the final error response."""
+        flow = with_retry(self.retry, request)
+        opened: StreamingResponse | None = None
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Wait):
+                    self._sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    streaming = open_stream(self.transport, step, timeout=self.timeout)
+                    if streaming.is_success:
+                        opened, summary = (
+                            streaming,
+                            HttpResponse(streaming.status, streaming.headers),
+                        )
+                    else:
+                        summary = streaming.to_response()
+                except TransportError as error:
+                    step = flow.throw(error)
+                else:
+                    step = flow.send(summary)
+        except StopIteration as stop:
+            final: HttpResponse = stop.value
+            return opened if final.is_success and opened is not None else final
+
+    # --- calls --------------------------------------------------------------------
+
+    def generate(self, model: str, contents: Any, **config: Any) -> GenerateContentResponse:
+        """``generateContent``: the model's whole answer.
+
+        Raises:
+            LocalError: the request is invalid or over the limits (nothing sent).
+            ApiError: the server refused (after retries, when retryable).
+            TransportError: the last attempt failed below HTTP.
+        """
+        return parse_generate_content(
+            self._execute(self._generate_request(model, contents, config))
+        )
+
+    def stream(self, model: str, contents: Any, **config: Any) -> Iterator[GenerateContentResponse]:
+        """``streamGenerateContent``: answer chunks as they arrive.
+
+        An error the server sends mid-stream is raised after the chunks before it.
+        """
+        return self._stream_chunks(self._stream_request(model, contents, config))
+
+    def _stream_chunks(self, request: HttpRequest) -> Iterator[GenerateContentResponse]:
+        opened = self._open(request)
+        if isinstance(opened, HttpResponse):
+            raise api_error_from_response(opened)
+        parser = StreamParser(http_status=opened.status)
+        with opened:
+            for data in opened:
+                yield from parser.feed(data)
+            yield from parser.close()
+
+    def count_tokens(self, model: str, contents: Any, **config: Any) -> CountTokensResponse:
+        """``countTokens`` for the same arguments as ``generate``."""
+        return parse_count_tokens(self._execute(self._count_request(model, contents, config)))
+
+    def fetch_image(
+        self,
+        url: str,
+        *,
+        mime_type: str | None = None,
+        apply_orientation: bool | None = None,
+        max_bytes: int = MAX_FETCH_BYTES,
+    ) -> ImagePart:
+        """An image from ``url`` (GET through this client's transport, with retry), checked (I5).
+
+        No API credential is sent to the image host.
+        """
+        opened = self._open(build_image_fetch(url))
+        if isinstance(opened, HttpResponse):
+            response = opened
+        else:
+            with opened:
+                body: list[bytes] = []
+                size = 0
+                for chunk in opened:
+                    body.append(chunk)
+                    size += len(chunk)
+                    if size > max_bytes:
+                        break  # enough to say it is too big; do not download the rest
+            response = HttpResponse(opened.status, opened.headers, _capped(body, max_bytes))
+        return parse_image_fetch(
+            response,
+            url=url,
+            mime_type=mime_type,
+            apply_orientation=apply_orientation,
+            max_bytes=max_bytes,
+        )
+
+    def close(self) -> None:
+        """Close the transport if it can be closed."""
+        close = getattr(self.transport, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _default_async_transport() -> AsyncTransport:
+    try:
+        import httpx  # noqa: F401
+    except ImportError:
+        from gemini_vision.transports.threaded import AsyncUrllibTransport
+
+        return AsyncUrllibTransport()
+    from gemini_vision.transports.httpx_transport import AsyncHttpxTransport
+
+    return AsyncHttpxTransport()
+
+
+class AsyncClient(_ClientBase):
+    """The async twin of ``Client`` (same arguments; ``sleep`` defaults to ``asyncio.sleep``).
+
+    The default transport is ``AsyncHttpxTransport`` when httpx is installed,
+    else ``AsyncUrllibTransport`` (the standard library in worker threads).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        endpoint: Endpoint | None = None,
+        base_url: str | None = None,
+        transport: AsyncTransport | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(api_key, endpoint, base_url, retry, timeout)
+        self.transport = transport if transport is not None else _default_async_transport()
+        self._sleep = sleep
+
+    async def _drive(self, flow: Flow[T]) -> T:
+        """Run a flow to its end with the async transport."""
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Wait):
+                    await self._sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    response = await self.transport.send(step, timeout=self.timeout)
+                except TransportError as error:
+                    step = flow.throw(error)
+                else:
+                    step = flow.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    async def _execute(self, request: HttpRequest) -> HttpResponse:
+        """Send one request with retry; the last response, whatever its status."""
+        return await self._drive(with_retry(self.retry, request))
+
+    async def _open(self, request: HttpRequest) -> AsyncStreamingResponse | HttpResponse:
+        """Open a stream with retry: the open stream on success, else the final error response."""
+        flow = with_retry(self.retry, request)
+        opened: AsyncStreamingResponse | None = None
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Wait):
+                    await self._sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    streaming = await aopen_stream(self.transport, step, timeout=self.timeout)
+                    if streaming.is_success:
+                        opened, summary = (
+                            streaming,
+                            HttpResponse(streaming.status, streaming.headers),
+                        )
+                    else:
+                        summary = await streaming.to_response()
+                except TransportError as error:
+                    step = flow.throw(error)
+                else:
+                    step = flow.send(summary)
+        except StopIteration as stop:
+            final: HttpResponse = stop.value
+            return opened if final.is_success and opened is not None else final
+
+    async def generate(self, model: str, contents: Any, **config: Any) -> GenerateContentResponse:
+        """``generateContent`` (see ``Client.generate``)."""
+        request = self._generate_request(model, contents, config)
+        return parse_generate_content(await self._execute(request))
+
+    def stream(
+        self, model: str, contents: Any, **config: Any
+    ) -> AsyncIterator[GenerateContentResponse]:
+        """``streamGenerateContent`` as an async iterator (see ``Client.stream``)."""
+        return self._stream_chunks(self._stream_request(model, contents, config))
+
+    async def _stream_chunks(self, request: HttpRequest) -> AsyncIterator[GenerateContentResponse]:
+        opened = await self._open(request)
+        if isinstance(opened, HttpResponse):
+            raise api_error_from_response(opened)
+        parser = StreamParser(http_status=opened.status)
+        async with opened:
+            async for data in opened:
+                for chunk in parser.feed(data):
+                    yield chunk
+            for chunk in parser.close():
+                yield chunk
+
+    async def count_tokens(self, model: str, contents: Any, **config: Any) -> CountTokensResponse:
+        """``countTokens`` (see ``Client.count_tokens``)."""
+        return parse_count_tokens(await self._execute(self._count_request(model, contents, config)))
+
+    async def fetch_image(
+        self,
+        url: str,
+        *,
+        mime_type: str | None = None,
+        apply_orientation: bool | None = None,
+        max_bytes: int = MAX_FETCH_BYTES,
+    ) -> ImagePart:
+        """An image from ``url`` (see ``Client.fetch_image``)."""
+        opened = await self._open(build_image_fetch(url))
+        if isinstance(opened, HttpResponse):
+            response = opened
+        else:
+            async with opened:
+                body: list[bytes] = []
+                size = 0
+                async for chunk in opened:
+                    body.append(chunk)
+                    size += len(chunk)
+                    if size > max_bytes:
+                        break
+            response = HttpResponse(opened.status, opened.headers, _capped(body, max_bytes))
+        return parse_image_fetch(
+            response,
+            url=url,
+            mime_type=mime_type,
+            apply_orientation=apply_orientation,
+            max_bytes=max_bytes,
+        )
+
+    async def aclose(self) -> None:
+        """Close the transport if it can be closed."""
+        close = getattr(self.transport, "aclose", None)
+        if callable(close):
+            await close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
