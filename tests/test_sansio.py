@@ -22,7 +22,8 @@ def core_modules() -> list[str]:
     names = ["gemini_vision"]
     for info in pkgutil.walk_packages([str(PACKAGE_DIR)], prefix="gemini_vision."):
         relative = info.name.split(".")[1:]
-        if relative[0] in IO_LAYERS or relative[0] == "_rust":
+        # cli_<area>.py modules are command-line layers like cli.py itself.
+        if relative[0] in IO_LAYERS or relative[0].startswith("cli_") or relative[0] == "_rust":
             continue
         names.append(info.name)
     return sorted(names)

@@ -15,8 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import gemini_vision
-from gemini_vision import cli_files
-from gemini_vision import cli_wire
+from gemini_vision import cli_files, cli_wire
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -66,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the offline demo on the shipped sample")
     demo.set_defaults(func=_cmd_demo)
     cli_files.register(sub)
-    cli_wire.add_parsers(sub)  # tokens
+    cli_wire.add_parsers(sub)  # tokens, detect, segment
     return parser
 
 

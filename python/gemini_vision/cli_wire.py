@@ -1,26 +1,52 @@
-"""The ``tokens`` subcommand (SPEC C3).
+"""The ``tokens``, ``detect`` and ``segment`` subcommands (SPEC C3, C4).
 
 ``tokens IMAGE...`` reads each image's header (never its pixels), and prints
 a table: the stored and displayed size, the EXIF orientation, and the token
 estimate of every rule in ``gemini_vision.tokens.RULES``, plus the default
 rule of ``--model``; then the totals. An unreadable image is reported on its
 row and makes the exit code 1.
+
+``detect IMAGE`` and ``segment IMAGE`` call the model (``GEMINI_API_KEY``, or
+``--base-url`` for a proxy or the emulator) with the image turned upright (so
+the answer's boxes match the displayed image), show a spinner on stderr while
+waiting, save the answer, and render it with ``gemini_vision.spatial.render``
+(overlay, masks, COCO JSON) when that module is available.
+
+Exit codes: 0 done, 1 the work failed (an API or network error included),
+2 bad usage (no API key and no ``--base-url``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
+import os
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-__all__ = ["add_parsers", "cmd_tokens", "token_table"]
+__all__ = ["Spinner", "add_parsers", "cmd_call", "cmd_tokens", "token_table"]
 
 DEFAULT_MODEL = "gemini-2.5-flash"
+_PROMPTS = {
+    "detect": (
+        "Find the prominent objects in the image. Answer with a JSON list; for each "
+        'object give "box_2d" as [ymin, xmin, ymax, xmax] normalized to 0-1000 and '
+        'a short "label".'
+    ),
+    "segment": (
+        "Segment the prominent objects in the image. Answer with a JSON list; for each "
+        'object give "box_2d" as [ymin, xmin, ymax, xmax] normalized to 0-1000, "mask" '
+        'as a base64 PNG probability map of the box, and a descriptive "label".'
+    ),
+}
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``tokens`` on the main parser's subcommands."""
+    """Register ``tokens``, ``detect`` and ``segment`` on the main parser's subcommands."""
     tokens = sub.add_parser("tokens", help="token estimates for image files, per rule")
     tokens.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     tokens.add_argument("--model", default=DEFAULT_MODEL, help=f"default rule of ({DEFAULT_MODEL})")
@@ -31,6 +57,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     tokens.add_argument("--vertex", action="store_true", help="Vertex AI defaults")
     tokens.set_defaults(func=cmd_tokens)
+    for name, what in (("detect", "2D boxes"), ("segment", "segmentation masks")):
+        call = sub.add_parser(name, help=f"ask the model for {what}, then render the answer")
+        call.add_argument("image", type=Path, metavar="IMAGE")
+        call.add_argument("--prompt", help="what to ask (default: a prompt for the task)")
+        call.add_argument("--model", default=DEFAULT_MODEL, help=f"model ({DEFAULT_MODEL})")
+        call.add_argument("--base-url", help="a proxy or emulator speaking the Gemini API")
+        call.add_argument("--out", type=Path, default=Path(f"gemini-vision-{name}"))
+        call.add_argument("--timeout", type=float, default=120.0, help="seconds per attempt")
+        call.set_defaults(func=cmd_call, task=name)
 
 
 # --- tokens ---------------------------------------------------------------------------
@@ -122,3 +157,93 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     )
     _print_table(rows, sys.stdout)
     return 0 if ok else 1
+
+
+# --- detect / segment -----------------------------------------------------------------
+
+
+class Spinner:
+    """A spinner with elapsed seconds on ``stream`` while a call runs (a single line if not a TTY).
+
+    >>> import io
+    >>> with Spinner("waiting", stream=io.StringIO()):
+    ...     pass
+    """
+
+    _FRAMES = "|/-\\"
+
+    def __init__(self, text: str, *, stream: TextIO | None = None, interval: float = 0.1):
+        self.text = text
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        frame = 0
+        while not self._stop.wait(self.interval):
+            elapsed = time.monotonic() - start
+            self.stream.write(f"\r{self._FRAMES[frame % 4]} {self.text} {elapsed:.1f}s")
+            self.stream.flush()
+            frame += 1
+        self.stream.write("\r" + " " * (len(self.text) + 16) + "\r")
+        self.stream.flush()
+
+    def __enter__(self) -> Spinner:
+        if self.stream.isatty():
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        else:
+            print(f"{self.text}...", file=self.stream)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    """Ask the model about ``args.image``, save the answer, and render it into ``args.out``."""
+    from gemini_vision.client import Client
+    from gemini_vision.images import image_part
+
+    if not os.environ.get("GEMINI_API_KEY") and not args.base_url:
+        print(
+            "gemini-vision: error: set GEMINI_API_KEY (or give --base-url for a proxy or "
+            "emulator that needs no key)",
+            file=sys.stderr,
+        )
+        return 2
+    part = image_part(args.image, apply_orientation=True)  # boxes then match the upright image
+    prompt = args.prompt or _PROMPTS[args.task]
+    with (
+        Client(base_url=args.base_url, timeout=args.timeout) as client,
+        Spinner(f"asking {args.model}"),
+    ):
+        response = client.generate(
+            args.model, [part, prompt], response_mime_type="application/json"
+        )
+    args.out.mkdir(parents=True, exist_ok=True)
+    answer = args.out / "response.json"
+    answer.write_text(json.dumps(response.to_json(), indent=2, ensure_ascii=False), "utf-8")
+    print(f"answer saved to {answer}")
+    return _render(args.image, response.to_json(), args.out, response.text or "")
+
+
+def _render(image: Path, response: dict[str, Any], out: Path, text: str) -> int:
+    try:
+        spatial = importlib.import_module("gemini_vision.spatial")
+    except ImportError:
+        spatial = None
+    render = getattr(spatial, "render", None)
+    if render is None:  # the spatial package is not there: show what the model said
+        print(text)
+        return 0
+    report = render(image, response, out)
+    print(report.table())
+    for diagnostic in report.result.diagnostics:
+        print(f"  note: {diagnostic.message}")
+    print(f"wrote {len(report.files)} files to {report.folder}/")
+    return 0
