@@ -4,9 +4,11 @@
 //! PyO3 in sight: `cargo test` runs them without libpython. The PyO3 wrappers
 //! live in `py/` behind the `python` feature, which maturin turns on.
 
+pub mod base64;
 pub mod error;
 pub mod overlay;
 pub mod paste;
+pub mod pipeline;
 pub mod png;
 pub mod resize;
 pub mod rle;

@@ -76,3 +76,24 @@ def rle_iou(
     gt_sizes: npt.NDArray[np.int64],
     iscrowd: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.float64]: ...
+
+# Fused pipeline (SPEC M7): per item (error class or None, message, mask, probabilities, counts).
+def decode_masks(
+    data: Sequence[bytes],
+    boxes: npt.NDArray[np.int64],
+    thresholds: npt.NDArray[np.int32],
+    pillow: npt.NDArray[np.int64],
+    max_pixels: int,
+    want_probabilities: bool,
+    rle_shape: tuple[int, int] | None,
+    threads: int,
+) -> list[
+    tuple[
+        str | None,
+        str,
+        npt.NDArray[np.bool_] | None,
+        npt.NDArray[np.uint8] | None,
+        npt.NDArray[np.uint32] | None,
+    ]
+]: ...
+def decode_base64(text: bytes) -> bytes: ...

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from gemini_vision._backend import kernels
 from gemini_vision._masks.overlay import overlay
 from gemini_vision._masks.paste import full_masks, label_map, paste, union
+from gemini_vision._masks.pipeline import MaskFailure, MaskItem, MaskResult, decode_masks
 from gemini_vision._masks.rle import (
     Rle,
     box_iou,
@@ -36,8 +37,12 @@ from gemini_vision.errors import KernelInputError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "MaskFailure",
+    "MaskItem",
+    "MaskResult",
     "Rle",
     "box_iou",
+    "decode_masks",
     "decode_png",
     "full_masks",
     "installed_pillow_order",

@@ -12,19 +12,25 @@ use crate::error::KernelError;
 mod masks;
 mod overlay;
 mod paste;
+mod pipeline;
 mod png;
 mod resize;
 mod rle;
 mod tokens;
 
-/// Raise the `gemini_vision.errors` class that matches a kernel error.
-pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
-    let class = match err {
+/// The name of the `gemini_vision.errors` class that matches a kernel error.
+pub(crate) fn error_class(err: &KernelError) -> &'static str {
+    match err {
         KernelError::MaskDecode(_) => "MaskDecodeError",
         KernelError::PixelLimit { .. } => "PixelLimitError",
         KernelError::InvalidArgument(_) => "KernelInputError",
         KernelError::Rle(_) => "RleError",
-    };
+    }
+}
+
+/// Raise the `gemini_vision.errors` class that matches a kernel error.
+pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
+    let class = error_class(&err);
     let message = err.to_string();
     match py
         .import("gemini_vision.errors")
@@ -46,6 +52,7 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tokens::register(m)?;
     overlay::register(m)?;
     paste::register(m)?;
+    pipeline::register(m)?;
     rle::register(m)?;
     Ok(())
 }

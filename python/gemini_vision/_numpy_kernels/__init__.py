@@ -6,6 +6,7 @@ Chosen by ``_backend`` when the extension is missing or
 
 from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
+from gemini_vision._numpy_kernels.pipeline import decode_base64, decode_masks
 from gemini_vision._numpy_kernels.png import decode_png
 from gemini_vision._numpy_kernels.resize import resize_bilinear, resize_bilinear_threshold
 from gemini_vision._numpy_kernels.rle import (
@@ -26,6 +27,8 @@ from gemini_vision._numpy_kernels.tokens import image_tokens_batch
 
 __all__ = [
     "box_iou",
+    "decode_base64",
+    "decode_masks",
     "decode_png",
     "full_masks",
     "image_tokens_batch",

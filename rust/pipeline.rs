@@ -1,0 +1,208 @@
+//! The fused mask pipeline (SPEC M7): base64 text -> PNG -> grey -> the
+//! Pillow-exact resize to the item's pixel box -> `> threshold` -> box-local
+//! mask (and, on request, the resized probability map and the COCO RLE).
+//!
+//! # Theory of operation
+//!
+//! Each mask item is independent, so the batch is a parallel map: one job per
+//! item, spread over a rayon pool (all cores, or a pool of the requested size;
+//! one thread runs the items in order on the calling thread). The bindings run
+//! it with the GIL released. A job that fails (bad base64, a corrupt PNG, a
+//! PNG above the pixel limit) yields its own error and the others go on: the
+//! caller gets one `Result` per item, in order, and records diagnostics.
+//!
+//! When the probability map is not wanted, the threshold is fused into the
+//! resize's last pass, so the resized grey image is never written. An empty
+//! box (zero width or height) still decodes its PNG, so a corrupt payload is
+//! reported, and gives an empty mask.
+
+use rayon::prelude::*;
+
+use crate::base64;
+use crate::error::KernelResult;
+use crate::paste::BoxMask;
+use crate::png::decode_png;
+use crate::resize::{resize_bilinear, resize_bilinear_threshold, PassOrder};
+use crate::rle;
+use crate::threshold::threshold;
+
+/// One mask item: its base64 PNG text and the pixel box it fills.
+#[derive(Debug, Clone, Copy)]
+pub struct MaskJob<'a> {
+    /// Base64 text of the PNG, with or without a `data:...;base64,` prefix.
+    pub data: &'a [u8],
+    /// Frame column and row of the box's top-left pixel.
+    pub x0: i64,
+    pub y0: i64,
+    /// Box size in pixels (`x1 - x0`, `y1 - y0`); either may be zero.
+    pub width: usize,
+    pub height: usize,
+    /// A pixel is on when its resized value is `> threshold`.
+    pub threshold: i32,
+    /// Which Pillow's resize to reproduce.
+    pub order: PassOrder,
+}
+
+/// What every item of a batch shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Refuse PNGs whose header declares more pixels than this.
+    pub max_pixels: u64,
+    /// Also return the resized uint8 probability map.
+    pub want_probabilities: bool,
+    /// Also return the COCO RLE counts of the mask in a frame of this
+    /// `(height, width)`.
+    pub rle_frame: Option<(usize, usize)>,
+}
+
+/// The outputs of one item; arrays are row-major `height x width` of the box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaskOutput {
+    pub mask: Vec<bool>,
+    pub probabilities: Option<Vec<u8>>,
+    pub counts: Option<Vec<u32>>,
+}
+
+/// Run one item through the whole pipeline.
+pub fn decode_mask(job: &MaskJob<'_>, options: &Options) -> KernelResult<MaskOutput> {
+    let png = base64::decode(job.data)?;
+    let grey = decode_png(&png, options.max_pixels)?;
+    let (w, h) = (job.width, job.height);
+    let (mask, probabilities) = if w == 0 || h == 0 {
+        (Vec::new(), options.want_probabilities.then(Vec::new))
+    } else if options.want_probabilities {
+        let resized = resize_bilinear(&grey.pixels, grey.height, grey.width, w, h, job.order)?;
+        (threshold(&resized, job.threshold), Some(resized))
+    } else {
+        let mask = resize_bilinear_threshold(
+            &grey.pixels,
+            grey.height,
+            grey.width,
+            w,
+            h,
+            job.order,
+            job.threshold,
+        )?;
+        (mask, None)
+    };
+    let counts = match options.rle_frame {
+        Some((frame_h, frame_w)) => {
+            let placed = BoxMask::new(&mask, h, w, job.x0, job.y0)?;
+            Some(rle::encode(&placed, frame_h, frame_w)?)
+        }
+        None => None,
+    };
+    Ok(MaskOutput {
+        mask,
+        probabilities,
+        counts,
+    })
+}
+
+/// Run every item, on `threads` threads (0: all cores, 1: the calling thread
+/// only). One result per item, in order; a failed item does not stop the others.
+pub fn decode_masks(
+    jobs: &[MaskJob<'_>],
+    options: &Options,
+    threads: usize,
+) -> Vec<KernelResult<MaskOutput>> {
+    let parallel = || -> Vec<KernelResult<MaskOutput>> {
+        jobs.par_iter()
+            .with_max_len(1)
+            .map(|job| decode_mask(job, options))
+            .collect()
+    };
+    let sequential = || jobs.iter().map(|job| decode_mask(job, options)).collect();
+    match threads {
+        1 => sequential(),
+        0 => parallel(),
+        n => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(parallel),
+            // No threads to be had: the same work, in order, on this thread.
+            Err(_) => sequential(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::KernelError;
+
+    /// A 2x2 8-bit grey PNG with pixels [0, 255; 255, 0] (Pillow, compress_level=0).
+    const PNG_2X2: &str =
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAAEUlEQVR4AQEGAPn/AAD/AP8ABgAB/wyjNeQAAAAASUVORK5CYII=";
+
+    fn job(data: &str, width: usize, height: usize) -> MaskJob<'_> {
+        MaskJob {
+            data: data.as_bytes(),
+            x0: 1,
+            y0: 0,
+            width,
+            height,
+            threshold: 127,
+            order: PassOrder::Pillow13,
+        }
+    }
+
+    const OPTIONS: Options = Options {
+        max_pixels: 1 << 24,
+        want_probabilities: true,
+        rle_frame: Some((2, 3)),
+    };
+
+    #[test]
+    fn same_size_box_keeps_the_pixels() {
+        let out = decode_mask(&job(PNG_2X2, 2, 2), &OPTIONS).unwrap();
+        assert_eq!(out.probabilities, Some(vec![0, 255, 255, 0]));
+        assert_eq!(out.mask, vec![false, true, true, false]);
+        // Columns of a 2x3 frame: [off, off], [off, on], [on, off].
+        assert_eq!(out.counts, Some(vec![3, 2, 1]));
+    }
+
+    #[test]
+    fn fused_and_unfused_paths_agree() {
+        let fused = Options {
+            want_probabilities: false,
+            ..OPTIONS
+        };
+        for (w, h) in [(5, 3), (1, 7), (2, 2), (9, 9)] {
+            let a = decode_mask(&job(PNG_2X2, w, h), &OPTIONS).unwrap();
+            let b = decode_mask(&job(PNG_2X2, w, h), &fused).unwrap();
+            assert_eq!(a.mask, b.mask);
+            assert_eq!(b.probabilities, None);
+        }
+    }
+
+    #[test]
+    fn empty_box_gives_an_empty_mask() {
+        let out = decode_mask(&job(PNG_2X2, 0, 4), &OPTIONS).unwrap();
+        assert!(out.mask.is_empty());
+        assert_eq!(out.counts, Some(vec![6]));
+    }
+
+    #[test]
+    fn failures_stay_with_their_item() {
+        let jobs = [
+            job(PNG_2X2, 3, 3),
+            job("not base64!", 3, 3),
+            job("AAAA", 3, 3),
+            job(PNG_2X2, 1, 1),
+        ];
+        for threads in [0, 1, 3] {
+            let out = decode_masks(&jobs, &OPTIONS, threads);
+            assert_eq!(out.len(), 4);
+            assert!(out[0].is_ok() && out[3].is_ok());
+            assert!(matches!(out[1], Err(KernelError::MaskDecode(_))));
+            assert!(matches!(out[2], Err(KernelError::MaskDecode(_))));
+        }
+        let tight = Options {
+            max_pixels: 3,
+            ..OPTIONS
+        };
+        assert!(matches!(
+            decode_mask(&job(PNG_2X2, 3, 3), &tight),
+            Err(KernelError::PixelLimit { .. })
+        ));
+    }
+}
