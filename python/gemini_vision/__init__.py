@@ -25,6 +25,7 @@ _SUBMODULES = frozenset(
         "transports",
         "testing",
         "client",
+        "spatial",
     }
 )
 

@@ -1,0 +1,165 @@
+"""Spatial understanding: what the model says about an image, as pixels (SPEC S1–S7).
+
+``parse`` takes the model's answer (its text, or a whole generateContent
+response) and the size of the image the model saw, and returns a
+``SpatialResult``: boxes, points, 3D boxes and box-local masks in pixels, with
+a diagnostic for everything it had to repair or drop. It never raises on what
+the model wrote; it raises ``LocalError`` only for bad arguments of its own.
+
+>>> from gemini_vision import spatial
+>>> answer = '```json\\n[{"box_2d": [100, 200, 500, 600], "label": "cat"}]\\n```'
+>>> result = spatial.parse(answer, (640, 480))
+>>> item = result.items[0]
+>>> item.kind, item.label, item.box
+('box', 'cat', (128, 48, 384, 240))
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from typing import Any
+
+from gemini_vision.errors import LocalError
+from gemini_vision.spatial.decode import DecodedMask, Limits, decode_masks
+from gemini_vision.spatial.diagnostics import Diagnostic
+from gemini_vision.spatial.extract import extract
+from gemini_vision.spatial.items import Draft, SpatialItem, read_item
+from gemini_vision.spatial.render import RenderReport, render
+from gemini_vision.spatial.response import answer_text
+from gemini_vision.spatial.result import SpatialResult
+
+__all__ = [
+    "Diagnostic",
+    "Limits",
+    "RenderReport",
+    "SpatialItem",
+    "SpatialResult",
+    "parse",
+    "render",
+]
+
+
+def parse(
+    text: str | Mapping[str, Any],
+    image_size: tuple[int, int],
+    *,
+    threshold: int = 127,
+    pillow: int = 13,
+    limits: Limits | None = None,
+) -> SpatialResult:
+    """Parse a model's spatial answer into pixel items (SPEC S1–S5).
+
+    Args:
+        text: the model's text, or a generateContent response (a dict, or its
+            JSON text): then the first candidate's text is parsed, and a
+            ``finishReason`` of MAX_TOKENS marks the result truncated.
+        image_size: ``(width, height)`` of the image as the model saw it.
+        threshold: mask pixels are ``value > threshold`` (127: the documented midpoint).
+        pillow: 13 or 12: whose BILINEAR pass order the mask resize follows.
+        limits: memory bounds per response (``Limits()`` by default).
+
+    Returns:
+        A ``SpatialResult``; ``result.diagnostics`` lists every repaired or
+        dropped item with its index and the reason.
+
+    Raises:
+        LocalError: ``image_size``, ``threshold`` or ``pillow`` is invalid.
+
+    >>> r = parse('{"point": [500, 250], "label": "eye"}', (640, 480))
+    >>> r.items[0].point, r.diagnostics
+    ((160, 240), ())
+    >>> r = parse('[{"box_2d": [0, 0, 10]}]', (10, 10))
+    >>> r.items, r.diagnostics[0].code
+    ((), 'wrong_length')
+    """
+    size = _image_size(image_size)
+    threshold = _int_arg("threshold", threshold)
+    pillow = _int_arg("pillow", pillow)
+    if pillow not in (12, 13):
+        raise LocalError(f"pillow must be 12 or 13, got {pillow}")
+    limits = limits or Limits()
+    answer, finish_reason, diags = answer_text(text)
+    extraction = extract(answer)
+    diags.extend(extraction.diagnostics)
+    drafts = [
+        draft
+        for index, raw in enumerate(extraction.items)
+        if (draft := read_item(index, raw, size, diags)) is not None
+    ]
+    decoded = decode_masks(drafts, threshold=threshold, pillow=pillow, limits=limits, diags=diags)
+    truncated = extraction.truncated or finish_reason == "MAX_TOKENS"
+    if finish_reason == "MAX_TOKENS" and not extraction.truncated:
+        diags.append(
+            Diagnostic(
+                None,
+                "note",
+                "truncated",
+                "the response stopped at MAX_TOKENS; the items given are complete, "
+                "but the model may have had more to say",
+            )
+        )
+    return SpatialResult(
+        items=tuple(_item(d, decoded.get(d.index)) for d in drafts),
+        diagnostics=tuple(sorted(diags, key=_diagnostic_order)),
+        image_size=size,
+        truncated=truncated,
+        finish_reason=finish_reason,
+        source=extraction.source,
+        threshold=threshold,
+    )
+
+
+def _diagnostic_order(d: Diagnostic) -> int:
+    # Notes about the whole text first, then item by item (sorted() keeps each item's order).
+    return -1 if d.index is None else d.index
+
+
+def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
+    if decoded is not None:
+        kind = "segment"
+    elif draft.box is not None:
+        kind = "box"
+    elif draft.point is not None:
+        kind = "point"
+    else:
+        kind = "box_3d"
+    return SpatialItem(
+        index=draft.index,
+        kind=kind,
+        label=draft.label,
+        box=draft.box,
+        box_float=draft.box_float,
+        box_2d=draft.box_2d,
+        point=draft.point,
+        point_float=draft.point_float,
+        box_3d=draft.box_3d,
+        confidence=draft.confidence,
+        mask=None if decoded is None else decoded.mask,
+        probabilities=None if decoded is None else decoded.probabilities,
+        mask_source=draft.mask_source,
+        extra=draft.extra,
+    )
+
+
+def _int_arg(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise LocalError(f"{name} must be an integer, got a bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise LocalError(f"{name} must be an integer, got {value!r}") from None
+
+
+def _image_size(image_size: Any) -> tuple[int, int]:
+    try:
+        width, height = image_size
+    except (TypeError, ValueError):
+        raise LocalError(
+            f"image_size must be a (width, height) pair, got {image_size!r}"
+        ) from None
+    width, height = _int_arg("image width", width), _int_arg("image height", height)
+    if width < 1 or height < 1:
+        raise LocalError(f"image_size must be positive, got ({width}, {height})")
+    return width, height
+

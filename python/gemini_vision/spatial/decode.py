@@ -1,0 +1,190 @@
+"""The mask stage of parsing: base64 PNG or polygon to a box-local mask (SPEC S5, R2).
+
+For each PNG mask the documented procedure, exactly: base64-decode, decode the
+PNG and convert it to 8-bit grey as Pillow's ``convert("L")`` does, resize to
+the pixel box (width ``x1 - x0``, height ``y1 - y0``) as Pillow's BILINEAR
+resize does, then ``value > threshold``. The kernels live in
+``gemini_vision.masks``; this module adds the per-response limits that keep
+memory bounded whatever the text says:
+
+- ``max_decoded_bytes``: base64-decoded PNG bytes per response;
+- ``max_png_pixels``: pixels one PNG header may declare (checked before decoding);
+- ``max_mask_pixels``: box-local mask pixels per response (each costs two bytes:
+  the resized grey map and the boolean mask).
+
+A mask over a limit is skipped with a diagnostic; its item stays, as a box.
+
+>>> Limits().max_png_pixels
+16777216
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from gemini_vision import masks
+from gemini_vision.errors import GeminiVisionError
+from gemini_vision.spatial.diagnostics import Diagnostic
+from gemini_vision.spatial.items import Draft
+from gemini_vision.spatial.polygon import rasterize
+
+__all__ = ["DecodedMask", "Limits", "decode_masks"]
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one response may make the parser allocate (SPEC R2).
+
+    >>> Limits(max_decoded_bytes=1 << 20).max_decoded_bytes
+    1048576
+    """
+
+    max_decoded_bytes: int = 64 << 20
+    max_png_pixels: int = 4096 * 4096
+    max_mask_pixels: int = 1 << 27
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedMask:
+    """A box-local mask and the resized grey map it was thresholded from."""
+
+    mask: npt.NDArray[np.bool_]
+    probabilities: npt.NDArray[np.uint8]
+
+
+def decode_masks(
+    drafts: Sequence[Draft],
+    *,
+    threshold: int,
+    pillow: int,
+    limits: Limits,
+    diags: list[Diagnostic],
+) -> dict[int, DecodedMask]:
+    """Masks for the drafts that carry one, keyed by item index.
+
+    Drafts whose mask cannot be made (bad base64, bad PNG, a limit reached) are
+    missing from the result and have a diagnostic; the caller keeps them as boxes.
+    """
+    out: dict[int, DecodedMask] = {}
+    budget = _Budget(limits)
+    for draft in drafts:
+        if draft.box is None or draft.mask_source not in ("png", "polygon"):
+            continue
+        x0, y0, x1, y1 = draft.box
+        width, height = x1 - x0, y1 - y0
+        if width <= 0 or height <= 0:
+            diags.append(
+                Diagnostic(
+                    draft.index,
+                    "note",
+                    "empty_box",
+                    f"item {draft.index}: the pixel box {draft.box} is empty "
+                    f"({width}x{height}); the mask is empty",
+                )
+            )
+            out[draft.index] = _empty(max(height, 0), max(width, 0))
+            continue
+        if not budget.take_pixels(draft.index, width * height, diags):
+            continue
+        if draft.polygon is not None:
+            mask = rasterize(draft.polygon, draft.box)
+            out[draft.index] = DecodedMask(mask, mask.astype(np.uint8) * np.uint8(255))
+            continue
+        assert draft.png_base64 is not None
+        png = _b64decode(draft, budget, diags)
+        if png is None:
+            continue
+        try:
+            grey = masks.decode_png(png, max_pixels=limits.max_png_pixels)
+            probabilities = masks.resize_bilinear(grey, (width, height), pillow=pillow)
+        except GeminiVisionError as exc:
+            diags.append(
+                Diagnostic(
+                    draft.index,
+                    "rejected",
+                    "mask_png",
+                    f"item {draft.index}: the mask PNG cannot be decoded ({exc}); "
+                    "kept as a box without a mask",
+                )
+            )
+            continue
+        out[draft.index] = DecodedMask(masks.threshold(probabilities, threshold), probabilities)
+    return out
+
+
+def _empty(height: int, width: int) -> DecodedMask:
+    return DecodedMask(
+        np.zeros((height, width), dtype=np.bool_), np.zeros((height, width), dtype=np.uint8)
+    )
+
+
+class _Budget:
+    """What is left of the response's limits."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.bytes_left = limits.max_decoded_bytes
+        self.pixels_left = limits.max_mask_pixels
+
+    def take_pixels(self, index: int, pixels: int, diags: list[Diagnostic]) -> bool:
+        if pixels > self.pixels_left:
+            diags.append(
+                Diagnostic(
+                    index,
+                    "rejected",
+                    "limit",
+                    f"item {index}: its {pixels}-pixel mask would pass the response's limit "
+                    f"of {self.limits.max_mask_pixels} mask pixels; kept as a box without a mask",
+                )
+            )
+            return False
+        self.pixels_left -= pixels
+        return True
+
+    def take_bytes(self, index: int, size: int, diags: list[Diagnostic]) -> bool:
+        if size > self.bytes_left:
+            diags.append(
+                Diagnostic(
+                    index,
+                    "rejected",
+                    "limit",
+                    f"item {index}: its mask's {size} PNG bytes would pass the response's "
+                    f"limit of {self.limits.max_decoded_bytes} decoded bytes; "
+                    "kept as a box without a mask",
+                )
+            )
+            return False
+        self.bytes_left -= size
+        return True
+
+
+def _b64decode(draft: Draft, budget: _Budget, diags: list[Diagnostic]) -> bytes | None:
+    """The PNG bytes of a base64 mask (whitespace and missing padding tolerated)."""
+    text = draft.png_base64 or ""
+    if _WHITESPACE.search(text):
+        text = _WHITESPACE.sub("", text)
+    # Checked before decoding, so a huge string never becomes a huge bytes object.
+    if not budget.take_bytes(draft.index, len(text) // 4 * 3 + 3, diags):
+        return None
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        diags.append(
+            Diagnostic(
+                draft.index,
+                "rejected",
+                "mask_base64",
+                f"item {draft.index}: the mask is not valid base64 ({exc}); "
+                "kept as a box without a mask",
+            )
+        )
+        return None

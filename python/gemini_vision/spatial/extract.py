@@ -1,0 +1,361 @@
+"""Find the JSON in a model's answer and split it into raw items (SPEC S1).
+
+Theory of operation. Models wrap their JSON in many ways: a fenced block with
+three or more backticks and any tag, prose before or after, a bare array, a
+sequence of bare objects, a wrapper object (``{"boxes": [...]}``), a single
+object, or an answer cut off by ``maxOutputTokens``. The extraction works in
+stages and stops at the first that yields JSON:
+
+1. every fenced block, in order (an unclosed fence runs to the end of text);
+2. the whole text as JSON;
+3. a scanner that walks the text once, finds the outermost balanced
+   ``[...]``/``{...}`` spans (inside a span it skips string literals and their
+   escapes, outside it ignores prose quotes) and parses each span.
+
+A span that does not parse as a whole (truncated, or one broken item) is
+*salvaged*: it is split at its top-level commas with the same string-aware
+scanner and every element is parsed on its own, so one bad or cut-off item
+costs that item only, and says so in a diagnostic. Parsing uses the C JSON
+decoder; the Python-level scanner only jumps between structural characters
+(a regex), so long base64 strings cost no Python loop iterations.
+
+>>> ext = extract('Sure!\\n```json\\n[{"box_2d": [1, 2, 3, 4], "label": "cat"}]\\n```')
+>>> ext.items, ext.truncated
+([{'box_2d': [1, 2, 3, 4], 'label': 'cat'}], False)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from collections.abc import Iterator
+from typing import Any
+
+from gemini_vision.spatial.diagnostics import Diagnostic
+
+__all__ = ["WRAPPER_KEYS", "Broken", "Extraction", "extract"]
+
+#: Keys of a wrapper object whose list value holds the items.
+WRAPPER_KEYS = ("boxes", "detections", "objects", "items")
+
+# A fence opens on its own line: optional indent, 3+ backticks or tildes, an
+# optional info string ("json", " JSON ", "python"), end of line.
+_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\n`]*?)[ \t]*\r?$", re.MULTILINE)
+# Characters that matter to the scanner; everything else is skipped in C.
+_STRUCTURAL = re.compile(r'[\[\]{}",\\]')
+_CLOSER = {"[": "]", "{": "}"}
+# How deep a mismatched closer may look for its opener (bounded work on hostile text).
+_MISMATCH_DEPTH = 32
+_WRAPPER_OPEN = re.compile(r'\s*"(?:' + "|".join(WRAPPER_KEYS) + r')"\s*:\s*\[')
+#: Keys that make an object an item even if it also has a wrapper key.
+ITEM_KEYS = ("box_2d", "bbox_2d", "point", "box_3d", "mask", "polygon", "label")
+# Spans the scanner gives up on before it stops retrying (bounded work on hostile text).
+_MAX_RESTARTS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """Stands in the item list for an element that could not be parsed.
+
+    It keeps the numbering of the model's list: item 4 stays item 4 even when
+    item 2 was cut off or malformed.
+    """
+
+    code: str
+    reason: str
+
+
+@dataclass
+class Extraction:
+    """What the text held: the raw items, whether it was cut off, and notes.
+
+    Attributes:
+        items: the JSON values that should be items, in order (normally dicts).
+        truncated: the JSON ended before its closing bracket.
+        source: where the JSON was found ("fenced block 1", "whole text", "scan").
+        diagnostics: every part of the text that could not become an item.
+    """
+
+    items: list[Any] = field(default_factory=list)
+    truncated: bool = False
+    source: str = "none"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def extract(text: str) -> Extraction:
+    """Extract the items of a model answer; never raises on any ``str``.
+
+    Args:
+        text: the model's text (fences, prose and truncation allowed).
+
+    Returns:
+        An ``Extraction`` whose ``items`` are the elements of the outermost JSON
+        list (or of a wrapper's list, or the single object), in order. An element
+        that could not be parsed is a ``Broken`` placeholder and has a diagnostic.
+
+    >>> extract('{"boxes": [{"point": [5, 6]}]}').items
+    [{'point': [5, 6]}]
+    >>> ext = extract('[{"label": "a"}, {"label": "b')
+    >>> ext.items[0], ext.truncated, ext.diagnostics[0].code
+    ({'label': 'a'}, True, 'truncated')
+    """
+    ext = Extraction()
+    fences = _fenced_blocks(text)
+    for number, (tag, body) in enumerate(fences, start=1):
+        values, truncated, _whole = _values_in(body)
+        if values:
+            ext.source = f"fenced block {number}" + (f" ({tag})" if tag else "")
+            if len(fences) > 1:
+                ext.diagnostics.append(
+                    Diagnostic(
+                        None,
+                        "note",
+                        "fences",
+                        f"the text has {len(fences)} fenced blocks; "
+                        f"the items come from block {number}",
+                    )
+                )
+            return _finish(ext, values, truncated)
+    values, truncated, whole = _values_in(text)
+    ext.source = "whole text" if whole else "scan"
+    return _finish(ext, values, truncated)
+
+
+def _finish(ext: Extraction, values: list[Any], truncated: bool) -> Extraction:
+    """Flatten the values into items and number the diagnostics of broken ones."""
+    for value in values:
+        if isinstance(value, list):
+            ext.items.extend(value)
+        elif isinstance(value, dict):
+            wrapped = _unwrap(value)
+            ext.items.extend([value] if wrapped is None else wrapped)
+        elif isinstance(value, Broken):
+            ext.items.append(value)
+        else:
+            ext.diagnostics.append(
+                Diagnostic(
+                    None,
+                    "rejected",
+                    "not_items",
+                    f"the JSON is a {_json_type(value)}, not a list or object of items",
+                )
+            )
+    for index, item in enumerate(ext.items):
+        if isinstance(item, Broken):
+            ext.diagnostics.append(
+                Diagnostic(index, "rejected", item.code, f"item {index}: {item.reason}")
+            )
+    ext.truncated = truncated
+    if truncated:
+        ext.diagnostics.append(
+            Diagnostic(
+                None,
+                "note",
+                "truncated",
+                "the JSON ends before its closing bracket (the answer was cut off); "
+                "every complete item is kept",
+            )
+        )
+    if not ext.items and not ext.diagnostics:
+        ext.diagnostics.append(
+            Diagnostic(None, "rejected", "no_json", "the text contains no JSON list or object")
+        )
+    return ext
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {str: "string", bool: "boolean", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(tag, body) of every fenced block; a closing fence has at least as many marks.
+
+    An unclosed fence (the answer was cut off) runs to the end of the text.
+    """
+    blocks = []
+    pos = 0
+    while True:
+        opening = _FENCE_OPEN.search(text, pos)
+        if opening is None:
+            return blocks
+        marks, tag = opening.group(1), opening.group(2).strip()
+        closing = re.compile(
+            r"^[ \t]*" + re.escape(marks[0]) + "{" + str(len(marks)) + r",}[ \t]*\r?$",
+            re.MULTILINE,
+        ).search(text, opening.end())
+        start = min(opening.end() + 1, len(text))
+        if closing is None:
+            blocks.append((tag, text[start:]))
+            return blocks
+        blocks.append((tag, text[start : closing.start()]))
+        pos = closing.end()
+
+
+def _values_in(text: str) -> tuple[list[Any], bool, bool]:
+    """The JSON values in ``text``, whether the last was cut off, whether all of it was JSON."""
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            return [json.loads(stripped)], False, True
+        except (ValueError, RecursionError):
+            pass
+    return (*_scan(text), False)
+
+
+def _scan(text: str) -> tuple[list[Any], bool]:
+    """Every outermost balanced span, parsed (or salvaged), in order."""
+    values: list[Any] = []
+    pos = 0
+    restarts = 0
+    while restarts <= _MAX_RESTARTS:
+        start = _next_opener(text, pos)
+        if start < 0:
+            break
+        end = _span_end(text, start)
+        if end is not None:
+            try:
+                values.append(json.loads(text[start:end]))
+                pos = end
+                continue
+            except (ValueError, RecursionError):
+                pass
+        # Unclosed (cut off, or a stray bracket in prose) or not valid as a whole.
+        salvaged = _salvage(text, start, len(text) if end is None else end, closed=end is not None)
+        if salvaged is None:
+            restarts += 1
+            pos = start + 1
+            continue
+        values.extend(salvaged)
+        if end is None:
+            return values, True
+        pos = end
+    return values, False
+
+
+def _looks_like_json(text: str, start: int) -> bool:
+    """A span whose first inner character opens an object, list or string is meant as JSON."""
+    inner = text[start + 1 : start + 64].lstrip()
+    return inner[:1] in ('"', "{", "[")
+
+
+def _next_opener(text: str, pos: int) -> int:
+    found = [i for i in (text.find("[", pos), text.find("{", pos)) if i >= 0]
+    return min(found) if found else -1
+
+
+def _span_end(text: str, start: int) -> int | None:
+    """Index after the bracket that closes the one at ``start``, or None if none does."""
+    for kind, _depth, index in _walk(text, start, len(text)):
+        if kind == "end":
+            return index
+    return None
+
+
+def _walk(text: str, start: int, stop: int) -> Iterator[tuple[str, int, int]]:
+    """Yield ("comma", depth, i) for each comma and ("end", 0, i) when the span closes.
+
+    String literals are skipped with their escapes. A closer that does not match
+    the innermost opener closes up to the nearest opener it matches within a few
+    levels, or is ignored (bounded work however the brackets are nested).
+    """
+    stack = [_CLOSER[text[start]]]
+    in_string = False
+    skip_until = -1
+    for match in _STRUCTURAL.finditer(text, start + 1, stop):
+        index = match.start()
+        if index < skip_until:
+            continue
+        char = match.group()
+        if in_string:
+            if char == "\\":
+                skip_until = index + 2
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == ",":
+            yield "comma", len(stack), index
+        elif char in "[{":
+            stack.append(_CLOSER[char])
+        elif stack[-1] == char or char in stack[-_MISMATCH_DEPTH:]:
+            while stack.pop() != char:
+                pass
+            if not stack:
+                yield "end", 0, index + 1
+                return
+
+
+def _salvage(text: str, start: int, end: int, *, closed: bool) -> list[Any] | None:
+    """The elements of a broken span, each parsed alone (``Broken`` where that fails).
+
+    A list span gives its elements; an object span whose first key is a wrapper
+    key gives its list's elements; any other object is one broken item. Returns
+    None when the span is not meant as JSON (prose in brackets).
+    """
+    if text[start] == "{":
+        wrapper = _WRAPPER_OPEN.match(text, start + 1)
+        if wrapper is None:
+            if not _looks_like_json(text, start):
+                return None
+            reason = "this object is not valid JSON" if closed else "the answer ends inside it"
+            return [Broken("bad_json" if closed else "truncated", f"lost: {reason}")]
+        inner_start = wrapper.end() - 1
+        inner_end = _span_end(text, inner_start)
+        if inner_end is None or inner_end > end:
+            return [_salvage_list(text, inner_start, end, closed=False)]
+        return [_salvage_list(text, inner_start, inner_end, closed=True)]
+    elements = _salvage_list(text, start, end, closed=closed)
+    if _looks_like_json(text, start) or not all(isinstance(e, Broken) for e in elements):
+        return [elements]
+    return None
+
+
+def _salvage_list(text: str, start: int, end: int, *, closed: bool) -> list[Any]:
+    elements: list[Any] = []
+    for piece, complete in _split(text, start, end, closed=closed):
+        if not piece.strip():
+            continue  # "[]", a trailing comma, or text cut right after a comma
+        try:
+            elements.append(json.loads(piece))
+        except (ValueError, RecursionError) as exc:
+            if complete:
+                elements.append(Broken("bad_json", f"not valid JSON ({exc}); dropped"))
+            else:
+                elements.append(
+                    Broken(
+                        "truncated",
+                        "cut off (the answer ends inside it); the complete items are kept",
+                    )
+                )
+    return elements
+
+
+def _split(text: str, start: int, end: int, *, closed: bool) -> list[tuple[str, bool]]:
+    """The top-level elements of the list span [start, end) and whether each is complete."""
+    pieces: list[tuple[str, bool]] = []
+    begin = start + 1
+    for kind, depth, index in _walk(text, start, end):
+        if kind == "comma" and depth == 1:
+            pieces.append((text[begin:index], True))
+            begin = index + 1
+        elif kind == "end":
+            pieces.append((text[begin : index - 1], True))
+            return pieces
+    pieces.append((text[begin:end], closed))
+    return pieces
+
+
+def _unwrap(value: dict[str, Any]) -> list[Any] | None:
+    """The list of a wrapper object (``{"boxes": [...]}``), or None for a plain item."""
+    if any(key in value for key in ITEM_KEYS):
+        return None
+    for key in WRAPPER_KEYS:
+        inner = value.get(key)
+        if isinstance(inner, list):
+            return inner
+    return None
