@@ -112,7 +112,9 @@ def test_truncated_wrapper_is_salvaged() -> None:
 
 def test_one_malformed_item_costs_only_that_item() -> None:
     """A broken element in the middle is reported with its index; its neighbours stay."""
-    text = "[" + json.dumps(BOX) + ', {"box_2d": [1, 2, 3, 4], "label": cat}, ' + json.dumps(DOG) + "]"
+    text = (
+        "[" + json.dumps(BOX) + ', {"box_2d": [1, 2, 3, 4], "label": cat}, ' + json.dumps(DOG) + "]"
+    )
     ext = extract(text)
     assert ext.items[0] == BOX and ext.items[2] == DOG
     assert isinstance(ext.items[1], Broken)
@@ -151,7 +153,10 @@ def test_a_json_scalar_is_not_a_list_of_items() -> None:
 
 def test_the_first_fenced_block_with_json_wins_and_the_others_are_noted() -> None:
     """A code block without JSON is skipped; several JSON blocks: the first, with a note."""
-    text = f"```python\nprint('hi')\n```\n```json\n{json.dumps([BOX])}\n```\n```json\n{json.dumps([DOG])}\n```"
+    text = (
+        f"```python\nprint('hi')\n```\n"
+        f"```json\n{json.dumps([BOX])}\n```\n```json\n{json.dumps([DOG])}\n```"
+    )
     ext = extract(text)
     assert ext.items == [BOX]
     assert ext.source == "fenced block 2 (json)"

@@ -59,7 +59,7 @@ def test_reversed_corners_are_sorted_and_reported() -> None:
 
 
 def test_numeric_strings_are_accepted() -> None:
-    """" 100", "2e2", "500.0" are numbers; no diagnostic."""
+    """ " 100", "2e2", "500.0" are numbers; no diagnostic."""
     r = parse_items([{"box_2d": [" 100", "2e2", "500.0", 600]}])
     assert r.items[0].box == (128, 48, 384, 240)
     assert r.diagnostics == ()

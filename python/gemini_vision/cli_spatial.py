@@ -28,9 +28,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     demo = sub.add_parser(
         "demo", help="render the shipped sample (synthetic scene + recorded answer), offline"
     )
-    demo.add_argument(
-        "--out", type=Path, default=Path("gemini-vision-demo"), help="output folder"
-    )
+    demo.add_argument("--out", type=Path, default=Path("gemini-vision-demo"), help="output folder")
     _common(demo)
     demo.set_defaults(func=cmd_demo)
 
@@ -62,9 +60,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Render the shipped sample into ``args.out`` and print what was found."""
     print(f"gemini-vision {gemini_vision.__version__}, backend: {gemini_vision.backend}")
     data = resources.files("gemini_vision") / "data"
-    with resources.as_file(data / DEMO_IMAGE) as image, resources.as_file(
-        data / DEMO_ANSWER
-    ) as answer:
+    with (
+        resources.as_file(data / DEMO_IMAGE) as image,
+        resources.as_file(data / DEMO_ANSWER) as answer,
+    ):
         print(f"sample: a synthetic scene ({DEMO_IMAGE}) and a recorded answer ({DEMO_ANSWER})")
         return _render_and_report(image, answer, args)
 

@@ -24,7 +24,7 @@ from gemini_vision.errors import LocalError
 from gemini_vision.spatial.decode import DecodedMask, Limits, decode_masks
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.extract import extract
-from gemini_vision.spatial.items import Draft, SpatialItem, read_item
+from gemini_vision.spatial.items import Draft, Kind, SpatialItem, read_item
 from gemini_vision.spatial.render import RenderReport, render
 from gemini_vision.spatial.response import answer_text
 from gemini_vision.spatial.result import SpatialResult
@@ -116,6 +116,7 @@ def _diagnostic_order(d: Diagnostic) -> int:
 
 
 def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
+    kind: Kind
     if decoded is not None:
         kind = "segment"
     elif draft.box is not None:
@@ -155,11 +156,8 @@ def _image_size(image_size: Any) -> tuple[int, int]:
     try:
         width, height = image_size
     except (TypeError, ValueError):
-        raise LocalError(
-            f"image_size must be a (width, height) pair, got {image_size!r}"
-        ) from None
+        raise LocalError(f"image_size must be a (width, height) pair, got {image_size!r}") from None
     width, height = _int_arg("image width", width), _int_arg("image height", height)
     if width < 1 or height < 1:
         raise LocalError(f"image_size must be positive, got ({width}, {height})")
     return width, height
-

@@ -28,7 +28,7 @@ import numpy as np
 from gemini_vision import masks
 
 if TYPE_CHECKING:
-    from PIL import Image, ImageFont
+    from PIL import Image
 
     from gemini_vision.spatial.result import SpatialResult
 
@@ -186,7 +186,7 @@ def _draw_label(
     draw.text((x + pad - left, y + pad - top), label, font=font, fill=(255, 255, 255, 255))
 
 
-def font_for(label: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font_for(label: str, size: int) -> Any:
     """The first candidate font with a glyph for every character of ``label``.
 
     >>> font_for("cat", 12) is not None

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from gemini_vision.spatial.diagnostics import Diagnostic
@@ -177,7 +177,7 @@ def _fenced_blocks(text: str) -> list[tuple[str, str]]:
 
     An unclosed fence (the answer was cut off) runs to the end of the text.
     """
-    blocks = []
+    blocks: list[tuple[str, str]] = []
     pos = 0
     while True:
         opening = _FENCE_OPEN.search(text, pos)

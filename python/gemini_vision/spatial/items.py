@@ -431,7 +431,7 @@ def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
             "wrong_length", f"{key} must hold {count} numbers {shape}, got {got}; item dropped"
         )
     numbers = [to_number(v) for v in value]
-    for raw, number in zip(value, numbers):
+    for raw, number in zip(value, numbers, strict=True):
         if number is None:
             raise _Reject(
                 "bad_number",
@@ -443,7 +443,7 @@ def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
 def _clamped(index: int, key: str, values: list[float], diags: list[Diagnostic]) -> list[float]:
     clamped = [min(max(v, 0.0), 1000.0) for v in values]
     if clamped != values:
-        outside = ", ".join(_fmt(v) for v, c in zip(values, clamped) if v != c)
+        outside = ", ".join(_fmt(v) for v, c in zip(values, clamped, strict=True) if v != c)
         diags.append(
             Diagnostic(
                 index,

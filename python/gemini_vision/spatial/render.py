@@ -53,9 +53,7 @@ class RenderReport:
         widths = [max(len(row[c]) for row in rows) for c in range(5)]
         lines = []
         for row in rows:
-            cells = [row[0].rjust(widths[0])] + [
-                row[c].ljust(widths[c]) for c in range(1, 4)
-            ]
+            cells = [row[0].rjust(widths[0])] + [row[c].ljust(widths[c]) for c in range(1, 4)]
             lines.append("  " + "  ".join([*cells, row[4]]).rstrip())
         return "\n".join(lines)
 
@@ -103,6 +101,7 @@ def _open_image(image: Any) -> Image.Image:
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
+    picture: Image.Image
     if isinstance(image, Image.Image):
         return image
     if isinstance(image, np.ndarray):
@@ -110,6 +109,7 @@ def _open_image(image: Any) -> Image.Image:
     try:
         with Image.open(image) as opened:
             opened.load()
-            return opened.copy()
+            picture = opened.copy()
+            return picture
     except (OSError, UnidentifiedImageError) as exc:
         raise LocalError(f"cannot read the image {image}: {exc}") from exc

@@ -59,7 +59,11 @@ def _from_response(response: Mapping[str, Any]) -> tuple[str, str | None, list[D
         return (
             "",
             None,
-            [Diagnostic(None, "rejected", "no_candidate", f"the response has no candidate{reason}")],
+            [
+                Diagnostic(
+                    None, "rejected", "no_candidate", f"the response has no candidate{reason}"
+                )
+            ],
         )
     first = candidates[0] if isinstance(candidates[0], Mapping) else {}
     finish = first.get("finishReason")
@@ -69,7 +73,9 @@ def _from_response(response: Mapping[str, Any]) -> tuple[str, str | None, list[D
     texts = [
         part["text"]
         for part in (parts if isinstance(parts, list) else [])
-        if isinstance(part, Mapping) and isinstance(part.get("text"), str) and not part.get("thought")
+        if isinstance(part, Mapping)
+        and isinstance(part.get("text"), str)
+        and not part.get("thought")
     ]
     diags = []
     if len(candidates) > 1:

@@ -72,7 +72,7 @@ class SpatialResult:
         width, height = self.image_size
         segments = self.segments
         frames = np.zeros((len(segments), height, width), dtype=np.bool_)
-        for frame, item in zip(frames, segments):
+        for frame, item in zip(frames, segments, strict=True):
             _paste(frame, item)
         return frames
 
@@ -94,9 +94,7 @@ class SpatialResult:
             out[y0:y1, x0:x1][item.mask] = number
         return out
 
-    def to_coco(
-        self, *, image_id: int = 1, file_name: str | None = None
-    ) -> dict[str, Any]:
+    def to_coco(self, *, image_id: int = 1, file_name: str | None = None) -> dict[str, Any]:
         """COCO annotations of the items that have a box (SPEC S7).
 
         ``bbox`` is ``[x, y, width, height]`` of the pixel box; segments carry an
@@ -112,7 +110,7 @@ class SpatialResult:
         """
         width, height = self.image_size
         categories: dict[str, int] = {}
-        annotations = []
+        annotations: list[dict[str, Any]] = []
         for item in self.boxes:
             assert item.box is not None
             category = categories.setdefault(item.label, len(categories) + 1)
@@ -168,7 +166,7 @@ class SpatialResult:
         if boxes and all(item.mask is not None for item in boxes):
             width, height = self.image_size
             mask = np.zeros((len(boxes), height, width), dtype=np.bool_)
-            for frame, item in zip(mask, boxes):
+            for frame, item in zip(mask, boxes, strict=True):
                 _paste(frame, item)
         confidence = None
         if boxes and all(item.confidence is not None for item in boxes):
@@ -242,4 +240,3 @@ def _paste(frame: npt.NDArray[np.bool_], item: SpatialItem) -> None:
     if item.box is not None and item.mask is not None:
         x0, y0, x1, y1 = item.box
         frame[y0:y1, x0:x1] = item.mask
-
