@@ -170,11 +170,14 @@ class _Budget:
 def _b64decode(draft: Draft, budget: _Budget, diags: list[Diagnostic]) -> bytes | None:
     """The PNG bytes of a base64 mask (whitespace and missing padding tolerated)."""
     text = draft.png_base64 or ""
-    if _WHITESPACE.search(text):
-        text = _WHITESPACE.sub("", text)
     # Checked before decoding, so a huge string never becomes a huge bytes object.
     if not budget.take_bytes(draft.index, len(text) // 4 * 3 + 3, diags):
         return None
+    try:
+        return base64.b64decode(text, validate=True)  # the usual case, all in C
+    except (binascii.Error, ValueError):
+        pass
+    text = _WHITESPACE.sub("", text)
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:

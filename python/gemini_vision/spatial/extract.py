@@ -41,7 +41,7 @@ WRAPPER_KEYS = ("boxes", "detections", "objects", "items")
 
 # A fence opens on its own line: optional indent, 3+ backticks or tildes, an
 # optional info string ("json", " JSON ", "python"), end of line.
-_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\n`]*?)[ \t]*\r?$", re.MULTILINE)
+_FENCE_LINE = re.compile(r"[ \t]*(`{3,}|~{3,})[ \t]*([^\n`]*?)[ \t]*\r?(?:\n|$)")
 # Characters that matter to the scanner; everything else is skipped in C.
 _STRUCTURAL = re.compile(r'[\[\]{}",\\]')
 _CLOSER = {"[": "]", "{": "}"}
@@ -178,22 +178,40 @@ def _fenced_blocks(text: str) -> list[tuple[str, str]]:
     An unclosed fence (the answer was cut off) runs to the end of the text.
     """
     blocks: list[tuple[str, str]] = []
-    pos = 0
-    while True:
-        opening = _FENCE_OPEN.search(text, pos)
-        if opening is None:
-            return blocks
-        marks, tag = opening.group(1), opening.group(2).strip()
-        closing = re.compile(
-            r"^[ \t]*" + re.escape(marks[0]) + "{" + str(len(marks)) + r",}[ \t]*\r?$",
-            re.MULTILINE,
-        ).search(text, opening.end())
-        start = min(opening.end() + 1, len(text))
-        if closing is None:
+    lines = _fence_lines(text)
+    for opening in lines:
+        marks, tag = opening.group(1), opening.group(2)
+        start = opening.end()
+        for closing in lines:
+            fence = closing.group(1)
+            if fence[0] == marks[0] and len(fence) >= len(marks) and not closing.group(2):
+                blocks.append((tag, text[start : closing.start()]))
+                break
+        else:
             blocks.append((tag, text[start:]))
-            return blocks
-        blocks.append((tag, text[start : closing.start()]))
-        pos = closing.end()
+    return blocks
+
+
+def _fence_lines(text: str) -> Iterator[re.Match[str]]:
+    """Every line that is a fence, in order (found with str.find, not a regex scan)."""
+    pos = 0
+    # Next occurrence of each mark at or after pos (-1: none left); re-searched only when passed.
+    ahead = {"```": text.find("```"), "~~~": text.find("~~~")}
+    while True:
+        for mark_text, at in ahead.items():
+            if 0 <= at < pos:
+                ahead[mark_text] = text.find(mark_text, pos)
+        found = [i for i in ahead.values() if i >= 0]
+        if not found:
+            return
+        mark = min(found)
+        line_start = text.rfind("\n", 0, mark) + 1
+        match = _FENCE_LINE.match(text, line_start)
+        if match is not None and match.start(1) == mark:
+            yield match
+            pos = match.end()
+        else:
+            pos = mark + 3
 
 
 def _values_in(text: str) -> tuple[list[Any], bool, bool]:
