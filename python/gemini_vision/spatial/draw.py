@@ -131,19 +131,14 @@ def composite_masks(
     """
     from PIL import Image
 
-    pixels = np.array(base, dtype=np.uint8)
-    segments = [
-        (position, item)
-        for position, item in enumerate(result.items)
-        if item.mask is not None and item.box is not None
-    ]
-    colours = [(*PALETTE[position % len(PALETTE)], mask_alpha) for position, _ in segments]
-    masks.overlay(
-        pixels,
-        [item.mask for _, item in segments],
-        [item.box[:2] for _, item in segments],  # type: ignore[index]
-        colours,
-    )
+    pixels = np.array(base.convert("RGBA"), dtype=np.uint8)
+    masks_, offsets, colours = [], [], []
+    for position, item in enumerate(result.items):
+        if item.mask is not None and item.box is not None:
+            masks_.append(item.mask)
+            offsets.append((item.box[0], item.box[1]))
+            colours.append(PALETTE[position % len(PALETTE)])
+    masks.overlay(pixels, masks_, offsets, colours, mask_alpha, out=pixels)
     return Image.fromarray(pixels, "RGBA")
 
 

@@ -69,12 +69,7 @@ class SpatialResult:
         >>> spatial.parse("[]", (5, 3)).full_masks().shape
         (0, 3, 5)
         """
-        width, height = self.image_size
-        segments = self.segments
-        frames = np.zeros((len(segments), height, width), dtype=np.bool_)
-        for frame, item in zip(frames, segments, strict=True):
-            _paste(frame, item)
-        return frames
+        return _full_masks(self.segments, self.image_size)
 
     def label_map(self) -> npt.NDArray[np.int32]:
         """An ``(height, width)`` int32 map: 0 is background, ``k`` is ``segments[k - 1]``.
@@ -86,13 +81,8 @@ class SpatialResult:
         [[0, 0]]
         """
         width, height = self.image_size
-        out = np.zeros((height, width), dtype=np.int32)
-        for number, item in enumerate(self.segments, start=1):
-            if item.box is None or item.mask is None:
-                continue
-            x0, y0, x1, y1 = item.box
-            out[y0:y1, x0:x1][item.mask] = number
-        return out
+        segments = self.segments
+        return masks.label_map(_masks_of(segments), _offsets_of(segments), (height, width))
 
     def to_coco(self, *, image_id: int = 1, file_name: str | None = None) -> dict[str, Any]:
         """COCO annotations of the items that have a box (SPEC S7).
@@ -111,6 +101,15 @@ class SpatialResult:
         width, height = self.image_size
         categories: dict[str, int] = {}
         annotations: list[dict[str, Any]] = []
+        segments = self.segments
+        # One call encodes every mask (the Rust backend spreads them over threads).
+        rles = dict(
+            zip(
+                (item.index for item in segments),
+                masks.rle_encode_many(_masks_of(segments), _offsets_of(segments), (height, width)),
+                strict=True,
+            )
+        )
         for item in self.boxes:
             assert item.box is not None
             category = categories.setdefault(item.label, len(categories) + 1)
@@ -124,11 +123,8 @@ class SpatialResult:
                 "iscrowd": 0,
                 "gemini_index": item.index,
             }
-            if item.mask is not None:
-                annotation["segmentation"] = {
-                    "size": [height, width],
-                    "counts": masks.rle_encode_local(item.mask, item.box, (width, height)),
-                }
+            if item.index in rles:
+                annotation["segmentation"] = rles[item.index].to_coco()
             if item.confidence is not None:
                 annotation["score"] = item.confidence
             annotations.append(annotation)
@@ -164,10 +160,7 @@ class SpatialResult:
         xyxy = np.array([item.box for item in boxes], dtype=np.float32).reshape(-1, 4)
         mask = None
         if boxes and all(item.mask is not None for item in boxes):
-            width, height = self.image_size
-            mask = np.zeros((len(boxes), height, width), dtype=np.bool_)
-            for frame, item in zip(mask, boxes, strict=True):
-                _paste(frame, item)
+            mask = _full_masks(boxes, self.image_size)
         confidence = None
         if boxes and all(item.confidence is not None for item in boxes):
             confidence = np.array([item.confidence for item in boxes], dtype=np.float32)
@@ -236,7 +229,17 @@ class SpatialResult:
         )
 
 
-def _paste(frame: npt.NDArray[np.bool_], item: SpatialItem) -> None:
-    if item.box is not None and item.mask is not None:
-        x0, y0, x1, y1 = item.box
-        frame[y0:y1, x0:x1] = item.mask
+def _masks_of(items: tuple[SpatialItem, ...]) -> list[npt.NDArray[np.bool_]]:
+    return [item.mask for item in items if item.mask is not None]
+
+
+def _offsets_of(items: tuple[SpatialItem, ...]) -> list[tuple[int, int]]:
+    return [(item.box[0], item.box[1]) for item in items if item.box is not None]
+
+
+def _full_masks(
+    items: tuple[SpatialItem, ...], image_size: tuple[int, int]
+) -> npt.NDArray[np.bool_]:
+    """Full frames of items that all have a box and a mask."""
+    width, height = image_size
+    return masks.full_masks(_masks_of(items), _offsets_of(items), (height, width))
