@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -260,7 +261,9 @@ def test_save_writes_overlay_masks_and_json_inside_the_folder(tmp_path: Path) ->
 
 def test_to_supervision() -> None:
     """Detections with xyxy, full-frame masks and class names (when supervision is installed)."""
-    sv = pytest.importorskip("supervision")
+    with warnings.catch_warnings():  # supervision warns when OpenCV is missing
+        warnings.simplefilter("ignore", UserWarning)
+        sv = pytest.importorskip("supervision")
     specs = [
         {
             "box_2d": [0, 0, 500, 500],
