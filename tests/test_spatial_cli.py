@@ -138,3 +138,17 @@ def test_shipped_sample_is_what_the_generator_makes(tmp_path: Path) -> None:
     png = base64.b64decode(first["mask"].split(",", 1)[1])
     values = np.unique(np.array(Image.open(io.BytesIO(png))))
     assert len(values) > 10
+
+
+def test_render_uses_the_displayed_orientation(tmp_path: Path) -> None:
+    """A JPEG stored 40x20 with EXIF orientation 6 is displayed 20x40: boxes use that size."""
+    image = Image.new("RGB", (40, 20), (200, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "rotated.jpg"
+    image.save(path, exif=exif)
+    report = spatial.render(path, '[{"box_2d": [0, 0, 500, 1000], "label": "top"}]', tmp_path / "o")
+    assert report.result.image_size == (20, 40)
+    assert report.result.items[0].box == (0, 0, 20, 20)
+    with Image.open(tmp_path / "o" / "overlay.png") as overlay:
+        assert overlay.size == (20, 40)

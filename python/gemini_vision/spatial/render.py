@@ -71,7 +71,9 @@ def render(
 
     Args:
         image: a path, ``PIL.Image`` or uint8 array: the image the model saw
-            (its size converts the normalized coordinates).
+            (its size converts the normalized coordinates). A JPEG's EXIF
+            orientation is applied first: coordinates refer to the image as
+            displayed (SPEC I6).
         response: the model's text, a generateContent response (dict or JSON
             text), or a ``Path`` to a file holding either.
         out: the folder to write into (created if needed).
@@ -98,18 +100,20 @@ def render(
 
 
 def _open_image(image: Any) -> Image.Image:
+    """The image as displayed: EXIF orientation applied, as the model's boxes assume (I6)."""
     import numpy as np
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     picture: Image.Image
     if isinstance(image, Image.Image):
-        return image
-    if isinstance(image, np.ndarray):
+        picture = image
+    elif isinstance(image, np.ndarray):
         return Image.fromarray(image)
-    try:
-        with Image.open(image) as opened:
-            opened.load()
-            picture = opened.copy()
-            return picture
-    except (OSError, UnidentifiedImageError) as exc:
-        raise LocalError(f"cannot read the image {image}: {exc}") from exc
+    else:
+        try:
+            with Image.open(image) as opened:
+                opened.load()
+                picture = opened.copy()
+        except (OSError, UnidentifiedImageError) as exc:
+            raise LocalError(f"cannot read the image {image}: {exc}") from exc
+    return ImageOps.exif_transpose(picture)
