@@ -45,6 +45,8 @@ _FENCE_LINE = re.compile(r"[ \t]*(`{3,}|~{3,})[ \t]*([^\n`]*?)[ \t]*\r?(?:\n|$)"
 # Characters that matter to the scanner; everything else is skipped in C.
 _STRUCTURAL = re.compile(r'[\[\]{}",\\]')
 _CLOSER = {"[": "]", "{": "}"}
+# Something a span must hold to be worth parsing: a string, an object or a number.
+_JSON_INSIDE = re.compile(r'["{0-9]')
 # How deep a mismatched closer may look for its opener (bounded work on hostile text).
 _MISMATCH_DEPTH = 32
 _WRAPPER_OPEN = re.compile(r'\s*"(?:' + "|".join(WRAPPER_KEYS) + r')"\s*:\s*\[')
@@ -226,16 +228,25 @@ def _values_in(text: str) -> tuple[list[Any], bool, bool]:
 
 
 def _scan(text: str) -> tuple[list[Any], bool]:
-    """Every outermost balanced span, parsed (or salvaged), in order."""
+    """Every outermost balanced span, parsed (or salvaged), in order.
+
+    A balanced span that is not JSON (prose in brackets) is skipped whole; an
+    unclosed one that is not JSON (a stray bracket) is retried from the next
+    character, at most ``_MAX_RESTARTS`` times, so the work stays linear.
+    """
     values: list[Any] = []
+    openers = _Openers(text)
     pos = 0
     restarts = 0
     while restarts <= _MAX_RESTARTS:
-        start = _next_opener(text, pos)
+        start = openers.next(pos)
         if start < 0:
             break
         end = _span_end(text, start)
         if end is not None:
+            if _JSON_INSIDE.search(text, start + 1, end) is None:
+                pos = end  # brackets in prose ("[see below]"): no string, object or number
+                continue
             try:
                 values.append(json.loads(text[start:end]))
                 pos = end
@@ -244,26 +255,36 @@ def _scan(text: str) -> tuple[list[Any], bool]:
                 pass
         # Unclosed (cut off, or a stray bracket in prose) or not valid as a whole.
         salvaged = _salvage(text, start, len(text) if end is None else end, closed=end is not None)
-        if salvaged is None:
+        if salvaged is None and end is None:
             restarts += 1
             pos = start + 1
             continue
-        values.extend(salvaged)
+        values.extend(salvaged or [])
         if end is None:
             return values, True
         pos = end
     return values, False
 
 
+class _Openers:
+    """Finds the next "[" or "{"; each character is searched again only once passed."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ahead = {"[": text.find("["), "{": text.find("{")}
+
+    def next(self, pos: int) -> int:
+        for char, at in self.ahead.items():
+            if 0 <= at < pos:
+                self.ahead[char] = self.text.find(char, pos)
+        found = [at for at in self.ahead.values() if at >= 0]
+        return min(found) if found else -1
+
+
 def _looks_like_json(text: str, start: int) -> bool:
     """A span whose first inner character opens an object, list or string is meant as JSON."""
     inner = text[start + 1 : start + 64].lstrip()
     return inner[:1] in ('"', "{", "[")
-
-
-def _next_opener(text: str, pos: int) -> int:
-    found = [i for i in (text.find("[", pos), text.find("{", pos)) if i >= 0]
-    return min(found) if found else -1
 
 
 def _span_end(text: str, start: int) -> int | None:
