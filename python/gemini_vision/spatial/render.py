@@ -37,8 +37,8 @@ class RenderReport:
         >>> from gemini_vision import spatial
         >>> r = spatial.parse('[{"box_2d": [0, 0, 500, 500], "label": "a"}]', (4, 4))
         >>> print(RenderReport(r, (), Path(".")).table())
-          #  kind     label  box (x0, y0, x1, y1)  mask area
-          0  box      a      (0, 0, 2, 2)          -
+          #  kind  label  box (x0, y0, x1, y1)  mask area
+          0  box   a      (0, 0, 2, 2)          -
         """
         rows = [("#", "kind", "label", "box (x0, y0, x1, y1)", "mask area")]
         for item in self.result.items:
