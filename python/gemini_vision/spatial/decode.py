@@ -75,6 +75,7 @@ def decode_masks(
     missing from the result and have a diagnostic; the caller keeps them as boxes.
     """
     out: dict[int, DecodedMask] = {}
+    jobs: list[_PngJob] = []
     budget = _Budget(limits)
     for draft in drafts:
         if draft.box is None or draft.mask_source not in ("png", "polygon"):
@@ -99,26 +100,49 @@ def decode_masks(
             mask = rasterize(draft.polygon, draft.box)
             out[draft.index] = DecodedMask(mask, mask.astype(np.uint8) * np.uint8(255))
             continue
-        assert draft.png_base64 is not None
         png = _b64decode(draft, budget, diags)
-        if png is None:
-            continue
-        try:
-            grey = masks.decode_png(png, max_pixels=limits.max_png_pixels)
-            probabilities = masks.resize_bilinear(grey, (width, height), pillow=pillow)
-        except GeminiVisionError as exc:
+        if png is not None:
+            jobs.append(_PngJob(draft.index, png, width, height))
+    for job, decoded in zip(
+        jobs, _decode_pngs(jobs, threshold=threshold, pillow=pillow, limits=limits), strict=True
+    ):
+        if isinstance(decoded, DecodedMask):
+            out[job.index] = decoded
+        else:
             diags.append(
                 Diagnostic(
-                    draft.index,
+                    job.index,
                     "rejected",
                     "mask_png",
-                    f"item {draft.index}: the mask PNG cannot be decoded ({exc}); "
+                    f"item {job.index}: the mask PNG cannot be decoded ({decoded}); "
                     "kept as a box without a mask",
                 )
             )
-            continue
-        out[draft.index] = DecodedMask(masks.threshold(probabilities, threshold), probabilities)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _PngJob:
+    index: int
+    png: bytes
+    width: int
+    height: int
+
+
+def _decode_pngs(
+    jobs: Sequence[_PngJob], *, threshold: int, pillow: int, limits: Limits
+) -> list[DecodedMask | GeminiVisionError]:
+    """PNG -> grey -> resize to the box -> threshold, for every job (errors in place)."""
+    results: list[DecodedMask | GeminiVisionError] = []
+    for job in jobs:
+        try:
+            grey = masks.decode_png(job.png, max_pixels=limits.max_png_pixels)
+            probabilities = masks.resize_bilinear(grey, (job.width, job.height), pillow=pillow)
+        except GeminiVisionError as exc:
+            results.append(exc)
+            continue
+        results.append(DecodedMask(masks.threshold(probabilities, threshold), probabilities))
+    return results
 
 
 def _empty(height: int, width: int) -> DecodedMask:
