@@ -180,3 +180,10 @@ def test_nan_and_infinity_literals_parse_and_are_left_to_the_item_stage() -> Non
     """Python's JSON reads NaN/Infinity; extraction keeps them for items to reject."""
     ext = extract('[{"box_2d": [NaN, 0, Infinity, 10]}]')
     assert len(ext.items) == 1
+
+
+def test_truncated_wrapper_with_other_keys_first() -> None:
+    """{"image": ..., "detections": [... cut}: the wrapper's list is still found."""
+    text = json.dumps({"image": "a, b", "detections": [BOX, DOG]})[:-12]
+    ext = extract(text)
+    assert ext.items[0] == BOX and isinstance(ext.items[1], Broken) and ext.truncated

@@ -337,7 +337,7 @@ def _salvage(text: str, start: int, end: int, *, closed: bool) -> list[Any] | No
     None when the span is not meant as JSON (prose in brackets).
     """
     if text[start] == "{":
-        wrapper = _WRAPPER_OPEN.match(text, start + 1)
+        wrapper = _wrapper_member(text, start, end)
         if wrapper is None:
             if not _looks_like_json(text, start):
                 return None
@@ -351,6 +351,19 @@ def _salvage(text: str, start: int, end: int, *, closed: bool) -> list[Any] | No
     elements = _salvage_list(text, start, end, closed=closed)
     if _looks_like_json(text, start) or not all(isinstance(e, Broken) for e in elements):
         return [elements]
+    return None
+
+
+def _wrapper_member(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The ``"boxes": [`` (or other wrapper key) member of the object at ``start``, if any."""
+    member = _WRAPPER_OPEN.match(text, start + 1, end)
+    if member is not None:
+        return member
+    for kind, depth, index in _walk(text, start, end):
+        if kind == "comma" and depth == 1:
+            member = _WRAPPER_OPEN.match(text, index + 1, end)
+            if member is not None:
+                return member
     return None
 
 
