@@ -29,7 +29,7 @@ def test_demo_writes_overlay_masks_and_coco(
     printed = capsys.readouterr().out
     for label in ("sun", "house", "ёлка", "כדור"):
         assert label in printed
-    assert "image tokens (gemini-2.5-flash):" in printed
+    assert "image tokens, 640x480: " in printed and "(gemini-2.5-flash default)" in printed
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         [

@@ -64,7 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         resources.as_file(data / DEMO_IMAGE) as image,
         resources.as_file(data / DEMO_ANSWER) as answer,
     ):
-        print(f"sample: a synthetic scene ({DEMO_IMAGE}) and a recorded answer ({DEMO_ANSWER})")
+        print(f"sample (synthetic, offline): {DEMO_IMAGE} and the answer {DEMO_ANSWER}")
         return _render_and_report(image, answer, args)
 
 
@@ -91,6 +91,10 @@ def _render_and_report(image: Path, response: Path, args: argparse.Namespace) ->
 
 
 def _token_line(width: int, height: int, model: str) -> str:
+    """The image's token estimate: the model's default rule and the seed's documented one."""
     from gemini_vision.tokens import image_tokens
 
-    return f"image tokens ({model}): {image_tokens(width, height, model=model)}"
+    return (
+        f"image tokens, {width}x{height}: {image_tokens(width, height, model=model)} "
+        f"({model} default), {image_tokens(width, height, rule='documented')} (documented rule)"
+    )
