@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -28,6 +29,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+import gemini_vision._backend
 from gemini_vision import masks, spatial
 
 PILLOW = masks.installed_pillow_order()
@@ -125,8 +127,12 @@ def make_answer(specs: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]
 
 @contextmanager
 def backend(module: ModuleType) -> Iterator[None]:
+    """Point every facade module's ``kernels`` at ``module`` for the duration."""
+    active = gemini_vision._backend.kernels
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(masks, "kernels", module)
+        for name, loaded in list(sys.modules.items()):
+            if name.startswith("gemini_vision.") and getattr(loaded, "kernels", None) is active:
+                patch.setattr(loaded, "kernels", module)
         yield
 
 
