@@ -26,7 +26,9 @@ def test_sample_is_what_the_script_makes() -> None:
     np.testing.assert_array_equal(masks.decode_png(SAMPLE), module.probability_map())
 
 
-def test_demo_prints_size_and_area_computed_by_pillow(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_prints_size_and_area_computed_by_pillow(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     """The demo's mask area is Pillow's convert("L") -> BILINEAR resize -> > 127 count."""
     with Image.open(io.BytesIO(SAMPLE)) as im:
         grey = im.convert("L")
@@ -34,7 +36,7 @@ def test_demo_prints_size_and_area_computed_by_pillow(capsys: pytest.CaptureFixt
         resized = np.asarray(grey.resize((width, height), Image.Resampling.BILINEAR))
         expected_area = int((resized > 127).sum())
         sample_size = f"{grey.width}x{grey.height}"
-    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"sample mask: {sample_size} grey PNG" in out
     assert f"mask area {expected_area} px" in out

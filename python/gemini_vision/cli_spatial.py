@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gemini_vision
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = ["DEMO_ANSWER", "DEMO_IMAGE", "add_parsers", "cmd_demo", "cmd_render"]
 
@@ -65,7 +68,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         resources.as_file(data / DEMO_ANSWER) as answer,
     ):
         print(f"sample (synthetic, offline): {DEMO_IMAGE} and the answer {DEMO_ANSWER}")
-        return _render_and_report(image, answer, args)
+        code = _render_and_report(image, answer, args)
+    _sample_mask(data)
+    return code
+
+
+def _sample_mask(data: Traversable) -> None:
+    """One mask through the documented steps by hand: decode, resize to a box, > 127."""
+    from gemini_vision import masks
+
+    mask = masks.decode_png((data / "sample_mask.png").read_bytes())
+    print(f"sample mask: {mask.shape[1]}x{mask.shape[0]} grey PNG probability map")
+    # The documented procedure (SPEC S5): resize to the pixel box, then value > 127.
+    width, height = DEMO_BOX
+    area = int(masks.resize_threshold(mask, DEMO_BOX, 127).sum())
+    print(
+        f"resized to a {width}x{height} box, threshold 127: mask area {area} px "
+        f"({100 * area / (width * height):.1f}% of the box)"
+    )
 
 
 def cmd_render(args: argparse.Namespace) -> int:
