@@ -249,3 +249,17 @@ def test_text_of_the_wrong_type_raises() -> None:
     """Only str and mappings are answers."""
     with pytest.raises(LocalError, match="got bytes"):
         spatial.parse(b"[]", SIZE)  # type: ignore[arg-type]
+
+
+def test_wire_response_objects_and_malformed_responses() -> None:
+    """A GenerateContentResponse is accepted; one the wire parser refuses is read leniently."""
+    from gemini_vision.wire.response import GenerateContentResponse
+
+    text = json.dumps([{"box_2d": [0, 0, 10, 10], "label": "a"}])
+    data = {"candidates": [{"content": {"parts": [{"text": text}]}, "finishReason": "STOP"}]}
+    r = spatial.parse(GenerateContentResponse.from_json(data), SIZE)
+    assert [i.label for i in r.items] == ["a"] and r.finish_reason == "STOP"
+    odd = {"candidates": [{"content": {"parts": [{"text": text}]}, "finishReason": 7}]}
+    r = spatial.parse(odd, SIZE)
+    assert [i.label for i in r.items] == ["a"]
+    assert codes(r) == [(None, "note", "response_format")]

@@ -28,6 +28,7 @@ from gemini_vision.spatial.items import Draft, Kind, SpatialItem, read_item
 from gemini_vision.spatial.render import RenderReport, render
 from gemini_vision.spatial.response import answer_text
 from gemini_vision.spatial.result import SpatialResult
+from gemini_vision.wire.response import GenerateContentResponse
 
 __all__ = [
     "Diagnostic",
@@ -41,7 +42,7 @@ __all__ = [
 
 
 def parse(
-    text: str | Mapping[str, Any],
+    text: str | Mapping[str, Any] | GenerateContentResponse,
     image_size: tuple[int, int],
     *,
     threshold: int = 127,
@@ -51,9 +52,10 @@ def parse(
     """Parse a model's spatial answer into pixel items (SPEC S1–S5).
 
     Args:
-        text: the model's text, or a generateContent response (a dict, or its
-            JSON text): then the first candidate's text is parsed, and a
-            ``finishReason`` of MAX_TOKENS marks the result truncated.
+        text: the model's text, or a generateContent response (a
+            ``GenerateContentResponse``, a dict, or its JSON text): then the first
+            candidate's text is parsed, and a ``finishReason`` of MAX_TOKENS marks
+            the result truncated.
         image_size: ``(width, height)`` of the image as the model saw it.
         threshold: mask pixels are ``value > threshold`` (127: the documented midpoint).
         pillow: 13 or 12: whose BILINEAR pass order the mask resize follows.

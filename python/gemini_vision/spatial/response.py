@@ -1,9 +1,11 @@
 """The model's text from whatever the caller holds: the text itself, or a response.
 
 ``parse`` accepts the text of the answer, or a whole generateContent response
-(a dict, or its JSON text). From a response it takes the first candidate's
-text parts (thoughts excluded, as the response's ``.text`` accessor does) and
-its ``finishReason``; MAX_TOKENS means the answer was cut off.
+(a ``GenerateContentResponse``, a dict, or its JSON text). From a response it
+takes the first candidate's text (thoughts excluded: ``.text`` of the wire type)
+and its ``finishReason``; MAX_TOKENS means the answer was cut off. A response
+that the wire parser refuses (a field of the wrong type) is still read
+leniently, with a note, because the answer's text is what matters here.
 
 >>> answer_text({"candidates": [{"content": {"parts": [{"text": "[]"}]},
 ...                              "finishReason": "MAX_TOKENS"}]})[:2]
@@ -18,53 +20,85 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from gemini_vision.errors import LocalError
+from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.spatial.diagnostics import Diagnostic
+from gemini_vision.wire.response import GenerateContentResponse
 
 __all__ = ["answer_text"]
 
 
-def answer_text(value: str | Mapping[str, Any]) -> tuple[str, str | None, list[Diagnostic]]:
+def answer_text(
+    value: str | Mapping[str, Any] | GenerateContentResponse,
+) -> tuple[str, str | None, list[Diagnostic]]:
     """(text, finishReason, diagnostics) of a model answer or a generateContent response.
 
     A string is a response only if it is a JSON object with a ``candidates``
-    list; any other string is the model's text.
+    list (or a ``promptFeedback``); any other string is the model's text.
 
     Raises:
-        LocalError: ``value`` is neither a string nor a mapping.
+        LocalError: ``value`` is none of those types.
     """
+    if isinstance(value, GenerateContentResponse):
+        return _from_response(value)
     if isinstance(value, str):
         stripped = value.lstrip()
-        if not stripped.startswith("{") or '"candidates"' not in stripped[:4096]:
+        head = stripped[:4096]
+        if not stripped.startswith("{") or (
+            '"candidates"' not in head and '"promptFeedback"' not in head
+        ):
             return value, None, []
         try:
             decoded = json.loads(stripped)
         except (ValueError, RecursionError):
             return value, None, []
-        if not isinstance(decoded, dict) or not isinstance(decoded.get("candidates"), list):
+        if not isinstance(decoded, dict) or not (
+            isinstance(decoded.get("candidates"), list) or "promptFeedback" in decoded
+        ):
             return value, None, []
-        return _from_response(decoded)
+        return _from_mapping(decoded)
     if isinstance(value, Mapping):
-        return _from_response(value)
+        return _from_mapping(value)
     raise LocalError(
-        f"text must be the model's text (str) or a generateContent response (dict), "
-        f"got {type(value).__name__}"
+        "text must be the model's text (str) or a generateContent response "
+        f"(GenerateContentResponse or dict), got {type(value).__name__}"
     )
 
 
-def _from_response(response: Mapping[str, Any]) -> tuple[str, str | None, list[Diagnostic]]:
-    candidates = response.get("candidates")
+def _from_mapping(data: Mapping[str, Any]) -> tuple[str, str | None, list[Diagnostic]]:
+    try:
+        response = GenerateContentResponse.from_json(dict(data))
+    except ProtocolError as exc:
+        text, finish, diags = _lenient(data)
+        note = f"the response does not follow the wire format ({exc}); its text was read anyway"
+        return text, finish, [Diagnostic(None, "note", "response_format", note), *diags]
+    return _from_response(response)
+
+
+def _from_response(
+    response: GenerateContentResponse,
+) -> tuple[str, str | None, list[Diagnostic]]:
+    candidates = response.candidates
+    diags: list[Diagnostic] = []
+    if not candidates:
+        feedback = response.prompt_feedback
+        blocked = feedback.block_reason if feedback is not None else None
+        reason = f" (the prompt was blocked: {blocked})" if blocked else ""
+        message = f"the response has no candidate{reason}"
+        return "", None, [Diagnostic(None, "rejected", "no_candidate", message)]
+    first = candidates[0]
+    if len(candidates) > 1:
+        diags.append(_many(len(candidates)))
+    text = first.text
+    if text is None:
+        diags.append(_no_text(first.finish_reason))
+    return text or "", first.finish_reason, diags
+
+
+def _lenient(data: Mapping[str, Any]) -> tuple[str, str | None, list[Diagnostic]]:
+    """The first candidate's text parts and finishReason, taking what is usable."""
+    candidates = data.get("candidates")
     if not isinstance(candidates, list) or not candidates:
-        reason = _block_reason(response)
-        return (
-            "",
-            None,
-            [
-                Diagnostic(
-                    None, "rejected", "no_candidate", f"the response has no candidate{reason}"
-                )
-            ],
-        )
+        return "", None, [Diagnostic(None, "rejected", "no_candidate", "no candidate")]
     first = candidates[0] if isinstance(candidates[0], Mapping) else {}
     finish = first.get("finishReason")
     finish_reason = finish if isinstance(finish, str) else None
@@ -75,32 +109,24 @@ def _from_response(response: Mapping[str, Any]) -> tuple[str, str | None, list[D
         for part in (parts if isinstance(parts, list) else [])
         if isinstance(part, Mapping)
         and isinstance(part.get("text"), str)
-        and not part.get("thought")
+        and part.get("thought") is not True
     ]
-    diags = []
-    if len(candidates) > 1:
-        diags.append(
-            Diagnostic(
-                None,
-                "note",
-                "candidates",
-                f"the response has {len(candidates)} candidates; the first one is parsed",
-            )
-        )
+    diags = [_many(len(candidates))] if len(candidates) > 1 else []
     if not texts:
-        diags.append(
-            Diagnostic(
-                None,
-                "rejected",
-                "no_text",
-                f"the first candidate has no text (finishReason {finish_reason or 'absent'})",
-            )
-        )
+        diags.append(_no_text(finish_reason))
     return "".join(texts), finish_reason, diags
 
 
-def _block_reason(response: Mapping[str, Any]) -> str:
-    feedback = response.get("promptFeedback")
-    if isinstance(feedback, Mapping) and isinstance(feedback.get("blockReason"), str):
-        return f" (the prompt was blocked: {feedback['blockReason']})"
-    return ""
+def _many(count: int) -> Diagnostic:
+    return Diagnostic(
+        None, "note", "candidates", f"the response has {count} candidates; the first is parsed"
+    )
+
+
+def _no_text(finish_reason: str | None) -> Diagnostic:
+    return Diagnostic(
+        None,
+        "rejected",
+        "no_text",
+        f"the first candidate has no text (finishReason {finish_reason or 'absent'})",
+    )
