@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import gemini_vision
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    from importlib.abc import Traversable
 
 __all__ = ["DEMO_ANSWER", "DEMO_IMAGE", "add_parsers", "cmd_demo", "cmd_render"]
 
