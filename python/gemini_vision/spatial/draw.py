@@ -138,7 +138,8 @@ def composite_masks(
             masks_.append(item.mask)
             offsets.append((item.box[0], item.box[1]))
             colours.append(PALETTE[position % len(PALETTE)])
-    masks.overlay(pixels, masks_, offsets, colours, mask_alpha, out=pixels)
+    if masks_:
+        masks.overlay(pixels, masks_, offsets, colours, mask_alpha, out=pixels)
     return Image.fromarray(pixels, "RGBA")
 
 
