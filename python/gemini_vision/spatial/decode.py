@@ -20,9 +20,6 @@ A mask over a limit is skipped with a diagnostic; its item stays, as a box.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,14 +27,12 @@ import numpy as np
 import numpy.typing as npt
 
 from gemini_vision import masks
-from gemini_vision.errors import GeminiVisionError
+from gemini_vision.masks import MaskFailure, MaskResult
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.items import Draft
 from gemini_vision.spatial.polygon import rasterize
 
 __all__ = ["DecodedMask", "Limits", "decode_masks"]
-
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +70,7 @@ def decode_masks(
     missing from the result and have a diagnostic; the caller keeps them as boxes.
     """
     out: dict[int, DecodedMask] = {}
-    jobs: list[_PngJob] = []
+    jobs: list[tuple[int, str, tuple[int, int, int, int]]] = []
     budget = _Budget(limits)
     for draft in drafts:
         if draft.box is None or draft.mask_source not in ("png", "polygon"):
@@ -100,49 +95,40 @@ def decode_masks(
             mask = rasterize(draft.polygon, draft.box)
             out[draft.index] = DecodedMask(mask, mask.astype(np.uint8) * np.uint8(255))
             continue
-        png = _b64decode(draft, budget, diags)
-        if png is not None:
-            jobs.append(_PngJob(draft.index, png, width, height))
-    for job, decoded in zip(
-        jobs, _decode_pngs(jobs, threshold=threshold, pillow=pillow, limits=limits), strict=True
-    ):
-        if isinstance(decoded, DecodedMask):
-            out[job.index] = decoded
-        else:
-            diags.append(
-                Diagnostic(
-                    job.index,
-                    "rejected",
-                    "mask_png",
-                    f"item {job.index}: the mask PNG cannot be decoded ({decoded}); "
-                    "kept as a box without a mask",
-                )
-            )
+        text = draft.png_base64 or ""
+        # Checked before decoding, so a huge string never becomes a huge bytes object.
+        if budget.take_bytes(draft.index, len(text) // 4 * 3 + 3, diags):
+            jobs.append((draft.index, text, draft.box))
+    if not jobs:
+        return out
+    # One call for the whole response: the Rust backend decodes base64 and PNG,
+    # resizes and thresholds every mask with the GIL released, over threads.
+    results = masks.decode_masks(
+        [(text, box) for _, text, box in jobs],
+        threshold=threshold,
+        pillow=pillow,
+        max_pixels=limits.max_png_pixels,
+        want_probabilities=True,
+    )
+    for (index, _, _), result in zip(jobs, results, strict=True):
+        if isinstance(result, MaskResult) and result.probabilities is not None:
+            out[index] = DecodedMask(result.mask, result.probabilities)
+        elif isinstance(result, MaskFailure):
+            diags.append(_failure(index, result))
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _PngJob:
-    index: int
-    png: bytes
-    width: int
-    height: int
-
-
-def _decode_pngs(
-    jobs: Sequence[_PngJob], *, threshold: int, pillow: int, limits: Limits
-) -> list[DecodedMask | GeminiVisionError]:
-    """PNG -> grey -> resize to the box -> threshold, for every job (errors in place)."""
-    results: list[DecodedMask | GeminiVisionError] = []
-    for job in jobs:
-        try:
-            grey = masks.decode_png(job.png, max_pixels=limits.max_png_pixels)
-            probabilities = masks.resize_bilinear(grey, (job.width, job.height), pillow=pillow)
-        except GeminiVisionError as exc:
-            results.append(exc)
-            continue
-        results.append(DecodedMask(masks.threshold(probabilities, threshold), probabilities))
-    return results
+def _failure(index: int, failure: MaskFailure) -> Diagnostic:
+    if "base64" in failure.message:
+        code, what = "mask_base64", "the mask is not valid base64"
+    else:
+        code, what = "mask_png", "the mask PNG cannot be decoded"
+    return Diagnostic(
+        index,
+        "rejected",
+        code,
+        f"item {index}: {what} ({failure.message}); kept as a box without a mask",
+    )
 
 
 def _empty(height: int, width: int) -> DecodedMask:
@@ -189,29 +175,3 @@ class _Budget:
             return False
         self.bytes_left -= size
         return True
-
-
-def _b64decode(draft: Draft, budget: _Budget, diags: list[Diagnostic]) -> bytes | None:
-    """The PNG bytes of a base64 mask (whitespace and missing padding tolerated)."""
-    text = draft.png_base64 or ""
-    # Checked before decoding, so a huge string never becomes a huge bytes object.
-    if not budget.take_bytes(draft.index, len(text) // 4 * 3 + 3, diags):
-        return None
-    try:
-        return base64.b64decode(text, validate=True)  # the usual case, all in C
-    except (binascii.Error, ValueError):
-        pass
-    text = _WHITESPACE.sub("", text)
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        diags.append(
-            Diagnostic(
-                draft.index,
-                "rejected",
-                "mask_base64",
-                f"item {draft.index}: the mask is not valid base64 ({exc}); "
-                "kept as a box without a mask",
-            )
-        )
-        return None
