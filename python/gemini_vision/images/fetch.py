@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from gemini_vision.api.errors import parse_retry_after
 from gemini_vision.errors import LocalError, ProtocolError, api_error_class
 from gemini_vision.images.inputs import ImagePart, image_part
 from gemini_vision.wire.http import HttpRequest, HttpResponse, redact_url
@@ -99,7 +100,7 @@ def parse_image_fetch(
         raise error_class(
             f"fetching {shown} failed" + (f": {preview}" if preview else ""),
             http_status=response.status,
-            retry_delay=_retry_after(response),
+            retry_delay=parse_retry_after(response.headers),
         )
     declared = response.content_type
     if not (declared.startswith("image/") or declared in _NEUTRAL_TYPES):
@@ -111,13 +112,3 @@ def parse_image_fetch(
         )
     part = image_part(response.body, mime_type=mime_type, apply_orientation=apply_orientation)
     return part.with_source(shown)
-
-
-def _retry_after(response: HttpResponse) -> float | None:
-    """Seconds from a ``Retry-After: <seconds>`` header (HTTP dates are left to the policy)."""
-    value = response.headers.get("retry-after", "").strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
