@@ -1,15 +1,77 @@
-"""The ``emulator`` subcommand and the progress bar."""
+"""The ``upload``, ``tune`` and ``emulator`` subcommands, against a running emulator."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+
+from gemini_vision import cli
 from gemini_vision.cli_files import ProgressBar
+from gemini_vision.testing import Emulator
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with Emulator(file_processing_polls=1, tuning_polls=2) as running:
+        monkeypatch.setenv("GEMINI_API_KEY", running.api_key or "")
+        yield running
+
+
+def test_upload_prints_the_active_file_and_shows_progress(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """upload FILE sends the bytes, waits for ACTIVE and prints the File as JSON."""
+    path = tmp_path / "clip.bin"
+    path.write_bytes(os.urandom(3000))
+    code = cli.main(
+        ["upload", str(path), "--mime-type", "application/octet-stream",
+         "--base-url", emulator.base_url]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0
+    printed = json.loads(out)
+    assert printed["state"] == "ACTIVE" and printed["displayName"] == "clip.bin"
+    assert emulator.file_bytes(printed["name"]) == path.read_bytes()
+    assert "upload clip.bin 100% 3000/3000" in err
+
+
+def test_tune_follows_the_operation_to_the_model(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tune EXAMPLES creates the model, shows tuning progress and prints the model."""
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text(
+        "\n".join(json.dumps({"text_input": str(i), "output": str(i + 1)}) for i in range(6))
+    )
+    code = cli.main(
+        ["tune", str(examples), "--base-model", "models/gemini-1.5-flash-001", "--id", "counter",
+         "--base-url", emulator.base_url]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["name"] == "tunedModels/counter"
+    assert "tuning 100%" in err and "loss" in err
+
+
+def test_tune_reports_a_bad_examples_line(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A malformed JSON line names the file and line number."""
+    examples = tmp_path / "bad.jsonl"
+    examples.write_text('{"text_input": "a", "output": "b"}\n{"text_input": "x"}\n')
+    with pytest.raises(SystemExit, match=r"bad.jsonl:2: expected"):
+        cli.main(
+            ["tune", str(examples), "--base-model", "models/m", "--base-url", emulator.base_url]
+        )
 
 
 def test_progress_bar_redraws_on_a_terminal() -> None:

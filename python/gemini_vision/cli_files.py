@@ -1,7 +1,12 @@
 """Command-line subcommands for files, tuning and the emulator (C6).
 
 * ``gemini-vision emulator [--port N] [--api-key KEY]`` serves the emulator on
-  127.0.0.1 until interrupted, printing the base URL and key to use.
+  127.0.0.1 until interrupted, printing the base URL and key to use;
+* ``gemini-vision upload FILE`` uploads with the resumable protocol, with a
+  progress bar of the bytes the server acknowledged, and waits for ``ACTIVE``;
+* ``gemini-vision tune EXAMPLES.jsonl --base-model M`` creates a tuned model
+  from ``{"text_input": ..., "output": ...}`` lines and follows the operation
+  with a progress bar of the tuning steps.
 
 Progress goes to stderr (a redrawn bar on a terminal, a line per 10 % step
 otherwise); results go to stdout as JSON.
@@ -15,6 +20,8 @@ otherwise); results go to stdout as JSON.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from typing import Any, TextIO
 
@@ -83,8 +90,74 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _client(args: argparse.Namespace) -> Any:
+    from gemini_vision.client import Client
+
+    # The key comes from GEMINI_API_KEY (never from the command line, where it would
+    # be visible in the process list and the shell history).
+    return Client(base_url=args.base_url) if args.base_url else Client()
+
+
+def _cmd_upload(args: argparse.Namespace) -> int:
+    client = _client(args)
+    bar = ProgressBar(f"upload {os.path.basename(args.file)}", total=None)
+    file = client.upload_file(
+        args.file,
+        mime_type=args.mime_type,
+        display_name=args.display_name,
+        on_progress=lambda done, total: bar.update(done, total),
+    )
+    if args.wait:
+        file = client.wait_for_file(file, timeout=args.timeout)
+    print(json.dumps(file.to_json(), indent=2))
+    return EXIT_OK
+
+
+def _read_examples(path: str) -> list[tuple[str, str]]:
+    pairs = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                pairs.append((str(item["text_input"]), str(item["output"])))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SystemExit(
+                    f"gemini-vision: error: {path}:{number}: expected "
+                    f'{{"text_input": ..., "output": ...}} ({exc})'
+                ) from None
+    return pairs
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from gemini_vision.wire.tuned import Dataset, TunedModel, TuningTask
+
+    client = _client(args)
+    model = TunedModel(
+        base_model=args.base_model,
+        display_name=args.display_name,
+        tuning_task=TuningTask(training_data=Dataset.of(_read_examples(args.examples))),
+    )
+    operation = client.create_tuned_model(model, tuned_model_id=args.id)
+    print(f"started {operation.name}", file=sys.stderr)
+    bar = ProgressBar("tuning", total=operation.metadata.total_steps)
+
+    def show(progress: Any) -> None:
+        loss = progress.latest.mean_loss if progress.latest is not None else None
+        bar.update(
+            progress.completed_steps,
+            progress.total_steps,
+            "" if loss is None else f"loss {loss:.4f}",
+        )
+
+    tuned = client.wait_for_operation(operation, on_progress=show, timeout=args.timeout)
+    print(json.dumps(tuned.to_json(), indent=2))
+    return EXIT_OK
+
+
 def register(sub: Any) -> None:
-    """Add the ``emulator`` subcommand to ``cli.py``'s parser."""
+    """Add the ``emulator``, ``upload`` and ``tune`` subcommands to ``cli.py``'s parser."""
     emulator = sub.add_parser("emulator", help="run the Gemini API emulator on a loopback port")
     emulator.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     emulator.add_argument("--api-key", default="emulator-key", help="the key clients must send")
@@ -95,3 +168,23 @@ def register(sub: Any) -> None:
         "--tuning-polls", type=int, default=3, help="operation polls before a tuning job is done"
     )
     emulator.set_defaults(func=_cmd_emulator)
+
+    upload = sub.add_parser("upload", help="upload a file with the Files API (resumable)")
+    upload.add_argument("file", help="the file to upload")
+    upload.add_argument("--mime-type", help="default: sniffed from the bytes or the name")
+    upload.add_argument("--display-name")
+    upload.add_argument(
+        "--no-wait", dest="wait", action="store_false", help="do not wait for the file to be ACTIVE"
+    )
+    upload.add_argument("--timeout", type=float, default=600.0)
+    upload.add_argument("--base-url", help="a proxy or the emulator")
+    upload.set_defaults(func=_cmd_upload)
+
+    tune = sub.add_parser("tune", help="create a tuned model and follow its progress")
+    tune.add_argument("examples", help='JSON lines: {"text_input": ..., "output": ...}')
+    tune.add_argument("--base-model", required=True, help="e.g. models/gemini-1.5-flash-001")
+    tune.add_argument("--id", help="the tunedModelId (makes the create safe to retry)")
+    tune.add_argument("--display-name")
+    tune.add_argument("--timeout", type=float, default=3600.0)
+    tune.add_argument("--base-url", help="a proxy or the emulator")
+    tune.set_defaults(func=_cmd_tune)

@@ -3,7 +3,8 @@
 ``start_upload`` makes the ``ResumableUpload`` machine for an endpoint (the
 upload URL and the credentials come from the endpoint; the credentials are
 asked for again for every request, so an expiring token is refreshed).
-``file_poller`` waits for a ``PROCESSING`` file to become ``ACTIVE`` and
+``upload_flow`` runs the machine as a flow the clients drive. ``file_poller``
+waits for a ``PROCESSING`` file to become ``ACTIVE`` and
 raises the file's error when it ends ``FAILED``.
 
 >>> from gemini_vision.api.endpoints import GeminiApi
@@ -21,16 +22,20 @@ from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
 from gemini_vision.api.errors import api_error_from_response
+from gemini_vision.api.flow import Flow, Wait, with_retry
 from gemini_vision.api.pagination import Page, Pager
 from gemini_vision.api.polling import Poller
+from gemini_vision.api.retry import RetryPolicy
 from gemini_vision.api.tuned_models import parse_delete, require_gemini_api
 from gemini_vision.api.upload import (
     DEFAULT_CHUNK_SIZE,
     ByteSource,
+    Finished,
     ProgressCallback,
     ResumableUpload,
+    UploadCancelledError,
 )
-from gemini_vision.errors import LocalError
+from gemini_vision.errors import LocalError, TransportError
 from gemini_vision.wire._fields import expect_object, read_list, read_str
 from gemini_vision.wire.files import File, FileState
 from gemini_vision.wire.http import HttpRequest, HttpResponse
@@ -48,6 +53,7 @@ __all__ = [
     "parse_file",
     "parse_list_files",
     "start_upload",
+    "upload_flow",
 ]
 
 MAX_FILES_PAGE_SIZE = 100
@@ -194,3 +200,56 @@ def file_poller(
         on_update=on_update,
         what=file_name(file),
     )
+
+
+def upload_flow(
+    machine: ResumableUpload,
+    policy: RetryPolicy,
+    *,
+    should_cancel: Callable[[], bool] | None = None,
+) -> Flow[File]:
+    """Run ``machine`` as a flow the clients drive (see ``gemini_vision.api.flow``).
+
+    Requests that are safe to repeat (start, query) go through ``with_retry``;
+    a chunk is sent once and its fate left to the machine (a query follows any
+    doubt). ``should_cancel`` is asked before each request; when it says yes the
+    session is cancelled and ``UploadCancelledError`` raised.
+
+    >>> from gemini_vision.api.flow import run_to_end
+    >>> from gemini_vision.api.retry import RetryPolicy
+    >>> from gemini_vision.wire.http import HttpResponse
+    >>> from gemini_vision.api.upload import BytesSource, ResumableUpload
+    >>> up = ResumableUpload(BytesSource(b"hi"), start_url="https://h/upload/v1beta/files",
+    ...                      mime_type="text/plain")
+    >>> flow = upload_flow(up, RetryPolicy())
+    >>> next(flow).headers["x-goog-upload-command"]
+    'start'
+    >>> flow.send(HttpResponse(200, {"x-goog-upload-url": "https://h/u"})).body
+    b'hi'
+    >>> run_to_end(flow, HttpResponse(200, {"x-goog-upload-status": "final"},
+    ...                               b'{"file": {"name": "files/1"}}')).name
+    'files/1'
+    """
+    while True:
+        if should_cancel is not None and should_cancel():
+            machine.cancel()
+        step = machine.next_step()
+        if isinstance(step, Finished):
+            if step.file is None:
+                raise UploadCancelledError("the upload was cancelled; no file was made")
+            return step.file
+        if step.delay > 0:
+            yield Wait(step.delay, "resuming the upload")
+        request = step.request
+        try:
+            if request.idempotent:
+                response = yield from with_retry(policy, request)
+            else:
+                sent = yield request
+                if sent is None:
+                    raise TypeError("a flow that yielded a request must be sent its response")
+                response = sent
+        except TransportError as error:
+            machine.receive_error(error)
+            continue
+        machine.receive_response(response)

@@ -32,10 +32,12 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from gemini_vision.api.errors import api_error_from_response
+from gemini_vision.api.flow import Flow, Wait, with_retry
+from gemini_vision.api.retry import RetryPolicy
 from gemini_vision.errors import GeminiVisionError, LocalError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 
-__all__ = ["Done", "Poll", "Poller", "WaitTimeoutError"]
+__all__ = ["Done", "Poll", "Poller", "WaitTimeoutError", "poll_flow"]
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -139,3 +141,30 @@ class Poller(Generic[R, T]):
         delay = self._next_delay
         self._next_delay = min(self._max_delay, self._next_delay * self._multiplier)
         return delay
+
+
+def poll_flow(poller: Poller[R, T], policy: RetryPolicy) -> Flow[T]:
+    """Run ``poller`` as a flow the clients drive; each poll is retried as ``policy`` says.
+
+    >>> from gemini_vision.api.flow import run_to_end
+    >>> from gemini_vision.wire.http import HttpRequest, HttpResponse
+    >>> poller = Poller(HttpRequest("GET", "https://h/x"), parse=lambda r: r.json(),
+    ...                 check=lambda v: v or None)
+    >>> flow = poll_flow(poller, RetryPolicy())
+    >>> next(flow).url
+    'https://h/x'
+    >>> flow.send(HttpResponse(200, {}, b"0"))
+    Wait(seconds=1.0, reason='polling https://h/x')
+    >>> next(flow).url
+    'https://h/x'
+    >>> run_to_end(flow, HttpResponse(200, {}, b"7"))
+    7
+    """
+    while True:
+        step = poller.next_step()
+        if isinstance(step, Done):
+            return step.value
+        if step.delay > 0:
+            yield Wait(step.delay, f"polling {step.request.url}")
+        response = yield from with_retry(policy, step.request)
+        poller.receive_response(response)

@@ -1,0 +1,424 @@
+"""The Files API and tuned-model methods of ``Client`` and ``AsyncClient`` (X3, F1-F2, T1-T5).
+
+Part of the client layer: composition only. Each method builds its request or
+flow with the sans-I/O core (``api.files``, ``api.tuned_models``, the upload
+machine, the pollers, the pager) and hands it to the client's driver
+(``_drive`` for flows, ``_execute`` for one request with retry), which does
+the sending and the waiting. The only I/O of its own is reading the user's
+file for an upload, chunk by chunk, at the offsets the upload machine asks
+for.
+
+>>> from gemini_vision.client import Client
+>>> hasattr(Client, "upload_file") and hasattr(Client, "wait_for_operation")
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import mimetypes
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from gemini_vision.api.files import (
+    build_delete_file,
+    build_get_file,
+    file_poller,
+    files_pager,
+    parse_file,
+    start_upload,
+    upload_flow,
+)
+from gemini_vision.api.operations import (
+    Operation,
+    TuningProgress,
+    operation_poller,
+    parse_operation,
+)
+from gemini_vision.api.polling import poll_flow
+from gemini_vision.api.tuned_models import (
+    PATCHABLE_FIELDS,
+    build_create_tuned_model,
+    build_delete_tuned_model,
+    build_get_operation,
+    build_get_tuned_model,
+    build_patch_tuned_model,
+    parse_delete,
+    parse_tuned_model,
+    tuned_models_pager,
+)
+from gemini_vision.api.upload import (
+    DEFAULT_CHUNK_SIZE,
+    ByteSource,
+    BytesSource,
+    ProgressCallback,
+)
+from gemini_vision.errors import LocalError
+from gemini_vision.wire.files import File
+from gemini_vision.wire.tuned import TunedModel
+
+if TYPE_CHECKING:
+    from gemini_vision.api.endpoints import Endpoint
+    from gemini_vision.api.flow import Flow
+    from gemini_vision.api.retry import RetryPolicy
+    from gemini_vision.wire.http import HttpRequest, HttpResponse
+
+__all__ = ["AsyncFilesAndTuning", "FileSource", "FilesAndTuning", "open_source"]
+
+T = TypeVar("T")
+
+
+class FileSource:
+    """A ``ByteSource`` over a seekable binary file (read at the offsets asked for).
+
+    >>> import io
+    >>> FileSource(io.BytesIO(b"abcdef")).read_at(1, 3)
+    b'bcd'
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        if not handle.seekable():
+            raise LocalError("file: must be seekable (an upload may resume from any offset)")
+        self._handle = handle
+        self._start = handle.tell()
+        self._size = handle.seek(0, os.SEEK_END) - self._start
+
+    @property
+    def size(self) -> int:
+        """Bytes from where the file object was positioned to its end."""
+        return self._size
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """``length`` bytes at ``offset`` (fewer only if the file shrank)."""
+        self._handle.seek(self._start + offset)
+        parts = []
+        while length > 0:
+            data = self._handle.read(length)
+            if not data:
+                break
+            parts.append(data)
+            length -= len(data)
+        return b"".join(parts)
+
+
+def _guess_mime_type(head: bytes, name: str | None) -> str:
+    from gemini_vision.images.sniff import sniff_mime_type
+
+    try:
+        return sniff_mime_type(head)
+    except LocalError:
+        pass
+    guessed = mimetypes.guess_type(name)[0] if name else None
+    if guessed is None:
+        raise LocalError(
+            "mime_type: could not tell the file's type from its bytes or name; pass mime_type="
+        )
+    return guessed
+
+
+def open_source(
+    file: Any, mime_type: str | None, display_name: str | None
+) -> tuple[ByteSource, str, str | None, Callable[[], None]]:
+    """The byte source, MIME type, display name and closer for an upload input.
+
+    ``file`` is bytes, a path, or a seekable binary file object. The type is
+    sniffed from the first bytes (images) or guessed from the name.
+
+    >>> source, mime, name, close = open_source(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8), None, "x")
+    >>> source.size, mime, name
+    (16, 'image/png', 'x')
+    """
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        source: ByteSource = BytesSource(bytes(file))
+        name = None
+        close: Callable[[], None] = lambda: None  # noqa: E731
+    elif isinstance(file, (str, os.PathLike)):
+        handle = open(file, "rb")  # noqa: SIM115 - closed by the returned closer
+        source, name, close = FileSource(handle), os.path.basename(os.fspath(file)), handle.close
+    elif hasattr(file, "read") and hasattr(file, "seek"):
+        source, name, close = FileSource(file), getattr(file, "name", None), lambda: None
+        name = os.path.basename(name) if isinstance(name, str) else None
+    else:
+        raise LocalError(
+            f"file: expected bytes, a path or a binary file object, got {type(file).__name__}"
+        )
+    if mime_type is None:
+        mime_type = _guess_mime_type(source.read_at(0, 64), name)
+    return source, mime_type, display_name if display_name is not None else name, close
+
+
+def _patched(
+    model: TunedModel | str, changes: dict[str, Any]
+) -> tuple[TunedModel, tuple[str, ...]]:
+    """The model to send and the mask implied by keyword changes."""
+    unknown = sorted(set(changes) - set(PATCHABLE_FIELDS))
+    if unknown:
+        raise LocalError(
+            f"patch: {', '.join(unknown)} cannot be patched; patchable: "
+            f"{', '.join(PATCHABLE_FIELDS)}"
+        )
+    if isinstance(model, str):
+        model = TunedModel(name=model)
+    updated = dataclasses.replace(model, **changes)
+    return updated, tuple(PATCHABLE_FIELDS[key] for key in changes)
+
+
+class FilesAndTuning:
+    """The Files API and tuned-model methods of ``Client`` (a mixin)."""
+
+    if TYPE_CHECKING:
+        endpoint: Endpoint
+        retry: RetryPolicy
+
+        def _drive(self, flow: Flow[T]) -> T: ...
+        def _execute(self, request: HttpRequest) -> HttpResponse: ...
+
+    # --- files --------------------------------------------------------------------
+
+    def upload_file(
+        self,
+        file: Any,
+        *,
+        mime_type: str | None = None,
+        display_name: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        on_progress: ProgressCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> File:
+        """Upload ``file`` (bytes, path or binary file) with the resumable protocol.
+
+        Interruptions are resumed from the server's offset; the ``File`` the
+        server answers is returned (it may still be ``PROCESSING``: see
+        ``wait_for_file``). ``on_progress(acknowledged, total)`` follows the
+        bytes the server confirmed; ``should_cancel()`` true cancels the session.
+        """
+        source, mime, name, close = open_source(file, mime_type, display_name)
+        try:
+            machine = start_upload(
+                self.endpoint, source, mime_type=mime, display_name=name,
+                chunk_size=chunk_size, on_progress=on_progress,
+                max_interruptions=self.retry.max_attempts, backoff=self.retry.backoff,
+            )  # fmt: skip
+            return self._drive(upload_flow(machine, self.retry, should_cancel=should_cancel))
+        finally:
+            close()
+
+    def get_file(self, name: str | File) -> File:
+        """``files.get``."""
+        return parse_file(self._execute(build_get_file(self.endpoint, name)))
+
+    def list_files(self, *, page_size: int | None = None) -> Iterator[File]:
+        """Every file, page after page (requests are sent as the iterator advances)."""
+        pager = files_pager(self.endpoint, page_size=page_size)
+        while (request := pager.next_request()) is not None:
+            yield from pager.receive_response(self._execute(request))
+
+    def delete_file(self, name: str | File) -> None:
+        """``files.delete``."""
+        parse_delete(self._execute(build_delete_file(self.endpoint, name)))
+
+    def wait_for_file(
+        self,
+        file: str | File,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_update: Callable[[File], None] | None = None,
+    ) -> File:
+        """Poll until the file is ``ACTIVE``; a ``FAILED`` file raises its error."""
+        poller = file_poller(
+            self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
+        )
+        return self._drive(poll_flow(poller, self.retry))
+
+    # --- tuned models ---------------------------------------------------------------
+
+    def create_tuned_model(
+        self, model: TunedModel, *, tuned_model_id: str | None = None
+    ) -> Operation:
+        """``tunedModels.create``: the Operation to wait for. Never re-sent without an id."""
+        request = build_create_tuned_model(self.endpoint, model, tuned_model_id=tuned_model_id)
+        return parse_operation(self._execute(request))
+
+    def get_tuned_model(self, name: str) -> TunedModel:
+        """``tunedModels.get``."""
+        return parse_tuned_model(self._execute(build_get_tuned_model(self.endpoint, name)))
+
+    def list_tuned_models(
+        self, *, page_size: int | None = None, filter: str | None = None
+    ) -> Iterator[TunedModel]:
+        """Every tuned model the filter selects, page after page."""
+        pager = tuned_models_pager(self.endpoint, page_size=page_size, filter=filter)
+        while (request := pager.next_request()) is not None:
+            yield from pager.receive_response(self._execute(request))
+
+    def patch_tuned_model(
+        self,
+        model: TunedModel | str,
+        *,
+        original: TunedModel | None = None,
+        update_mask: list[str] | None = None,
+        **changes: Any,
+    ) -> TunedModel:
+        """``tunedModels.patch``; the mask is the changed fields unless given.
+
+        ``patch_tuned_model("tunedModels/m", display_name="New")`` changes one
+        field; ``patch_tuned_model(edited, original=before)`` sends what differs.
+        """
+        updated, implied = _patched(model, changes)
+        mask = update_mask if update_mask is not None else (implied or None)
+        request = build_patch_tuned_model(
+            self.endpoint, updated, update_mask=mask, original=original
+        )
+        return parse_tuned_model(self._execute(request))
+
+    def delete_tuned_model(self, name: str) -> None:
+        """``tunedModels.delete``."""
+        parse_delete(self._execute(build_delete_tuned_model(self.endpoint, name)))
+
+    def get_operation(self, name: str) -> Operation:
+        """``tunedModels.operations.get``."""
+        return parse_operation(self._execute(build_get_operation(self.endpoint, name)))
+
+    def wait_for_operation(
+        self,
+        operation: Operation | str,
+        *,
+        timeout: float | None = 3600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[TuningProgress], None] | None = None,
+    ) -> TunedModel:
+        """Poll the operation until done; return the tuned model or raise its error."""
+        if isinstance(operation, str):
+            operation = Operation(operation)
+        request = build_get_operation(self.endpoint, operation.name)
+        poller = operation_poller(
+            operation, request, on_progress=on_progress, initial_delay=poll_interval,
+            timeout=timeout,
+        )  # fmt: skip
+        return self._drive(poll_flow(poller, self.retry))
+
+
+class AsyncFilesAndTuning:
+    """The async twins of ``FilesAndTuning`` (a mixin of ``AsyncClient``)."""
+
+    if TYPE_CHECKING:
+        endpoint: Endpoint
+        retry: RetryPolicy
+
+        async def _drive(self, flow: Flow[T]) -> T: ...
+        async def _execute(self, request: HttpRequest) -> HttpResponse: ...
+
+    async def upload_file(
+        self,
+        file: Any,
+        *,
+        mime_type: str | None = None,
+        display_name: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        on_progress: ProgressCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> File:
+        """See ``Client.upload_file``."""
+        source, mime, name, close = open_source(file, mime_type, display_name)
+        try:
+            machine = start_upload(
+                self.endpoint, source, mime_type=mime, display_name=name,
+                chunk_size=chunk_size, on_progress=on_progress,
+                max_interruptions=self.retry.max_attempts, backoff=self.retry.backoff,
+            )  # fmt: skip
+            return await self._drive(upload_flow(machine, self.retry, should_cancel=should_cancel))
+        finally:
+            close()
+
+    async def get_file(self, name: str | File) -> File:
+        """``files.get``."""
+        return parse_file(await self._execute(build_get_file(self.endpoint, name)))
+
+    async def list_files(self, *, page_size: int | None = None) -> AsyncIterator[File]:
+        """Every file, page after page."""
+        pager = files_pager(self.endpoint, page_size=page_size)
+        while (request := pager.next_request()) is not None:
+            for item in pager.receive_response(await self._execute(request)):
+                yield item
+
+    async def delete_file(self, name: str | File) -> None:
+        """``files.delete``."""
+        parse_delete(await self._execute(build_delete_file(self.endpoint, name)))
+
+    async def wait_for_file(
+        self,
+        file: str | File,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_update: Callable[[File], None] | None = None,
+    ) -> File:
+        """See ``Client.wait_for_file``."""
+        poller = file_poller(
+            self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
+        )
+        return await self._drive(poll_flow(poller, self.retry))
+
+    async def create_tuned_model(
+        self, model: TunedModel, *, tuned_model_id: str | None = None
+    ) -> Operation:
+        """See ``Client.create_tuned_model``."""
+        request = build_create_tuned_model(self.endpoint, model, tuned_model_id=tuned_model_id)
+        return parse_operation(await self._execute(request))
+
+    async def get_tuned_model(self, name: str) -> TunedModel:
+        """``tunedModels.get``."""
+        return parse_tuned_model(await self._execute(build_get_tuned_model(self.endpoint, name)))
+
+    async def list_tuned_models(
+        self, *, page_size: int | None = None, filter: str | None = None
+    ) -> AsyncIterator[TunedModel]:
+        """Every tuned model the filter selects, page after page."""
+        pager = tuned_models_pager(self.endpoint, page_size=page_size, filter=filter)
+        while (request := pager.next_request()) is not None:
+            for item in pager.receive_response(await self._execute(request)):
+                yield item
+
+    async def patch_tuned_model(
+        self,
+        model: TunedModel | str,
+        *,
+        original: TunedModel | None = None,
+        update_mask: list[str] | None = None,
+        **changes: Any,
+    ) -> TunedModel:
+        """See ``Client.patch_tuned_model``."""
+        updated, implied = _patched(model, changes)
+        mask = update_mask if update_mask is not None else (implied or None)
+        request = build_patch_tuned_model(
+            self.endpoint, updated, update_mask=mask, original=original
+        )
+        return parse_tuned_model(await self._execute(request))
+
+    async def delete_tuned_model(self, name: str) -> None:
+        """``tunedModels.delete``."""
+        parse_delete(await self._execute(build_delete_tuned_model(self.endpoint, name)))
+
+    async def get_operation(self, name: str) -> Operation:
+        """``tunedModels.operations.get``."""
+        return parse_operation(await self._execute(build_get_operation(self.endpoint, name)))
+
+    async def wait_for_operation(
+        self,
+        operation: Operation | str,
+        *,
+        timeout: float | None = 3600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[TuningProgress], None] | None = None,
+    ) -> TunedModel:
+        """See ``Client.wait_for_operation``."""
+        if isinstance(operation, str):
+            operation = Operation(operation)
+        request = build_get_operation(self.endpoint, operation.name)
+        poller = operation_poller(
+            operation, request, on_progress=on_progress, initial_delay=poll_interval,
+            timeout=timeout,
+        )  # fmt: skip
+        return await self._drive(poll_flow(poller, self.retry))
