@@ -42,6 +42,7 @@ from gemini_vision.api.generate import (
 )
 from gemini_vision.api.retry import RetryPolicy
 from gemini_vision.api.sse import StreamParser
+from gemini_vision.client_files import AsyncFilesAndTuning, FilesAndTuning
 from gemini_vision.errors import LocalError, TransportError
 from gemini_vision.images.fetch import MAX_FETCH_BYTES, build_image_fetch, parse_image_fetch
 from gemini_vision.images.inputs import ImagePart
@@ -153,7 +154,7 @@ def _capped(chunks: list[bytes], limit: int) -> bytes:
     return b"".join(chunks)[: limit + 1]
 
 
-class Client(_ClientBase):
+class Client(FilesAndTuning, _ClientBase):
     """A synchronous Gemini client over any ``Transport`` (default: the standard library).
 
     Args:
@@ -332,7 +333,7 @@ def _default_async_transport() -> AsyncTransport:
     return AsyncHttpxTransport()
 
 
-class AsyncClient(_ClientBase):
+class AsyncClient(AsyncFilesAndTuning, _ClientBase):
     """The async twin of ``Client`` (same arguments; ``sleep`` defaults to ``asyncio.sleep``).
 
     The default transport is ``AsyncHttpxTransport`` when httpx is installed,
