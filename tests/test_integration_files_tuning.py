@@ -346,3 +346,17 @@ def test_a_stream_cut_mid_way_raises_after_the_chunks_before_it(
     with pytest.raises(StreamInterruptedError):
         run()
     assert received == [answer[: -(-len(answer) // 3)]]  # the first of three chunks
+
+
+def test_canned_segmentation_parses_to_masks(client: Any, emulator: Emulator) -> None:
+    """The emulator's spatial answer goes through generate and spatial.parse to pixel masks."""
+    from gemini_vision import spatial
+    from gemini_vision.testing import CANNED_SEGMENTATION
+
+    emulator.script("gemini-2.5-flash", [CANNED_SEGMENTATION])
+    answer = client.generate("gemini-2.5-flash", "Segment the ball")
+    result = spatial.parse(answer, (640, 480))
+    assert [item.label for item in result.items] == ["ball", "shadow"]
+    ball = result.items[0]
+    assert ball.box == (160, 57, 480, 297)  # int(v / 1000 * size) on [120, 250, 620, 750]
+    assert ball.mask is not None and 0 < int(ball.mask.sum()) < ball.mask.size
