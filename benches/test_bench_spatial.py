@@ -85,6 +85,12 @@ def reference(items: list[Item], width: int, height: int) -> list[np.ndarray]:
     return out
 
 
+@cache
+def _reference_masks(width: int, height: int) -> list[np.ndarray]:
+    """The reference's output, computed once per image size for the exactness checks."""
+    return reference(answer(width, height), width, height)
+
+
 def opencv(items: list[Item], width: int, height: int) -> list[np.ndarray]:
     """Box-local OpenCV: imdecode, INTER_LINEAR resize, threshold."""
     import cv2
@@ -148,7 +154,7 @@ def test_decode_50_masks(benchmark: BenchmarkFixture, impl: str, size: tuple[int
     out = benchmark.pedantic(run, args=(items, width, height), rounds=5, warmup_rounds=1)
     assert len(out) == N_MASKS
     if impl not in ("reference", "opencv"):
-        expected = reference(items, width, height)
+        expected = _reference_masks(width, height)
         for full, local, (_, (x0, y0, x1, y1)) in zip(expected, out, items, strict=True):
             np.testing.assert_array_equal(local, full[y0:y1, x0:x1])
             assert full.sum() == local.sum()
@@ -189,6 +195,8 @@ def test_overlay_50_masks(benchmark: BenchmarkFixture, impl: str, size: tuple[in
     benchmark.group = f"overlay 50 masks on {width}x{height} RGB"
     benchmark.extra_info["impl"] = impl
     benchmark.extra_info["exact"] = True
+    if impl == "numpy" and width > 2000:
+        pytest.skip("the NumPy fallback is timed on the small image only (CI time)")
     image, ms, offsets = _overlay_case(width, height)
     if impl == "pillow":
         run: Callable[[], np.ndarray] = lambda: pillow_overlay(image, ms, offsets)  # noqa: E731
@@ -206,4 +214,10 @@ def test_overlay_50_masks(benchmark: BenchmarkFixture, impl: str, size: tuple[in
 
     out = benchmark.pedantic(run, rounds=3, warmup_rounds=1)
     if impl != "pillow":
-        np.testing.assert_array_equal(out, pillow_overlay(image, ms, offsets))
+        np.testing.assert_array_equal(out, _pillow_result(width, height))
+
+
+@cache
+def _pillow_result(width: int, height: int) -> np.ndarray:
+    """Pillow's overlay, computed once per image size for the exactness checks."""
+    return pillow_overlay(*_overlay_case(width, height))

@@ -51,23 +51,41 @@ pub fn decode(text: &[u8]) -> KernelResult<Vec<u8>> {
     let mut acc: u32 = 0;
     let mut groups = 0usize;
     let mut padding = 0usize;
-    for (pos, &byte) in text.iter().enumerate() {
+    let mut pos = 0;
+    while pos < text.len() {
+        // Fast path: four alphabet characters at a group boundary.
+        if groups == 0 && padding == 0 {
+            if let Some(&[a, b, c, d]) = text.get(pos..pos + 4) {
+                let v = [a, b, c, d].map(|x| TABLE[usize::from(x)]);
+                if (v[0] | v[1] | v[2] | v[3]) & 0xc0 == 0 {
+                    let n = (u32::from(v[0]) << 18)
+                        | (u32::from(v[1]) << 12)
+                        | (u32::from(v[2]) << 6)
+                        | u32::from(v[3]);
+                    out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+                    pos += 4;
+                    continue;
+                }
+            }
+        }
+        let byte = text[pos];
+        pos += 1;
         if byte.is_ascii_whitespace() {
             continue;
         }
         if byte == b'=' {
             padding += 1;
             if padding > 2 {
-                return Err(invalid(format!("more than two '=' at {pos}")));
+                return Err(invalid(format!("more than two '=' at {}", pos - 1)));
             }
             continue;
         }
         let value = TABLE[usize::from(byte)];
         if value == 0xff {
-            return Err(invalid(format!("byte {byte:#04x} at {pos}")));
+            return Err(invalid(format!("byte {byte:#04x} at {}", pos - 1)));
         }
         if padding > 0 {
-            return Err(invalid(format!("data after '=' padding at {pos}")));
+            return Err(invalid(format!("data after '=' padding at {}", pos - 1)));
         }
         acc = (acc << 6) | u32::from(value);
         groups += 1;

@@ -11,18 +11,20 @@
 //! PNG above the pixel limit) yields its own error and the others go on: the
 //! caller gets one `Result` per item, in order, and records diagnostics.
 //!
-//! When the probability map is not wanted, the threshold is fused into the
-//! resize's last pass, so the resized grey image is never written. An empty
+//! When the probability map is not wanted, the resize and the threshold are
+//! fused and only the pixels near the threshold contour are computed
+//! ([`crate::contour`]): the resized grey image is never written. An empty
 //! box (zero width or height) still decodes its PNG, so a corrupt payload is
 //! reported, and gives an empty mask.
 
 use rayon::prelude::*;
 
 use crate::base64;
+use crate::contour::resize_threshold_contour;
 use crate::error::KernelResult;
 use crate::paste::BoxMask;
 use crate::png::decode_png;
-use crate::resize::{resize_bilinear, resize_bilinear_threshold, PassOrder};
+use crate::resize::{resize_bilinear, PassOrder};
 use crate::rle;
 use crate::threshold::threshold;
 
@@ -74,7 +76,7 @@ pub fn decode_mask(job: &MaskJob<'_>, options: &Options) -> KernelResult<MaskOut
         let resized = resize_bilinear(&grey.pixels, grey.height, grey.width, w, h, job.order)?;
         (threshold(&resized, job.threshold), Some(resized))
     } else {
-        let mask = resize_bilinear_threshold(
+        let mask = resize_threshold_contour(
             &grey.pixels,
             grey.height,
             grey.width,

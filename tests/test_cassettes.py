@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 
 import pytest
 
 from gemini_vision.errors import ConnectError, ReplayMissError, StreamInterruptedError
 from gemini_vision.transports import (
+    AsyncRecordingTransport,
+    AsyncReplayTransport,
+    AsyncUrllibTransport,
     RecordingTransport,
     ReplayTransport,
     UrllibTransport,
@@ -113,3 +117,34 @@ def test_a_recorder_around_a_send_only_transport(tmp_path: pathlib.Path) -> None
     with recorder.stream(request) as streaming:
         assert streaming.read() == b"body"
     assert ReplayTransport(cassette).send(request).body == b"body"
+
+
+def test_async_record_then_async_replay(tmp_path: pathlib.Path) -> None:
+    """The async recorder writes the same format; the async replay plays send and stream back."""
+    cassette = tmp_path / "a.jsonl"
+    with LoopbackServer() as server:
+        server.queue(
+            Reply(200, b'{"ok": 1}'),
+            Stream([b"data: 1\n\n", b"data: 2\n\n"]),
+        )
+        request = _request(server)
+        streamed = HttpRequest("POST", server.url("/s?alt=sse"), body=b"{}")
+
+        async def record() -> tuple[bytes, list[bytes]]:
+            recorder = AsyncRecordingTransport(AsyncUrllibTransport(trust_env=False), cassette)
+            body = (await recorder.send(request, timeout=5)).body
+            async with await recorder.stream(streamed, timeout=5) as s:
+                chunks = [c async for c in s]
+            return body, chunks
+
+        live = asyncio.run(record())
+
+    async def replay() -> tuple[bytes, list[bytes]]:
+        player = AsyncReplayTransport(cassette)
+        body = (await player.send(request)).body
+        async with await player.stream(streamed) as s:
+            return body, [c async for c in s]
+
+    assert SECRET not in cassette.read_text(encoding="utf-8")
+    assert asyncio.run(replay()) == live
+    assert b"".join(live[1]) == b"data: 1\n\ndata: 2\n\n"

@@ -92,6 +92,13 @@ def test_per_mask_colours_and_alphas() -> None:
     np.testing.assert_array_equal(out, expected)
 
 
+def test_no_masks_is_a_copy() -> None:
+    """No masks (and an empty colour list) return the image unchanged."""
+    image = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
+    for colours in ([], (1, 2, 3)):
+        np.testing.assert_array_equal(masks.overlay(image, [], [], colours, 100), image)
+
+
 def test_empty_frames(kernels: ModuleType) -> None:
     """A zero-sized image and masks that miss the frame leave everything as it was."""
     image = np.zeros((0, 5, 4), np.uint8)

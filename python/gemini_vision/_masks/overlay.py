@@ -48,7 +48,9 @@ def _as_colors(colors: Any, alpha: Any, n: int) -> npt.NDArray[np.uint8]:
         rgb = np.asarray(colors)
     except (TypeError, ValueError):
         raise KernelInputError("colors must be RGB triples of ints 0..255") from None
-    if rgb.ndim == 1:
+    if rgb.size == 0 and n == 0:
+        rgb = np.zeros((0, 3), dtype=np.uint8)  # no masks, no colours: nothing to draw
+    elif rgb.ndim == 1:
         rgb = np.broadcast_to(rgb, (n, rgb.shape[0]))
     if rgb.ndim != 2 or rgb.shape != (n, 3):
         raise KernelInputError(

@@ -26,13 +26,14 @@ shape ``(y1 - y0, x1 - x0)``. 3D boxes are metric and are not converted.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.extract import Broken
+from gemini_vision.spatial.polygon import polygon_box, read_polygon
+from gemini_vision.spatial.values import fmt, json_type, to_number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,7 +56,6 @@ MaskSource = Literal["png", "polygon", "seg_tokens"]
 
 _BOX_KEYS = ("box_2d", "bbox_2d")
 _KNOWN_KEYS = frozenset({*_BOX_KEYS, "point", "box_3d", "mask", "polygon", "label", "confidence"})
-_NUMERIC = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _PNG_PREFIX = "data:image/png;base64,"
 _SEG_TOKEN = re.compile(r"<seg_\d*>")
 
@@ -177,28 +177,6 @@ class _Reject(Exception):
     """The item cannot be read; the message says why."""
 
 
-def to_number(value: Any) -> float | None:
-    """A finite float from a JSON number or numeric string, else None.
-
-    >>> to_number(12), to_number(" 7.5 "), to_number("1e3")
-    (12.0, 7.5, 1000.0)
-    >>> to_number(True), to_number("nan"), to_number(float("inf")), to_number("12px")
-    (None, None, None, None)
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        try:
-            number = float(value)
-        except OverflowError:  # an int beyond the float range
-            return None
-    elif isinstance(value, str) and len(value) < 64 and _NUMERIC.fullmatch(value):
-        number = float(value)
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def read_item(
     index: int, raw: Any, image_size: tuple[int, int], diags: list[Diagnostic]
 ) -> Draft | None:
@@ -229,7 +207,7 @@ def read_item(
 
 def _read(index: int, raw: Any, size: tuple[int, int], diags: list[Diagnostic]) -> Draft:
     if not isinstance(raw, dict):
-        raise _Reject("not_object", f"is a {_json_type(raw)}, not an object; item dropped")
+        raise _Reject("not_object", f"is a {json_type(raw)}, not an object; item dropped")
     width, height = size
     draft = Draft(index, extra={k: v for k, v in raw.items() if k not in _KNOWN_KEYS})
     draft.label = _label(index, raw, diags)
@@ -245,7 +223,7 @@ def _read(index: int, raw: Any, size: tuple[int, int], diags: list[Diagnostic]) 
                     index,
                     "repaired",
                     "reversed",
-                    f"item {index}: {box_key} corners are reversed ({_fmt(raw[box_key])}); "
+                    f"item {index}: {box_key} corners are reversed ({fmt(raw[box_key])}); "
                     "sorted into [ymin, xmin, ymax, xmax]",
                 )
             )
@@ -333,12 +311,12 @@ def _read_mask(
         draft.png_base64 = text
         return
     if isinstance(value, list):
-        rings = _polygon(index, key, value, size, diags)
+        rings = read_polygon(index, key, value, size, diags)
         if rings is not None:
             draft.mask_source = "polygon"
             draft.polygon = rings
             if draft.box is None:
-                draft.box = _polygon_box(rings, size)
+                draft.box = polygon_box(rings, size)
         return
     if value is None:
         return
@@ -347,86 +325,15 @@ def _read_mask(
             index,
             "rejected",
             "mask_type",
-            f"item {index}: {key} is a {_json_type(value)}, neither a base64 PNG nor a "
+            f"item {index}: {key} is a {json_type(value)}, neither a base64 PNG nor a "
             "polygon; kept without a mask",
         )
     )
 
 
-def _polygon(
-    index: int, key: str, value: list[Any], size: tuple[int, int], diags: list[Diagnostic]
-) -> list[list[tuple[float, float]]] | None:
-    """Rings of pixel-space vertices from ``[[x, y], ...]`` or a list of such rings."""
-    width, height = size
-    rings_raw = value if value and isinstance(value[0], list) and _is_ring(value[0]) else [value]
-    rings: list[list[tuple[float, float]]] = []
-    clamped = False
-    for ring in rings_raw:
-        vertices = []
-        if not isinstance(ring, list):
-            ring = [ring]
-        for vertex in ring:
-            pair = [to_number(v) for v in vertex] if isinstance(vertex, list) else []
-            if len(pair) != 2 or pair[0] is None or pair[1] is None:
-                diags.append(
-                    Diagnostic(
-                        index,
-                        "rejected",
-                        "bad_polygon",
-                        f"item {index}: {key} vertex {_fmt(vertex)} is not an [x, y] pair of "
-                        "numbers; kept without a mask",
-                    )
-                )
-                return None
-            x, y = min(max(pair[0], 0.0), 1000.0), min(max(pair[1], 0.0), 1000.0)
-            clamped = clamped or (x, y) != (pair[0], pair[1])
-            vertices.append((x / 1000 * width, y / 1000 * height))
-        if len(vertices) < 3:
-            diags.append(
-                Diagnostic(
-                    index,
-                    "rejected",
-                    "bad_polygon",
-                    f"item {index}: a {key} ring has {len(vertices)} vertices (3 needed); "
-                    "kept without a mask",
-                )
-            )
-            return None
-        rings.append(vertices)
-    if clamped:
-        diags.append(
-            Diagnostic(
-                index,
-                "repaired",
-                "clamped",
-                f"item {index}: {key} vertices outside 0–1000 were clamped into it",
-            )
-        )
-    return rings
-
-
-def _is_ring(value: list[Any]) -> bool:
-    return bool(value) and all(isinstance(v, list) for v in value)
-
-
-def _polygon_box(
-    rings: list[list[tuple[float, float]]], size: tuple[int, int]
-) -> tuple[int, int, int, int]:
-    """The pixel box holding every pixel whose centre can be inside the polygon."""
-    xs = [x for ring in rings for x, _ in ring]
-    ys = [y for ring in rings for _, y in ring]
-    width, height = size
-    return (
-        int(min(xs)),
-        int(min(ys)),
-        min(math.ceil(max(xs)), width),
-        min(math.ceil(max(ys)), height),
-    )
-
-
 def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
     if not isinstance(value, (list, tuple)) or len(value) != count:
-        got = f"{len(value)} values" if isinstance(value, (list, tuple)) else _fmt(value)
+        got = f"{len(value)} values" if isinstance(value, (list, tuple)) else fmt(value)
         raise _Reject(
             "wrong_length", f"{key} must hold {count} numbers {shape}, got {got}; item dropped"
         )
@@ -435,7 +342,7 @@ def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
         if number is None:
             raise _Reject(
                 "bad_number",
-                f"{key} value {_fmt(raw)} is not a finite number (in {_fmt(value)}); item dropped",
+                f"{key} value {fmt(raw)} is not a finite number (in {fmt(value)}); item dropped",
             )
     return [n for n in numbers if n is not None]
 
@@ -443,7 +350,7 @@ def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
 def _clamped(index: int, key: str, values: list[float], diags: list[Diagnostic]) -> list[float]:
     clamped = [min(max(v, 0.0), 1000.0) for v in values]
     if clamped != values:
-        outside = ", ".join(_fmt(v) for v, c in zip(values, clamped, strict=True) if v != c)
+        outside = ", ".join(fmt(v) for v, c in zip(values, clamped, strict=True) if v != c)
         diags.append(
             Diagnostic(
                 index,
@@ -459,13 +366,13 @@ def _label(index: int, raw: dict[str, Any], diags: list[Diagnostic]) -> str:
     label = raw.get("label")
     if label is None or isinstance(label, str):
         return label or ""
-    text = _fmt(label)
+    text = fmt(label)
     diags.append(
         Diagnostic(
             index,
             "repaired",
             "label_type",
-            f"item {index}: label is a {_json_type(label)}; used its text {text!r}",
+            f"item {index}: label is a {json_type(label)}; used its text {text!r}",
         )
     )
     return text
@@ -481,27 +388,8 @@ def _confidence(index: int, raw: dict[str, Any], diags: list[Diagnostic]) -> flo
                 index,
                 "repaired",
                 "bad_confidence",
-                f"item {index}: confidence {_fmt(raw['confidence'])} is not a finite number; "
+                f"item {index}: confidence {fmt(raw['confidence'])} is not a finite number; "
                 "ignored",
             )
         )
     return number
-
-
-def _fmt(value: Any, limit: int = 60) -> str:
-    """A short printable form of a JSON value for messages."""
-    if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    else:
-        text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    return {str: "string", int: "number", float: "number", list: "list", dict: "object"}.get(
-        type(value), type(value).__name__
-    )

@@ -24,10 +24,16 @@ array([[0, 0, 0, 0, 0],
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["rasterize"]
+from gemini_vision.spatial.diagnostics import Diagnostic
+from gemini_vision.spatial.values import fmt, to_number
+
+__all__ = ["polygon_box", "rasterize", "read_polygon"]
 
 # Rows handled per step, so the (edges x rows) crossing table stays small.
 _CELLS_PER_STEP = 1 << 20
@@ -105,3 +111,74 @@ def _fill_rows(
         np.add.at(steps, (line[valid], lo[valid].astype(np.intp)), 1)
         np.add.at(steps, (line[valid], hi[valid].astype(np.intp)), -1)
     out[rows] = np.cumsum(steps[:, :width], axis=1) > 0
+
+
+def read_polygon(
+    index: int, key: str, value: list[Any], size: tuple[int, int], diags: list[Diagnostic]
+) -> list[list[tuple[float, float]]] | None:
+    """Rings of pixel-space vertices from ``[[x, y], ...]`` or a list of such rings."""
+    width, height = size
+    rings_raw = value if value and isinstance(value[0], list) and _is_ring(value[0]) else [value]
+    rings: list[list[tuple[float, float]]] = []
+    clamped = False
+    for ring in rings_raw:
+        vertices = []
+        if not isinstance(ring, list):
+            ring = [ring]
+        for vertex in ring:
+            pair = [to_number(v) for v in vertex] if isinstance(vertex, list) else []
+            if len(pair) != 2 or pair[0] is None or pair[1] is None:
+                diags.append(
+                    Diagnostic(
+                        index,
+                        "rejected",
+                        "bad_polygon",
+                        f"item {index}: {key} vertex {fmt(vertex)} is not an [x, y] pair of "
+                        "numbers; kept without a mask",
+                    )
+                )
+                return None
+            x, y = min(max(pair[0], 0.0), 1000.0), min(max(pair[1], 0.0), 1000.0)
+            clamped = clamped or (x, y) != (pair[0], pair[1])
+            vertices.append((x / 1000 * width, y / 1000 * height))
+        if len(vertices) < 3:
+            diags.append(
+                Diagnostic(
+                    index,
+                    "rejected",
+                    "bad_polygon",
+                    f"item {index}: a {key} ring has {len(vertices)} vertices (3 needed); "
+                    "kept without a mask",
+                )
+            )
+            return None
+        rings.append(vertices)
+    if clamped:
+        diags.append(
+            Diagnostic(
+                index,
+                "repaired",
+                "clamped",
+                f"item {index}: {key} vertices outside 0–1000 were clamped into it",
+            )
+        )
+    return rings
+
+
+def _is_ring(value: list[Any]) -> bool:
+    return bool(value) and all(isinstance(v, list) for v in value)
+
+
+def polygon_box(
+    rings: list[list[tuple[float, float]]], size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """The pixel box holding every pixel whose centre can be inside the polygon."""
+    xs = [x for ring in rings for x, _ in ring]
+    ys = [y for ring in rings for _, y in ring]
+    width, height = size
+    return (
+        int(min(xs)),
+        int(min(ys)),
+        min(math.ceil(max(xs)), width),
+        min(math.ceil(max(ys)), height),
+    )

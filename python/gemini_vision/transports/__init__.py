@@ -5,7 +5,7 @@
 * ``UrllibTransport`` -- standard library, the default; ``AsyncUrllibTransport``
   runs it in worker threads.
 * ``HttpxTransport`` / ``AsyncHttpxTransport`` -- over httpx (extra ``httpx``).
-* ``RecordingTransport`` / ``ReplayTransport`` / ``AsyncReplayTransport`` --
+* ``RecordingTransport`` / ``ReplayTransport`` and their ``Async`` twins --
   cassettes for tests and benchmarks, secrets scrubbed.
 
 httpx is imported only when an httpx transport is made.
@@ -26,6 +26,7 @@ from gemini_vision.transports.base import (
     open_stream,
 )
 from gemini_vision.transports.cassette import (
+    AsyncRecordingTransport,
     AsyncReplayTransport,
     RecordingTransport,
     ReplayTransport,
@@ -36,6 +37,7 @@ from gemini_vision.transports.urllib_transport import UrllibTransport
 
 __all__ = [
     "AsyncHttpxTransport",
+    "AsyncRecordingTransport",
     "AsyncReplayTransport",
     "AsyncStreamingResponse",
     "AsyncTransport",

@@ -36,8 +36,10 @@ from gemini_vision import errors
 from gemini_vision.errors import ReplayMissError, TransportError
 from gemini_vision.transports.base import (
     AsyncStreamingResponse,
+    AsyncTransport,
     StreamingResponse,
     Transport,
+    aopen_stream,
     open_stream,
 )
 from gemini_vision.wire.http import (
@@ -49,7 +51,13 @@ from gemini_vision.wire.http import (
     redact_url,
 )
 
-__all__ = ["AsyncReplayTransport", "RecordingTransport", "ReplayTransport", "request_key"]
+__all__ = [
+    "AsyncRecordingTransport",
+    "AsyncReplayTransport",
+    "RecordingTransport",
+    "ReplayTransport",
+    "request_key",
+]
 
 _MIN_SECRET = 4  # shorter values are not worth scrubbing from bodies (and would mangle them)
 
@@ -326,3 +334,79 @@ class AsyncReplayTransport:
                 yield chunk
 
         return AsyncStreamingResponse(sync.status, sync.headers, body())
+
+
+class AsyncRecordingTransport:
+    """The async twin of ``RecordingTransport`` around an ``AsyncTransport`` (same file format)."""
+
+    def __init__(
+        self, inner: AsyncTransport, path: str | os.PathLike[str], *, append: bool = False
+    ) -> None:
+        self.inner = inner
+        # The writer (scrubbing, locking, file format) is the sync recorder's.
+        self._writer = RecordingTransport(_NoTransport(), path, append=append)
+        self.path = self._writer.path
+
+    def __repr__(self) -> str:
+        return f"AsyncRecordingTransport({self.inner!r}, {self.path!r})"
+
+    async def send(self, request: HttpRequest, *, timeout: float | None = None) -> HttpResponse:
+        """Send through ``inner`` and record the exchange (or the transport error)."""
+        try:
+            response = await self.inner.send(request, timeout=timeout)
+        except TransportError as error:
+            self._writer._write(request, {"error": error})
+            raise
+        outcome = {
+            "status": response.status,
+            "headers": response.headers.items_all(),
+            "chunks": [response.body],
+        }
+        self._writer._write(request, outcome)
+        return response
+
+    async def stream(
+        self, request: HttpRequest, *, timeout: float | None = None
+    ) -> AsyncStreamingResponse:
+        """Stream through ``inner``; the exchange is written when the stream ends or closes."""
+        try:
+            inner = await aopen_stream(self.inner, request, timeout=timeout)
+        except TransportError as error:
+            self._writer._write(request, {"error": error})
+            raise
+        outcome: dict[str, Any] = {
+            "status": inner.status,
+            "headers": inner.headers.items_all(),
+            "chunks": [],
+        }
+        written = False
+
+        def finish() -> None:
+            nonlocal written
+            if not written:
+                written = True
+                self._writer._write(request, outcome)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in inner:
+                    outcome["chunks"].append(chunk)
+                    yield chunk
+            except TransportError as error:
+                outcome["error"] = error
+                raise
+            finally:
+                finish()
+
+        async def close() -> None:
+            await inner.aclose()
+            finish()
+
+        return AsyncStreamingResponse(inner.status, inner.headers, chunks(), close)
+
+
+class _NoTransport:
+    """Stands in for ``inner`` where only the recorder's writer is used."""
+
+    def send(self, request: HttpRequest, *, timeout: float | None = None) -> HttpResponse:
+        raise TypeError("not a transport")

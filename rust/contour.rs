@@ -1,0 +1,286 @@
+//! Resize + threshold that only computes the pixels near the threshold contour.
+//!
+//! Same result, bit for bit, as [`crate::resize::resize_bilinear_threshold`]
+//! (Pillow's two-pass fixed-point bilinear resize, then `> threshold`), much
+//! faster on masks, whose pixels are mostly far from the threshold.
+//!
+//! # Theory of operation
+//!
+//! Every weight of Pillow's bilinear filter is `>= 0` and each output's
+//! weights sum to `2^22` within half a unit per tap, so one pass maps a window
+//! of inputs to a byte between the window's smallest and largest value (the
+//! rounding cannot step past either end). Two passes map the 2-D window of an
+//! output pixel (its vertical taps x its horizontal taps) to a byte between
+//! that window's minimum and maximum. Hence: if every input in the window is
+//! `<= t` the output is off, if every input is `> t` it is on, and only windows
+//! that hold both kinds need the arithmetic.
+//!
+//! Per output row, the classes of the rows in its vertical window are OR-ed
+//! into one class per input column (1: all `<= t`, 2: all `> t`, 3: both).
+//! Windows are contiguous and move right monotonically, so a run of input
+//! columns of one pure class covers a contiguous range of output columns,
+//! filled in one go; the outputs left between those ranges are computed
+//! exactly, with the same tables, the same pass order and the same 8-bit
+//! intermediate as the two-pass kernel.
+
+use crate::error::{KernelError, KernelResult};
+use crate::resize::{AxisTable, PassOrder, MAX_SIDE};
+
+const PRECISION_BITS: u32 = 22;
+const HALF: i32 = 1 << (PRECISION_BITS - 1);
+const LOW: u8 = 1;
+const HIGH: u8 = 2;
+
+/// One pass's rounding: `clamp((acc) >> 22, 0, 255)`.
+#[inline]
+fn to_byte(acc: i32) -> i32 {
+    (acc >> PRECISION_BITS).clamp(0, 255)
+}
+
+/// For every input index `c` (0..=len): the first output whose window starts
+/// at or after `c`, and the number of outputs whose window ends at or before `c`.
+fn window_bounds(table: &AxisTable, in_len: usize) -> (Vec<usize>, Vec<usize>) {
+    let n = table.starts.len();
+    let mut first_from = vec![n; in_len + 1];
+    let mut ended_by = vec![0; in_len + 1];
+    let mut j = 0;
+    for (c, slot) in first_from.iter_mut().enumerate() {
+        while j < n && table.starts[j] < c {
+            j += 1;
+        }
+        *slot = j;
+    }
+    let mut j = 0;
+    for (c, slot) in ended_by.iter_mut().enumerate() {
+        while j < n && table.starts[j] + table.taps <= c {
+            j += 1;
+        }
+        *slot = j;
+    }
+    (first_from, ended_by)
+}
+
+/// The end of the run of equal bytes that starts at `start`.
+#[inline]
+fn run_end(bytes: &[u8], start: usize) -> usize {
+    let class = bytes[start];
+    let rest = &bytes[start..];
+    // Sixteen at a time first: runs are long (most of a mask is far from the
+    // threshold), and a 16-byte compare is one vector instruction.
+    let block = [class; 16];
+    let mut k = rest
+        .chunks_exact(16)
+        .position(|chunk| chunk != block)
+        .map_or(rest.len() / 16 * 16, |p| p * 16);
+    while k < rest.len() && rest[k] == class {
+        k += 1;
+    }
+    start + k
+}
+
+/// Everything one resize needs, borrowed by the exact per-pixel computation.
+struct Plan<'a> {
+    src: &'a [u8],
+    w: usize,
+    ty: AxisTable,
+    tx: AxisTable,
+    vertical_first: bool,
+    /// On when the clamped result is `>= bound` (`bound = (t + 1) << 22`).
+    bound: i32,
+}
+
+impl Plan<'_> {
+    /// The exact output at row `i`, column `j`, as the two-pass kernel computes it.
+    fn exact(&self, i: usize, j: usize) -> bool {
+        let (ty, tx) = (&self.ty, &self.tx);
+        let ky = &ty.weights[i * ty.taps..(i + 1) * ty.taps];
+        let kx = &tx.weights[j * tx.taps..(j + 1) * tx.taps];
+        let (y0, x0) = (ty.starts[i], tx.starts[j]);
+        let mut acc = HALF;
+        if self.vertical_first {
+            for (dx, &wx) in kx.iter().enumerate() {
+                let mut column = HALF;
+                for (dy, &wy) in ky.iter().enumerate() {
+                    column += i32::from(self.src[(y0 + dy) * self.w + x0 + dx]) * wy;
+                }
+                acc += to_byte(column) * wx;
+            }
+        } else {
+            for (dy, &wy) in ky.iter().enumerate() {
+                let row = &self.src[(y0 + dy) * self.w + x0..][..tx.taps];
+                let mut line = HALF;
+                for (&v, &wx) in row.iter().zip(kx) {
+                    line += i32::from(v) * wx;
+                }
+                acc += to_byte(line) * wy;
+            }
+        }
+        // clamp(acc >> 22) > t  <=>  acc >= (t + 1) << 22, for t < 255.
+        acc >= self.bound
+    }
+}
+
+/// [`crate::resize::resize_bilinear_threshold`], computing exactly only the
+/// outputs whose input window straddles the threshold.
+pub fn resize_threshold_contour(
+    src: &[u8],
+    h: usize,
+    w: usize,
+    out_w: usize,
+    out_h: usize,
+    order: PassOrder,
+    threshold: i32,
+) -> KernelResult<Vec<bool>> {
+    if h == 0 || w == 0 || out_w == 0 || out_h == 0 {
+        return Err(KernelError::InvalidArgument(format!(
+            "cannot resize {h}x{w} to {out_h}x{out_w}: sizes must be at least 1"
+        )));
+    }
+    if h.checked_mul(w) != Some(src.len()) || h.max(w).max(out_w).max(out_h) > MAX_SIDE {
+        return Err(KernelError::InvalidArgument(format!(
+            "mask of {} bytes is not {h}x{w}, or a side exceeds {MAX_SIDE}",
+            src.len()
+        )));
+    }
+    let out_len = out_w.checked_mul(out_h).ok_or_else(|| {
+        KernelError::InvalidArgument(format!("a {out_h}x{out_w} output is too large"))
+    })?;
+    let t = match u8::try_from(threshold) {
+        Ok(t) if t < 255 => t,
+        _ => return Ok(vec![threshold < 0; out_len]),
+    };
+    // Rows are appended whole, so the output is written once and never zeroed.
+    let mut out: Vec<bool> = Vec::new();
+    out.try_reserve_exact(out_len).map_err(|_| {
+        KernelError::InvalidArgument(format!("cannot allocate a {out_h}x{out_w} mask"))
+    })?;
+
+    let plan = Plan {
+        src,
+        w,
+        ty: AxisTable::new(h, out_h),
+        tx: AxisTable::new(w, out_w),
+        vertical_first: order.vertical_first(h, w, out_h, out_w),
+        bound: (i32::from(t) + 1) << PRECISION_BITS,
+    };
+    let (first_from, ended_by) = window_bounds(&plan.tx, w);
+    let mut column_class = vec![0u8; w];
+    // Output columns that need the exact arithmetic in the current window.
+    let mut gaps: Vec<(usize, usize)> = Vec::new();
+    let mut row_out = vec![false; out_w];
+    let mut window = usize::MAX;
+    for i in 0..out_h {
+        let y0 = plan.ty.starts[i];
+        // With the same input rows as the row above, `row_out` still holds its
+        // pure ranges; only the exact pixels are computed again.
+        if y0 != window {
+            window = y0;
+            column_class.fill(0);
+            for row in src[y0 * w..].chunks_exact(w).take(plan.ty.taps) {
+                for (acc, &v) in column_class.iter_mut().zip(row) {
+                    *acc |= LOW + u8::from(v > t);
+                }
+            }
+            gaps.clear();
+            let mut next = 0;
+            let mut c = 0;
+            while c < w {
+                let class = column_class[c];
+                let run_end = run_end(&column_class, c);
+                if class != LOW | HIGH {
+                    // Outputs whose whole window lies in [c, run_end).
+                    let (lo, hi) = (first_from[c], ended_by[run_end]);
+                    if lo < hi && hi > next {
+                        if lo > next {
+                            gaps.push((next, lo));
+                        }
+                        row_out[lo.max(next)..hi].fill(class == HIGH);
+                        next = hi;
+                    }
+                }
+                c = run_end;
+            }
+            if next < out_w {
+                gaps.push((next, out_w));
+            }
+        }
+        for &(a, b) in &gaps {
+            for (j, slot) in row_out.iter_mut().enumerate().take(b).skip(a) {
+                *slot = plan.exact(i, j);
+            }
+        }
+        out.extend_from_slice(&row_out);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resize::resize_bilinear_threshold;
+
+    /// A small deterministic generator (xorshift), so the tests need no crate.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> usize {
+            (self.next() % n) as usize
+        }
+    }
+
+    /// A soft disc (mostly 0 and 255, a gradient at the edge), or noise.
+    fn image(rng: &mut Rng, h: usize, w: usize, noise: bool) -> Vec<u8> {
+        let (cy, cx) = (
+            rng.below(h as u64 + 1) as f64,
+            rng.below(w as u64 + 1) as f64,
+        );
+        let r = (h.min(w) as f64) * 0.4 + 1.0;
+        (0..h * w)
+            .map(|p| {
+                if noise {
+                    return rng.next() as u8;
+                }
+                let (y, x) = ((p / w) as f64, (p % w) as f64);
+                let d = ((y - cy).powi(2) + (x - cx).powi(2)).sqrt() / r;
+                ((1.2 - d) * 600.0).clamp(0.0, 255.0) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn equals_the_two_pass_kernel() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for case in 0..400 {
+            let (h, w) = (1 + rng.below(40), 1 + rng.below(40));
+            let (oh, ow) = (1 + rng.below(90), 1 + rng.below(90));
+            let src = image(&mut rng, h, w, case % 5 == 0);
+            let t = [127, 128, 0, 254, 1][case % 5];
+            for order in [PassOrder::Pillow12, PassOrder::Pillow13] {
+                let fast = resize_threshold_contour(&src, h, w, ow, oh, order, t).unwrap();
+                let full = resize_bilinear_threshold(&src, h, w, ow, oh, order, t).unwrap();
+                assert_eq!(fast, full, "{h}x{w} -> {oh}x{ow}, t={t}, {order:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn saturated_thresholds_and_bad_shapes() {
+        let src = [0u8, 255, 255, 0];
+        let p13 = PassOrder::Pillow13;
+        assert_eq!(
+            resize_threshold_contour(&src, 2, 2, 3, 1, p13, -1).unwrap(),
+            [true; 3]
+        );
+        assert_eq!(
+            resize_threshold_contour(&src, 2, 2, 3, 1, p13, 255).unwrap(),
+            [false; 3]
+        );
+        assert!(resize_threshold_contour(&src, 2, 2, 0, 1, p13, 127).is_err());
+        assert!(resize_threshold_contour(&src, 3, 2, 1, 1, p13, 127).is_err());
+    }
+}
