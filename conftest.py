@@ -14,7 +14,9 @@ _ENGINES = {
     "python/gemini_vision/distributed/spark.py": ("pyspark", "pyarrow"),
 }
 
-collect_ignore = [
+# A script, not a test module: ``--doctest-modules`` would import it (and Dask).
+collect_ignore = ["benches/dask_vs_single.py"]
+collect_ignore += [
     path
     for path, modules in _ENGINES.items()
     if any(importlib.util.find_spec(module) is None for module in modules)

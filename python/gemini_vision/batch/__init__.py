@@ -47,8 +47,9 @@ def process(
     """The item table of a batch of records (SPEC D1).
 
     Each record's answer is read in Python; the masks of all records then go
-    to the fused kernel pipeline in one call, which (Rust backend) runs with
-    the GIL released on ``threads`` threads. The NumPy fallback gives the same
+    to the fused kernel pipeline, one call per 512 records, which (Rust
+    backend) runs with the GIL released on ``threads`` threads while the next
+    records are read. The NumPy fallback gives the same
     table.
 
     Args:

@@ -1,13 +1,14 @@
-"""Running one batch: answers read per record in Python, every mask in one kernel call.
+"""Running one batch: answers read per record in Python, masks in one kernel call per chunk.
 
 Theory of operation. ``spatial.parse`` does three things per answer: read the
 JSON into items (Python: the C JSON decoder and a few regexes), turn each PNG
 mask into a box-local mask (kernels), and put the result together. A batch
 runs the first step for every record (``spatial.prepare``, the same code
-``parse`` runs), then hands the PNG masks of *all* records to the fused
-pipeline in one call — base64 -> PNG -> grey -> resize -> threshold -> COCO RLE
-in the image frame — which the Rust backend runs with the GIL released,
-spread over threads; then it writes the rows. The items, boxes, masks and
+``parse`` runs), then hands the PNG masks of all the records of a chunk
+(``CHUNK`` records) to the fused pipeline in one call — base64 -> PNG -> grey
+-> resize -> threshold -> COCO RLE in the image frame — which the Rust backend
+runs with the GIL released, spread over threads, while this thread reads the
+next chunk's answers; then it writes the rows. The items, boxes, masks and
 diagnostics are those ``parse`` gives for the same record, because they come
 from the same functions in the same order.
 
