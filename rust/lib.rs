@@ -5,6 +5,7 @@
 //! live in `py/` behind the `python` feature, which maturin turns on.
 
 pub mod base64;
+pub mod batch;
 pub mod contour;
 pub mod error;
 pub mod overlay;

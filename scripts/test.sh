@@ -8,6 +8,8 @@
 #      (fails if the extension did not load)
 #   5. the same suite with GEMINI_VISION_BACKEND=numpy
 #   6. the resize property tests against Pillow 12 in a second environment
+#   7. the distributed-engine tests (Dask, Spark; marked slow) once, in a third
+#      environment; steps 4 and 5 skip them
 source "$(dirname "$0")/env.sh"
 ensure_venv test
 PY="$VENV/bin/python"
@@ -28,12 +30,13 @@ cargo test --quiet
 
 step "pytest, Rust backend"
 GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 \
-    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable \
+    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable -m "not slow" \
     --doctest-modules python/gemini_vision
 
 step "pytest, NumPy backend"
 GEMINI_VISION_BACKEND=numpy \
-    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable \
+    "$PY" -m pytest -q -p no:cacheprovider tests benches --benchmark-disable -m "not slow" \
     --doctest-modules python/gemini_vision
 
 bash scripts/test-pillow12.sh
+bash scripts/test-distributed.sh

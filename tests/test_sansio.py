@@ -12,8 +12,9 @@ from pathlib import Path
 import gemini_vision
 
 PACKAGE_DIR = Path(gemini_vision.__file__).parent
-# Below the transport line everything is core; these are the I/O layers.
-IO_LAYERS = ("transports", "client", "cli", "testing", "__main__")
+# Below the transport line everything is core; these are the I/O layers
+# (``distributed``: the Dask and Spark harnesses, which run clusters and write files).
+IO_LAYERS = ("transports", "client", "cli", "testing", "__main__", "distributed")
 BLOCKED = ("socket", "http.client", "urllib.request", "asyncio", "httpx", "ssl", "select")
 
 

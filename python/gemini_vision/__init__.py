@@ -26,6 +26,8 @@ _SUBMODULES = frozenset(
         "testing",
         "client",
         "spatial",
+        "batch",
+        "distributed",
     }
 )
 

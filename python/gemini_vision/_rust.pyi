@@ -97,3 +97,17 @@ def decode_masks(
     ]
 ]: ...
 def decode_base64(text: bytes) -> bytes: ...
+
+# The batch path's mask stage (SPEC D1, M7): data is base64 PNG text per mask,
+# boxes (n, 4) int64 (x0, y0, x1, y1), frames (n, 2) int64 (height, width);
+# threads 0 = every core. Per mask (None, compressed COCO RLE counts, area), or
+# (error class name, message, 0) in its place.
+def png_masks_to_rle(
+    data: Sequence[bytes],
+    boxes: npt.NDArray[np.int64],
+    frames: npt.NDArray[np.int64],
+    threshold: int,
+    pillow: int,
+    max_pixels: int,
+    threads: int,
+) -> list[tuple[str | None, str, int]]: ...

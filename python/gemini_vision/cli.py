@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import gemini_vision
-from gemini_vision import cli_files, cli_spatial, cli_wire
+from gemini_vision import cli_batch, cli_files, cli_spatial, cli_wire
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_spatial.add_parsers(sub)  # demo, render
     cli_files.register(sub)
     cli_wire.add_parsers(sub)  # tokens, detect, segment
+    cli_batch.add_parsers(sub)  # batch, bench
     return parser
 
 

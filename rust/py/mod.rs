@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 use crate::error::KernelError;
 
+mod batch;
 mod masks;
 mod overlay;
 mod paste;
@@ -46,6 +47,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    batch::register(m)?;
     masks::register(m)?;
     png::register(m)?;
     resize::register(m)?;

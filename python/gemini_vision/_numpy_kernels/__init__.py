@@ -4,6 +4,7 @@ Chosen by ``_backend`` when the extension is missing or
 ``GEMINI_VISION_BACKEND=numpy`` is set. ``_rust.pyi`` describes both.
 """
 
+from gemini_vision._numpy_kernels.batch import png_masks_to_rle
 from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
 from gemini_vision._numpy_kernels.pipeline import decode_base64, decode_masks
@@ -36,6 +37,7 @@ __all__ = [
     "mask_bbox",
     "overlay",
     "paste",
+    "png_masks_to_rle",
     "resize_bilinear",
     "resize_bilinear_threshold",
     "rle_area",

@@ -43,6 +43,26 @@ def _invalid(message: str) -> MaskDecodeError:
     return MaskDecodeError(f"mask data is not valid base64: {message}")
 
 
+def _first_error(text: bytes) -> str:
+    """The message ``rust/base64.rs`` gives for ``text``: its first bad byte, by position.
+
+    Only called on text already known to be bad, so the Python loop is off the fast path.
+    """
+    padding = 0
+    for pos, byte in enumerate(text):
+        if byte in _WHITESPACE:
+            continue
+        if byte == ord("="):
+            padding += 1
+            if padding > 2:
+                return f"more than two '=' at {pos}"
+        elif not _ALPHABET.fullmatch(bytes([byte])):
+            return f"byte {byte:#04x} at {pos}"
+        elif padding:
+            return f"data after '=' padding at {pos}"
+    return "unreadable text"
+
+
 def decode_base64(text: bytes) -> bytes:
     """Standard base64 with an optional ``data:...;base64,`` prefix, whitespace
     ignored, padding optional, unused trailing bits ignored."""
@@ -52,12 +72,9 @@ def decode_base64(text: bytes) -> bytes:
             text = text[at + len(b";base64,") :]
     body = text.translate(None, _WHITESPACE)
     stripped = body.rstrip(b"=")
-    if len(body) - len(stripped) > 2:
-        raise _invalid("more than two '=' at the end")
     match = _ALPHABET.match(stripped)
-    end = match.end() if match else 0
-    if end != len(stripped):
-        raise _invalid(f"byte {stripped[end]:#04x} in the text")
+    if len(body) - len(stripped) > 2 or (match.end() if match else 0) != len(stripped):
+        raise _invalid(_first_error(text))
     if len(stripped) % 4 == 1:
         raise _invalid("a lone 6-bit group at the end")
     padded = stripped + b"=" * (-len(stripped) % 4)

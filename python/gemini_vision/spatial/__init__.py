@@ -21,12 +21,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from gemini_vision.errors import LocalError
-from gemini_vision.spatial.decode import DecodedMask, Limits, decode_masks
+from gemini_vision.spatial.decode import Limits, decode_pngs
 from gemini_vision.spatial.diagnostics import Diagnostic
-from gemini_vision.spatial.extract import extract
-from gemini_vision.spatial.items import Draft, Kind, SpatialItem, read_item
+from gemini_vision.spatial.items import SpatialItem
+from gemini_vision.spatial.pending import prepare
 from gemini_vision.spatial.render import RenderReport, render
-from gemini_vision.spatial.response import answer_text
 from gemini_vision.spatial.result import SpatialResult
 from gemini_vision.wire.response import GenerateContentResponse
 
@@ -81,67 +80,9 @@ def parse(
     if pillow not in (12, 13):
         raise LocalError(f"pillow must be 12 or 13, got {pillow}")
     limits = limits or Limits()
-    answer, finish_reason, diags = answer_text(text)
-    extraction = extract(answer)
-    diags.extend(extraction.diagnostics)
-    drafts = [
-        draft
-        for index, raw in enumerate(extraction.items)
-        if (draft := read_item(index, raw, size, diags)) is not None
-    ]
-    decoded = decode_masks(drafts, threshold=threshold, pillow=pillow, limits=limits, diags=diags)
-    truncated = extraction.truncated or finish_reason == "MAX_TOKENS"
-    if finish_reason == "MAX_TOKENS" and not extraction.truncated:
-        diags.append(
-            Diagnostic(
-                None,
-                "note",
-                "truncated",
-                "the response stopped at MAX_TOKENS; the items given are complete, "
-                "but the model may have had more to say",
-            )
-        )
-    return SpatialResult(
-        items=tuple(_item(d, decoded.get(d.index)) for d in drafts),
-        diagnostics=tuple(sorted(diags, key=_diagnostic_order)),
-        image_size=size,
-        truncated=truncated,
-        finish_reason=finish_reason,
-        source=extraction.source,
-        threshold=threshold,
-    )
-
-
-def _diagnostic_order(d: Diagnostic) -> int:
-    # Notes about the whole text first, then item by item (sorted() keeps each item's order).
-    return -1 if d.index is None else d.index
-
-
-def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
-    kind: Kind
-    if decoded is not None:
-        kind = "segment"
-    elif draft.box is not None:
-        kind = "box"
-    elif draft.point is not None:
-        kind = "point"
-    else:
-        kind = "box_3d"
-    return SpatialItem(
-        index=draft.index,
-        kind=kind,
-        label=draft.label,
-        box=draft.box,
-        box_float=draft.box_float,
-        box_2d=draft.box_2d,
-        point=draft.point,
-        point_float=draft.point_float,
-        box_3d=draft.box_3d,
-        confidence=draft.confidence,
-        mask=None if decoded is None else decoded.mask,
-        probabilities=None if decoded is None else decoded.probabilities,
-        mask_source=draft.mask_source,
-        extra=draft.extra,
+    pending = prepare(text, size, threshold=threshold, limits=limits)
+    return pending.finish(
+        decode_pngs(pending.png_jobs, threshold=threshold, pillow=pillow, limits=limits)
     )
 
 

@@ -32,7 +32,16 @@ from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.items import Draft
 from gemini_vision.spatial.polygon import rasterize
 
-__all__ = ["DecodedMask", "Limits", "decode_masks"]
+__all__ = [
+    "DecodedMask",
+    "Limits",
+    "MaskPlan",
+    "PngJob",
+    "decode_masks",
+    "decode_pngs",
+    "mask_failure",
+    "plan_masks",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +77,48 @@ def decode_masks(
 
     Drafts whose mask cannot be made (bad base64, bad PNG, a limit reached) are
     missing from the result and have a diagnostic; the caller keeps them as boxes.
+    ``plan_masks``, ``decode_pngs`` and ``mask_failure`` are its steps, for
+    callers that decode the PNGs of many responses at once (``gemini_vision.batch``).
     """
-    out: dict[int, DecodedMask] = {}
-    jobs: list[tuple[int, str, tuple[int, int, int, int]]] = []
+    plan = plan_masks(drafts, limits=limits, diags=diags)
+    out = dict(plan.ready)
+    results = decode_pngs(plan.png_jobs, threshold=threshold, pillow=pillow, limits=limits)
+    for job, result in zip(plan.png_jobs, results, strict=True):
+        if isinstance(result, MaskResult) and result.probabilities is not None:
+            out[job.index] = DecodedMask(result.mask, result.probabilities)
+        elif isinstance(result, MaskFailure):
+            diags.append(mask_failure(job.index, result))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PngJob:
+    """A PNG mask still to decode: the item's index, its base64 text and pixel box."""
+
+    index: int
+    text: str
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class MaskPlan:
+    """The masks made without decoding (polygons, empty boxes) and the PNGs left to decode."""
+
+    ready: dict[int, DecodedMask]
+    png_jobs: list[PngJob]
+
+
+def plan_masks(drafts: Sequence[Draft], *, limits: Limits, diags: list[Diagnostic]) -> MaskPlan:
+    """Everything of ``decode_masks`` but the decoding: empty boxes, limits, polygons.
+
+    >>> from gemini_vision.spatial.items import Draft
+    >>> plan = plan_masks([Draft(0, box=(0, 0, 0, 3), mask_source="png", png_base64="x")],
+    ...                   limits=Limits(), diags=[])
+    >>> plan.ready[0].mask.shape, plan.png_jobs
+    ((3, 0), [])
+    """
+    ready: dict[int, DecodedMask] = {}
+    jobs: list[PngJob] = []
     budget = _Budget(limits)
     for draft in drafts:
         if draft.box is None or draft.mask_source not in ("png", "polygon"):
@@ -87,38 +135,40 @@ def decode_masks(
                     f"({width}x{height}); the mask is empty",
                 )
             )
-            out[draft.index] = _empty(max(height, 0), max(width, 0))
+            ready[draft.index] = _empty(max(height, 0), max(width, 0))
             continue
         if not budget.take_pixels(draft.index, width * height, diags):
             continue
         if draft.polygon is not None:
             mask = rasterize(draft.polygon, draft.box)
-            out[draft.index] = DecodedMask(mask, mask.astype(np.uint8) * np.uint8(255))
+            ready[draft.index] = DecodedMask(mask, mask.astype(np.uint8) * np.uint8(255))
             continue
         text = draft.png_base64 or ""
         # Checked before decoding, so a huge string never becomes a huge bytes object.
         if budget.take_bytes(draft.index, len(text) // 4 * 3 + 3, diags):
-            jobs.append((draft.index, text, draft.box))
+            jobs.append(PngJob(draft.index, text, draft.box))
+    return MaskPlan(ready, jobs)
+
+
+def decode_pngs(
+    jobs: Sequence[PngJob], *, threshold: int, pillow: int, limits: Limits
+) -> list[MaskResult | MaskFailure]:
+    """Every job's mask and probabilities, or its failure, in one kernel call."""
     if not jobs:
-        return out
+        return []
     # One call for the whole response: the Rust backend decodes base64 and PNG,
     # resizes and thresholds every mask with the GIL released, over threads.
-    results = masks.decode_masks(
-        [(text, box) for _, text, box in jobs],
+    return masks.decode_masks(
+        [(job.text, job.box) for job in jobs],
         threshold=threshold,
         pillow=pillow,
         max_pixels=limits.max_png_pixels,
         want_probabilities=True,
     )
-    for (index, _, _), result in zip(jobs, results, strict=True):
-        if isinstance(result, MaskResult) and result.probabilities is not None:
-            out[index] = DecodedMask(result.mask, result.probabilities)
-        elif isinstance(result, MaskFailure):
-            diags.append(_failure(index, result))
-    return out
 
 
-def _failure(index: int, failure: MaskFailure) -> Diagnostic:
+def mask_failure(index: int, failure: MaskFailure) -> Diagnostic:
+    """The diagnostic of a PNG mask the pipeline could not decode."""
     if "base64" in failure.message:
         code, what = "mask_base64", "the mask is not valid base64"
     else:

@@ -1,0 +1,85 @@
+"""The batch path: records per second, one thread vs all threads vs the guide's Python loop.
+
+Each record is a segmentation answer with 10 masks (64x64 PNG probability maps,
+boxes 5-30% of a 1024x768 image's sides). The reference is what people write
+from the guide: ``json.loads``, then per mask Pillow decode, Pillow BILINEAR
+resize to the box, NumPy threshold, and ``pycocotools.mask.encode`` of the
+full frame. Ours is ``gemini_vision.batch.process`` (masks in one fused call).
+
+``GV_BENCH_RECORDS`` sets the record count (default 10,000 when benchmarking,
+50 when the benchmarks run as tests). The records are made in chunks of at
+most 1,000 that are processed again until the count is reached, so memory
+stays small; run as tests, every chunk's rows are checked against the reference.
+
+Targets (issue 5): all threads >= 1.8x one thread on two cores; one thread
+>= 10x the reference loop.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from gemini_vision import batch
+from gemini_vision.cli_bench import reference_rows, synthetic_records
+
+pytest.importorskip("pyarrow")
+pytest.importorskip("pycocotools")
+
+CHUNK = 1000
+
+
+@pytest.fixture(scope="module")
+def workload(request: pytest.FixtureRequest) -> tuple[int, list[dict[str, Any]]]:
+    """(records to process, one chunk of records)."""
+    disabled = request.config.getoption("benchmark_disable", False)
+    count = int(os.environ.get("GV_BENCH_RECORDS", "50" if disabled else "10000"))
+    return count, synthetic_records(min(count, CHUNK))
+
+
+def _run(process: Any, count: int, chunk: list[dict[str, Any]]) -> Any:
+    done, last = 0, None
+    while done < count:
+        part = chunk[: count - done]
+        last = process(part)
+        done += len(part)
+    return last
+
+
+@pytest.mark.parametrize("impl", ["1 thread", "all threads", "reference loop"])
+def test_batch_records_per_second(
+    benchmark: BenchmarkFixture, workload: tuple[int, list[dict[str, Any]]], impl: str
+) -> None:
+    count, chunk = workload
+    benchmark.group = f"batch: {count} records x 10 masks"
+    benchmark.extra_info.update({"impl": impl, "records": count, "cores": os.cpu_count()})
+    if impl == "reference loop":
+        process: Any = reference_rows
+    else:
+        threads = 1 if impl == "1 thread" else None
+
+        def process(records: list[dict[str, Any]]) -> Any:
+            return batch.process(records, threads=threads)
+
+        benchmark.extra_info["backend"] = __import__("gemini_vision").backend
+    last = benchmark.pedantic(_run, args=(process, count, chunk), rounds=1, iterations=1)
+    if benchmark.stats is not None:
+        benchmark.extra_info["records_per_second"] = count / benchmark.stats.stats.mean
+    if impl != "reference loop":
+        # The last chunk's rows (its first 50 records) are the reference's, mask for mask.
+        expected = reference_rows(chunk[:50])
+        got = [
+            (
+                r["id"],
+                r["label"],
+                (r["x0"], r["y0"], r["x1"], r["y1"]),
+                r["rle_counts"].encode(),
+                r["area"],
+            )
+            for r in last.to_pylist()
+            if r["id"] < 50
+        ]
+        assert got == expected

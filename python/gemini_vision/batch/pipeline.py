@@ -1,0 +1,79 @@
+"""Every PNG mask of a chunk of records in one kernel call: base64 -> ... -> COCO RLE.
+
+The kernel (``png_masks_to_rle``, Rust or NumPy) runs each mask through the
+fused pipeline's item function — the one ``spatial.parse`` uses through
+``masks.decode_masks``: base64 -> PNG -> grey -> the Pillow-exact BILINEAR
+resize to the box with the threshold fused in — and then encodes the
+box-local mask straight into *its* image's frame as COCO RLE (compressed
+counts) with its area. The Rust kernel releases the GIL for the whole call and
+spreads the masks over threads. A mask that fails (bad base64, a corrupt PNG, a
+pixel limit) comes back as the ``MaskFailure`` that ``decode_masks`` would give,
+so its diagnostic reads as ``parse``'s does.
+
+>>> png = ("iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAAAAADRSSBWAAAAC0lEQVR4nGNgaAAAAIMAgYfP7KQAAAAA"
+...        "SUVORK5CYII=")
+>>> jobs = [Job(png, (1, 0, 3, 1), (2, 4)), Job("%%", (0, 0, 1, 1), (2, 4))]
+>>> ok, failed = encode(jobs, threshold=127, pillow=13, max_png_pixels=100, threads=1)
+>>> ok, failed.error
+(('413', 1), 'MaskDecodeError')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gemini_vision._backend import kernels
+from gemini_vision.masks import MaskFailure
+
+__all__ = ["Job", "encode"]
+
+# Past this the limit is no limit (as in ``masks.decode_png``).
+_NO_PIXEL_LIMIT = 2**62
+
+
+class Job(NamedTuple):
+    """One mask: base64 PNG text, its pixel box ``(x0, y0, x1, y1)``, the frame ``(h, w)``."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    frame: tuple[int, int]
+
+
+def encode(
+    jobs: Sequence[Job],
+    *,
+    threshold: int,
+    pillow: int,
+    max_png_pixels: int,
+    threads: int | None,
+) -> list[Any]:
+    """Per job ``(compressed COCO RLE counts, area)``, or its ``MaskFailure``.
+
+    Args:
+        jobs: the masks, boxes non-empty and inside their frames.
+        threshold: ``value > threshold`` (any int; clamped to -1..255, which is the same).
+        pillow: 12 or 13.
+        max_png_pixels: refuse a PNG whose header declares more pixels (>= 1).
+        threads: threads for the masks (None: every core; 1: this thread).
+    """
+    if not jobs:
+        return []
+    boxes = np.array([job.box for job in jobs], dtype=np.int64).reshape(-1, 4)
+    frames = np.array([job.frame for job in jobs], dtype=np.int64).reshape(-1, 2)
+    raw = kernels.png_masks_to_rle(
+        # Text that is not ASCII fails in the base64 decoder, as that mask's failure.
+        [job.text.encode("utf-8", "surrogatepass") for job in jobs],
+        boxes,
+        frames,
+        min(max(threshold, -1), 255),
+        pillow,
+        min(max_png_pixels, _NO_PIXEL_LIMIT),
+        0 if threads is None else threads,
+    )
+    return [
+        (text, area) if error is None else MaskFailure(job.box, error, text)
+        for job, (error, text, area) in zip(jobs, raw, strict=True)
+    ]

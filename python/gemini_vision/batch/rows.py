@@ -1,0 +1,109 @@
+"""The batch output as columns: item rows and record rows, then a table or dicts.
+
+``Rows`` collects one list per output column (``schema.COLUMNS``) while the
+batch is assembled, so the Arrow table is built column by column at the end,
+and the dict form is the same columns zipped.
+
+>>> rows = Rows()
+>>> rows.add_record_row(3, [{"index": None, "action": "rejected", "code": "bad_record",
+...                          "message": "record 3: width is missing"}])
+>>> rows.to_dicts()[0]["diagnostics"][0]["code"]
+'bad_record'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gemini_vision.batch.schema import COLUMNS, output_schema
+from gemini_vision.errors import LocalError
+
+__all__ = ["Rows"]
+
+_NAMES = tuple(name for name, _ in COLUMNS)
+
+
+class Rows:
+    """Output columns under construction (one list per column, equally long)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in _NAMES}
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    def add_item(
+        self,
+        record_id: Any,
+        item: int,
+        kind: str,
+        label: str,
+        box: tuple[int, int, int, int] | None,
+        confidence: float | None,
+        rle: tuple[str, list[int]] | None,
+        area: int,
+        diagnostics: list[dict[str, Any]],
+        point: tuple[int, int] | None,
+        box_3d: tuple[float, ...] | None,
+    ) -> None:
+        """One item row: ``rle`` is ``(compressed counts, [height, width])`` for segments."""
+        c = self.columns
+        c["id"].append(record_id)
+        c["item"].append(item)
+        c["kind"].append(kind)
+        c["label"].append(label)
+        x0, y0, x1, y1 = box if box is not None else (None, None, None, None)
+        c["x0"].append(x0)
+        c["y0"].append(y0)
+        c["x1"].append(x1)
+        c["y1"].append(y1)
+        c["confidence"].append(confidence)
+        c["rle_counts"].append(None if rle is None else rle[0])
+        c["rle_size"].append(None if rle is None else rle[1])
+        c["area"].append(area)
+        c["diagnostics"].append(diagnostics)
+        c["point_x"].append(None if point is None else point[0])
+        c["point_y"].append(None if point is None else point[1])
+        c["box_3d"].append(None if box_3d is None else list(box_3d))
+
+    def add_record_row(self, record_id: Any, diagnostics: list[dict[str, Any]]) -> None:
+        """A record row: the record's diagnostics that belong to no item row."""
+        c = self.columns
+        c["id"].append(record_id)
+        c["diagnostics"].append(diagnostics)
+        for name in _NAMES:
+            if name not in ("id", "diagnostics"):
+                c[name].append(None)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """The rows as dicts with every column as a key, in column order."""
+        columns = [self.columns[name] for name in _NAMES]
+        return [dict(zip(_NAMES, values, strict=True)) for values in zip(*columns, strict=True)]
+
+    def to_arrow(self, id_type: Any = None) -> Any:
+        """The rows as a ``pyarrow.Table`` of ``output_schema(id_type)``.
+
+        ``id_type`` None: int64 if every id is an int, else the type Arrow infers.
+        """
+        import pyarrow as pa
+
+        if id_type is None:
+            id_type = _infer_id_type(self.columns["id"])
+        schema = output_schema(id_type)
+        try:
+            return pa.Table.from_pydict(self.columns, schema=schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise LocalError(
+                f"the record ids cannot be one Arrow column of {id_type}: {exc}"
+            ) from exc
+
+
+def _infer_id_type(ids: list[Any]) -> Any:
+    import pyarrow as pa
+
+    if all(type(i) is int for i in ids):
+        return pa.int64()
+    try:
+        return pa.array(ids).type
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise LocalError(f"the record ids must all be of one type: {exc}") from exc

@@ -1,0 +1,254 @@
+"""Running one batch: answers read per record in Python, masks in one kernel call per chunk.
+
+Theory of operation. ``spatial.parse`` does three things per answer: read the
+JSON into items (Python: the C JSON decoder and a few regexes), turn each PNG
+mask into a box-local mask (kernels), and put the result together. A batch
+runs the first step for every record (``spatial.prepare``, the same code
+``parse`` runs), then hands the PNG masks of all the records of a chunk
+(``CHUNK`` records) to the fused pipeline in one call — base64 -> PNG -> grey
+-> resize -> threshold -> COCO RLE in the image frame — which the Rust backend
+runs with the GIL released, spread over threads, while this thread reads the
+next chunk's answers; then it writes the rows. The items, boxes, masks and
+diagnostics are those ``parse`` gives for the same record, because they come
+from the same functions in the same order.
+
+A record that cannot be read at all (a missing or non-positive size, an answer
+that is not text) becomes a record row with a ``bad_record`` diagnostic; the
+batch goes on.
+
+>>> from gemini_vision.batch.records import read_records
+>>> rows = run(read_records([{"width": 4, "height": 2, "text": '{"point": [500, 500]}'}]))
+>>> [(r["kind"], r["point_x"], r["point_y"]) for r in rows.to_dicts()]
+[('point', 2, 1)]
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gemini_vision import masks
+from gemini_vision.batch import pipeline
+from gemini_vision.batch.records import Records, is_missing
+from gemini_vision.batch.rows import Rows
+from gemini_vision.errors import LocalError
+from gemini_vision.masks import MaskFailure
+from gemini_vision.spatial import Diagnostic, Limits
+from gemini_vision.spatial.pending import Pending, prepare
+
+__all__ = ["run"]
+
+
+@dataclass
+class _Record:
+    id: Any
+    pending: Pending | None = None
+    problem: str | None = None
+
+
+#: Records per kernel call when the reading of the next records overlaps the masks.
+CHUNK = 512
+
+
+def run(
+    records: Records,
+    *,
+    threshold: int = 127,
+    pillow: int = 13,
+    threads: int | None = None,
+    limits: Limits | None = None,
+) -> Rows:
+    """The output rows of ``records`` (see ``gemini_vision.batch.process``).
+
+    Raises:
+        LocalError: ``threshold``, ``pillow`` or ``threads`` is not valid.
+    """
+    threshold, pillow, threads = _options(threshold, pillow, threads)
+    limits = limits or Limits()
+    rows = Rows()
+    starts = range(0, len(records), CHUNK)
+    if threads == 1 or len(starts) < 2:
+        for start in starts:
+            chunk = _prepare_chunk(records, start, threshold=threshold, limits=limits)
+            encoded = _encode(
+                chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads
+            )
+            _emit_chunk(rows, chunk, encoded)
+        return rows
+    # The kernels run without the GIL: while they work on one chunk's masks in a
+    # background thread, this thread reads the next chunk's answers and writes
+    # the previous chunk's rows, so the Python part does not leave cores idle.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gemini-vision-masks") as pool:
+        previous: tuple[list[_Record], Future[list[Any]]] | None = None
+        for start in starts:
+            chunk = _prepare_chunk(records, start, threshold=threshold, limits=limits)
+            future = pool.submit(
+                _encode, chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads
+            )
+            if previous is not None:
+                _emit_chunk(rows, previous[0], previous[1].result())
+            previous = (chunk, future)
+        if previous is not None:
+            _emit_chunk(rows, previous[0], previous[1].result())
+    return rows
+
+
+def _options(threshold: Any, pillow: Any, threads: Any) -> tuple[int, int, int | None]:
+    """The options as ints, checked once for the whole batch (as ``parse`` checks them)."""
+    threshold, pillow = _integer("threshold", threshold), _integer("pillow", pillow)
+    if pillow not in (12, 13):
+        raise LocalError(f"pillow must be 12 or 13, got {pillow}")
+    if threads is None:
+        return threshold, pillow, None
+    threads = _integer("threads", threads)
+    if threads < 1:
+        raise LocalError(f"threads must be at least 1 (or None for every core), got {threads}")
+    return threshold, pillow, threads
+
+
+def _integer(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise LocalError(f"{name} must be an integer, got {value!r}")
+    return int(value)
+
+
+def _prepare_chunk(
+    records: Records, start: int, *, threshold: int, limits: Limits
+) -> list[_Record]:
+    stop = min(start + CHUNK, len(records))
+    return [_prepare(records, i, threshold=threshold, limits=limits) for i in range(start, stop)]
+
+
+def _encode(
+    chunk: list[_Record], *, threshold: int, pillow: int, limits: Limits, threads: int | None
+) -> list[Any]:
+    """Every PNG mask of the chunk's records, in one kernel call."""
+    jobs: list[pipeline.Job] = []
+    for record in chunk:
+        if record.pending is not None:
+            width, height = record.pending.image_size
+            jobs.extend(
+                pipeline.Job(job.text, job.box, (height, width)) for job in record.pending.png_jobs
+            )
+    return pipeline.encode(
+        jobs,
+        threshold=threshold,
+        pillow=pillow,
+        max_png_pixels=limits.max_png_pixels,
+        threads=threads,
+    )
+
+
+def _emit_chunk(rows: Rows, chunk: list[_Record], encoded: list[Any]) -> None:
+    position = 0
+    for record in chunk:
+        if record.pending is None:
+            rows.add_record_row(record.id, [_bad_record(record.id, record.problem or "")])
+            continue
+        count = len(record.pending.png_jobs)
+        _emit(rows, record.id, record.pending, encoded[position : position + count])
+        position += count
+
+
+def _prepare(records: Records, i: int, *, threshold: int, limits: Limits) -> _Record:
+    record = _Record(records.ids[i])
+    try:
+        size = (_dimension("width", records.widths[i]), _dimension("height", records.heights[i]))
+        answer = _answer(records.answers[i])
+        record.pending = prepare(answer, size, threshold=threshold, limits=limits)
+    except LocalError as exc:
+        record.problem = str(exc)
+    return record
+
+
+def _dimension(name: str, value: Any) -> int:
+    """An image side as an int; integral floats (pandas' ints next to a null) are accepted."""
+    if is_missing(value):
+        raise LocalError(f"the image {name} is missing")
+    whole_float = isinstance(value, (float, np.floating)) and float(value).is_integer()
+    if not whole_float and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+        raise LocalError(f"the image {name} must be a whole number, got {value!r}")
+    number = int(value)
+    if number < 1:
+        raise LocalError(f"the image {name} must be positive, got {number}")
+    return number
+
+
+def _answer(value: Any) -> Any:
+    if is_missing(value):
+        raise LocalError("the record has no text and no response")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LocalError(f"the answer's bytes are not UTF-8 ({exc})") from None
+    return value
+
+
+def _bad_record(record_id: Any, problem: str) -> dict[str, Any]:
+    return {
+        "index": None,
+        "action": "rejected",
+        "code": "bad_record",
+        "message": f"record {record_id!r}: {problem}; no items",
+    }
+
+
+def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> None:
+    """The rows of one record, in the order ``parse`` lists its items."""
+    rles: dict[int, tuple[str, list[int]]] = {}
+    areas: dict[int, int] = {}
+    width, height = pending.image_size
+    for job, result in zip(pending.png_jobs, encoded, strict=True):
+        if isinstance(result, MaskFailure):
+            pending.reject_png(job.index, result)
+        else:
+            counts, area = result
+            rles[job.index] = (counts, [height, width])
+            areas[job.index] = area
+    if pending.masks:
+        # Polygons and empty boxes: made in Python, encoded in one call per record.
+        boxes = {d.index: d.box for d in pending.drafts if d.index in pending.masks}
+        offsets = [(box[0], box[1]) for box in boxes.values() if box is not None]
+        encoded_masks = masks.rle_encode_many(
+            [pending.masks[index].mask for index in boxes], offsets, (height, width)
+        )
+        for index, made in zip(boxes, encoded_masks, strict=True):
+            rles[index] = (made.to_coco()["counts"], [height, width])
+            areas[index] = made.area
+    by_item: dict[int, list[dict[str, Any]]] = {d.index: [] for d in pending.drafts}
+    loose: list[dict[str, Any]] = []
+    for diagnostic in pending.sorted_diagnostics():
+        target = by_item.get(diagnostic.index) if diagnostic.index is not None else None
+        (target if target is not None else loose).append(_diagnostic(diagnostic))
+    for draft in pending.drafts:
+        rle = rles.get(draft.index)
+        if rle is not None:
+            kind, area = "segment", areas[draft.index]
+        elif draft.box is not None:
+            kind = "box"
+            area = (draft.box[2] - draft.box[0]) * (draft.box[3] - draft.box[1])
+        else:
+            kind, area = ("point" if draft.point is not None else "box_3d"), 0
+        rows.add_item(
+            record_id,
+            draft.index,
+            kind,
+            draft.label,
+            draft.box,
+            draft.confidence,
+            rle,
+            area,
+            by_item[draft.index],
+            draft.point,
+            draft.box_3d,
+        )
+    if loose:
+        rows.add_record_row(record_id, loose)
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {"index": d.index, "action": d.action, "code": d.code, "message": d.message}

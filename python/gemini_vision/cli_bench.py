@@ -1,0 +1,329 @@
+"""``gemini-vision bench``: the kernels and the batch path against the reference tools (SPEC C5).
+
+A compact harness with ``time.perf_counter``: each case runs long enough to be
+timed (the best of a few repeats is kept) on the Rust kernels, the NumPy
+fallback and the tool people use today — Pillow for PNG decoding and resizing,
+pycocotools for RLE (when installed), and for the batch a Python loop over the
+guide's procedure (JSON, Pillow decode, Pillow resize, NumPy threshold,
+pycocotools encode). The table's ratio is reference time / Rust time.
+The full benchmarks, with statistics, are ``make bench`` (pytest-benchmark).
+
+>>> rows = run_cases(quick=True, only=["threshold"])
+>>> rows[0].name.startswith("threshold")
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Row", "add_parser", "cmd_bench", "format_table", "run_cases", "synthetic_records"]
+
+
+@dataclass
+class Row:
+    """One line of the table: seconds per call (None: not run) and what a call does."""
+
+    name: str
+    unit: str
+    rust: float | None
+    numpy: float | None
+    reference: float | None
+    reference_name: str
+
+    @property
+    def ratio(self) -> float | None:
+        """Reference time over Rust time (how many times faster Rust is)."""
+        if self.rust is None or self.reference is None or self.rust == 0:
+            return None
+        return self.reference / self.rust
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``bench`` on the main parser's subcommands."""
+    bench = sub.add_parser(
+        "bench", help="time the kernels and the batch path against Pillow / pycocotools"
+    )
+    bench.add_argument("--quick", action="store_true", help="small sizes, few repeats (seconds)")
+    bench.add_argument(
+        "--only", action="append", metavar="NAME", help="run the cases whose name starts so"
+    )
+    bench.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Print the benchmark table."""
+    import gemini_vision
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"gemini-vision {gemini_vision.__version__}; {os.cpu_count()} cores, "
+        f"load {load:.1f}; best of repeats, time.perf_counter"
+    )
+    print(format_table(run_cases(quick=args.quick, only=args.only)))
+    return 0
+
+
+def format_table(rows: list[Row]) -> str:
+    """The rows as an aligned text table.
+
+    >>> print(format_table([Row("x", "call", 1e-3, None, 5e-3, "ref")]))
+    case  per   rust     numpy  reference      ratio
+    x     call  1.00 ms  -      5.00 ms (ref)  5.0x
+    """
+    header = ["case", "per", "rust", "numpy", "reference", "ratio"]
+    lines = [header]
+    for row in rows:
+        ratio = row.ratio
+        reference = _fmt(row.reference)
+        if row.reference is not None:
+            reference += f" ({row.reference_name})"
+        lines.append(
+            [
+                row.name,
+                row.unit,
+                _fmt(row.rust),
+                _fmt(row.numpy),
+                reference,
+                "-" if ratio is None else f"{ratio:.1f}x",
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} us"
+
+
+def _time(fn: Callable[[], Any], *, quick: bool) -> float:
+    """Seconds per call: the best of a few repeats, each long enough to time."""
+    budget, repeats = (0.02, 3) if quick else (0.2, 5)
+    fn()  # warm up (first-call costs, caches)
+    loops, elapsed = 1, 0.0
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= budget or loops >= 1 << 20:
+            break
+        loops *= 2 if elapsed <= 0 else max(2, min(10, int(budget / elapsed) + 1))
+    best = elapsed / loops
+    for _ in range(repeats - 1):
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, (time.perf_counter() - start) / loops)
+    return best
+
+
+def _png(grey: np.ndarray[Any, Any]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _soft_mask(rng: np.random.Generator, size: int) -> np.ndarray[Any, Any]:
+    yy, xx = np.mgrid[0:size, 0:size] / (size - 1)
+    d = ((yy - rng.uniform(0.4, 0.6)) / 0.3) ** 2 + ((xx - rng.uniform(0.4, 0.6)) / 0.35) ** 2
+    soft = 255 / (1 + np.exp((d - 1) * 6)) + rng.normal(0, 8, d.shape)
+    out: np.ndarray[Any, Any] = np.clip(soft, 0, 255).astype(np.uint8)
+    return out
+
+
+def synthetic_records(
+    count: int, *, masks: int = 10, size: tuple[int, int] = (1024, 768), seed: int = 0
+) -> list[dict[str, Any]]:
+    """``count`` segmentation answers of ``masks`` 64x64 PNG masks each (boxes 5-30% a side).
+
+    >>> synthetic_records(2, masks=1)[1]["id"]
+    1
+    """
+    rng = np.random.default_rng(seed)
+    pngs = [
+        "data:image/png;base64," + base64.b64encode(_png(_soft_mask(rng, 64))).decode()
+        for _ in range(8)
+    ]
+    width, height = size
+    out = []
+    for i in range(count):
+        items = []
+        for k in range(masks):
+            y0, x0 = (int(v) for v in rng.integers(0, 700, 2))
+            h, w = (int(v) for v in rng.integers(50, 300, 2))
+            items.append(
+                {
+                    "box_2d": [y0, x0, min(y0 + h, 1000), min(x0 + w, 1000)],
+                    "label": f"object {k}",
+                    "mask": pngs[int(rng.integers(len(pngs)))],
+                }
+            )
+        text = "```json\n" + json.dumps(items) + "\n```"
+        out.append({"id": i, "width": width, "height": height, "text": text})
+    return out
+
+
+def reference_rows(records: list[dict[str, Any]], threshold: int = 127) -> list[tuple[Any, ...]]:
+    """The guide's procedure per mask, in a Python loop: (id, label, box, RLE counts, area)."""
+    from PIL import Image
+    from pycocotools import mask as coco_mask
+
+    out = []
+    for record in records:
+        width, height = record["width"], record["height"]
+        text = record["text"].strip().removeprefix("```json").removesuffix("```")
+        for item in json.loads(text):
+            y0, x0, y1, x1 = item["box_2d"]
+            y0, y1 = int(y0 / 1000 * height), int(y1 / 1000 * height)
+            x0, x1 = int(x0 / 1000 * width), int(x1 / 1000 * width)
+            png = base64.b64decode(item["mask"].removeprefix("data:image/png;base64,"))
+            grey = Image.open(io.BytesIO(png)).convert("L")
+            resized = grey.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
+            frame = np.zeros((height, width), dtype=np.uint8, order="F")
+            frame[y0:y1, x0:x1] = np.asarray(resized) > threshold
+            rle = coco_mask.encode(frame)
+            area = int(coco_mask.area(rle))
+            out.append((record["id"], item["label"], (x0, y0, x1, y1), rle["counts"], area))
+    return out
+
+
+def run_cases(*, quick: bool = False, only: list[str] | None = None) -> list[Row]:
+    """Time every case (or those whose name starts with one of ``only``)."""
+    from gemini_vision import _numpy_kernels
+
+    try:
+        from gemini_vision import _rust as rust_module
+    except ImportError:
+        rust: Any = None
+    else:
+        rust = rust_module
+    rng = np.random.default_rng(0)
+    rows: list[Row] = []
+
+    def wanted(name: str) -> bool:
+        return not only or any(name.startswith(prefix) for prefix in only)
+
+    def kernel_row(
+        name: str, call: Callable[[Any], Any], reference: Callable[[], Any] | None, ref_name: str
+    ) -> None:
+        if not wanted(name):
+            return
+        rows.append(
+            Row(
+                name,
+                "call",
+                None if rust is None else _time(lambda: call(rust), quick=quick),
+                _time(lambda: call(_numpy_kernels), quick=quick),
+                None if reference is None else _time(reference, quick=quick),
+                ref_name,
+            )
+        )
+
+    from PIL import Image
+
+    grey = _soft_mask(rng, 256)
+    png = _png(grey)
+    kernel_row(
+        "decode_png 256x256 grey",
+        lambda k: k.decode_png(png, 1 << 24),
+        lambda: np.asarray(Image.open(io.BytesIO(png)).convert("L")),
+        "Pillow",
+    )
+    small = _soft_mask(rng, 64)
+    pil_small = Image.fromarray(small)
+    kernel_row(
+        "resize 64x64 -> 500x400",
+        lambda k: k.resize_bilinear(small, 500, 400, 13),
+        lambda: np.asarray(pil_small.resize((500, 400), Image.Resampling.BILINEAR)),
+        "Pillow",
+    )
+    pil_grey = Image.fromarray(grey)
+    kernel_row(
+        "resize+threshold 256x256 -> 192x108",
+        lambda k: k.resize_bilinear_threshold(grey, 192, 108, 127, 13),
+        lambda: np.asarray(pil_grey.resize((192, 108), Image.Resampling.BILINEAR)) > 127,
+        "Pillow + NumPy",
+    )
+    large = np.ascontiguousarray(grey.repeat(4, 0).repeat(4, 1))
+    kernel_row("threshold 1024x1024", lambda k: k.threshold(large, 127), None, "")
+    box_mask = np.ascontiguousarray(np.asarray(pil_grey.resize((192, 108))) > 127)
+    encode_reference = _coco_encode_reference(box_mask)
+    kernel_row(
+        "rle_encode 192x108 box in 1920x1080",
+        lambda k: k.rle_encode(box_mask, 600, 400, 1080, 1920),
+        encode_reference,
+        "pycocotools, full frame",
+    )
+    rows.extend(_batch_rows(quick=quick, wanted=wanted))
+    return rows
+
+
+def _coco_encode_reference(mask: np.ndarray[Any, Any]) -> Callable[[], Any] | None:
+    try:
+        from pycocotools import mask as coco_mask
+    except ImportError:
+        return None
+
+    def encode() -> Any:
+        frame = np.zeros((1080, 1920), dtype=np.uint8, order="F")
+        frame[400 : 400 + mask.shape[0], 600 : 600 + mask.shape[1]] = mask
+        return coco_mask.encode(frame)
+
+    return encode
+
+
+def _batch_call(process: Any, records: list[dict[str, Any]], threads: int | None) -> Any:
+    return lambda: process(records, threads=threads)
+
+
+def _batch_rows(*, quick: bool, wanted: Callable[[str], bool]) -> list[Row]:
+    import importlib.util
+
+    import gemini_vision
+    from gemini_vision import batch
+
+    count = 20 if quick else 500
+    name = f"batch {count} records x 10 masks"
+    if not (wanted(name) or wanted("batch")):
+        return []
+    records = synthetic_records(count)
+    have_coco = importlib.util.find_spec("pycocotools") is not None
+    reference = _time(lambda: reference_rows(records), quick=quick) if have_coco else None
+    backend = gemini_vision.backend
+    rows = []
+    for threads, label in ((1, "1 thread"), (None, f"{os.cpu_count()} threads")):
+        seconds = _time(_batch_call(batch.process, records, threads), quick=quick)
+        per_record = seconds / count
+        rows.append(
+            Row(
+                f"{name}, {label} ({backend})",
+                "record",
+                per_record if backend == "rust" else None,
+                per_record if backend == "numpy" else None,
+                None if reference is None else reference / count,
+                "guide's loop + pycocotools",
+            )
+        )
+    return rows

@@ -1,0 +1,164 @@
+"""``parse`` in two halves: everything but the PNG decoding, then the result.
+
+``prepare`` reads the answer, its items and their polygon or empty masks,
+and lists the PNG masks still to decode (``Pending.png_jobs``);
+``Pending.finish`` takes those PNGs' decoded masks (or errors) and builds the
+``SpatialResult``. ``parse`` is the two in a row with ``decode_pngs`` (the fused
+kernel, one call per answer) between them; ``gemini_vision.batch`` runs
+``prepare`` for many answers and sends the PNGs of all of them to the kernel in
+one call, so both give the same items and diagnostics.
+
+>>> answer = '[{"box_2d": [0, 0, 500, 500], "mask": "iVBORw0KGgo="}, {"point": [1, 2]}]'
+>>> pending = prepare(answer, (4, 4))
+>>> [(job.index, job.box) for job in pending.png_jobs], len(pending.drafts)
+([(0, (0, 0, 2, 2))], 2)
+>>> from gemini_vision.masks import MaskFailure
+>>> result = pending.finish([MaskFailure((0, 0, 2, 2), "MaskDecodeError", "PNG cut short")])
+>>> result.items[0].kind, result.diagnostics[0].code
+('box', 'mask_png')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gemini_vision.masks import MaskFailure, MaskResult
+from gemini_vision.spatial.decode import DecodedMask, Limits, PngJob, mask_failure, plan_masks
+from gemini_vision.spatial.diagnostics import Diagnostic
+from gemini_vision.spatial.extract import extract
+from gemini_vision.spatial.items import Draft, Kind, SpatialItem, read_item
+from gemini_vision.spatial.response import answer_text
+from gemini_vision.spatial.result import SpatialResult
+from gemini_vision.wire.response import GenerateContentResponse
+
+__all__ = ["Pending", "prepare"]
+
+
+@dataclass
+class Pending:
+    """An answer read up to its PNG masks.
+
+    Attributes:
+        image_size: ``(width, height)``.
+        threshold: the threshold the masks are made with.
+        drafts: the kept items, in the model's order.
+        diagnostics: what was repaired or dropped so far (unsorted).
+        masks: masks made without decoding (polygons, empty boxes), by item index.
+        png_jobs: the PNG masks to decode, in item order.
+        truncated, finish_reason, source: as on ``SpatialResult``.
+    """
+
+    image_size: tuple[int, int]
+    threshold: int
+    drafts: list[Draft]
+    diagnostics: list[Diagnostic]
+    masks: dict[int, DecodedMask]
+    png_jobs: list[PngJob]
+    truncated: bool
+    finish_reason: str | None
+    source: str
+
+    def reject_png(self, index: int, failure: MaskFailure) -> None:
+        """Record that the PNG mask of item ``index`` could not be decoded."""
+        self.diagnostics.append(mask_failure(index, failure))
+
+    def sorted_diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Notes about the whole text first, then item by item, each in the order found."""
+        return tuple(sorted(self.diagnostics, key=_diagnostic_order))
+
+    def finish(self, decoded: Sequence[MaskResult | MaskFailure]) -> SpatialResult:
+        """The result, given ``png_jobs``' pipeline results (with probabilities), in order."""
+        out = dict(self.masks)
+        for job, result in zip(self.png_jobs, decoded, strict=True):
+            if isinstance(result, MaskResult) and result.probabilities is not None:
+                out[job.index] = DecodedMask(result.mask, result.probabilities)
+            elif isinstance(result, MaskFailure):
+                self.reject_png(job.index, result)
+        return SpatialResult(
+            items=tuple(_item(d, out.get(d.index)) for d in self.drafts),
+            diagnostics=self.sorted_diagnostics(),
+            image_size=self.image_size,
+            truncated=self.truncated,
+            finish_reason=self.finish_reason,
+            source=self.source,
+            threshold=self.threshold,
+        )
+
+
+def prepare(
+    text: str | Mapping[str, Any] | GenerateContentResponse,
+    size: tuple[int, int],
+    *,
+    threshold: int = 127,
+    limits: Limits | None = None,
+) -> Pending:
+    """Read an answer up to its PNG masks (arguments checked by the caller, as ``parse`` does).
+
+    Raises:
+        LocalError: ``text`` is neither a string nor a mapping.
+    """
+    answer, finish_reason, diags = answer_text(text)
+    extraction = extract(answer)
+    diags.extend(extraction.diagnostics)
+    drafts = [
+        draft
+        for index, raw in enumerate(extraction.items)
+        if (draft := read_item(index, raw, size, diags)) is not None
+    ]
+    plan = plan_masks(drafts, limits=limits or Limits(), diags=diags)
+    if finish_reason == "MAX_TOKENS" and not extraction.truncated:
+        diags.append(
+            Diagnostic(
+                None,
+                "note",
+                "truncated",
+                "the response stopped at MAX_TOKENS; the items given are complete, "
+                "but the model may have had more to say",
+            )
+        )
+    return Pending(
+        image_size=size,
+        threshold=threshold,
+        drafts=drafts,
+        diagnostics=diags,
+        masks=plan.ready,
+        png_jobs=plan.png_jobs,
+        truncated=extraction.truncated or finish_reason == "MAX_TOKENS",
+        finish_reason=finish_reason,
+        source=extraction.source,
+    )
+
+
+def _diagnostic_order(d: Diagnostic) -> int:
+    # sorted() is stable, so each group keeps the order in which it was found.
+    return -1 if d.index is None else d.index
+
+
+def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
+    kind: Kind
+    if decoded is not None:
+        kind = "segment"
+    elif draft.box is not None:
+        kind = "box"
+    elif draft.point is not None:
+        kind = "point"
+    else:
+        kind = "box_3d"
+    return SpatialItem(
+        index=draft.index,
+        kind=kind,
+        label=draft.label,
+        box=draft.box,
+        box_float=draft.box_float,
+        box_2d=draft.box_2d,
+        point=draft.point,
+        point_float=draft.point_float,
+        box_3d=draft.box_3d,
+        confidence=draft.confidence,
+        mask=None if decoded is None else decoded.mask,
+        probabilities=None if decoded is None else decoded.probabilities,
+        mask_source=draft.mask_source,
+        extra=draft.extra,
+    )
