@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import mimetypes
 import os
@@ -164,12 +165,89 @@ def _patched(
     return updated, tuple(PATCHABLE_FIELDS[key] for key in changes)
 
 
-class FilesAndTuning:
-    """The Files API and tuned-model methods of ``Client`` (a mixin)."""
+class _FilesAndTuningBase:
+    """What the sync and async mixins share: every request and flow, built once."""
 
     if TYPE_CHECKING:
         endpoint: Endpoint
         retry: RetryPolicy
+
+    @contextlib.contextmanager
+    def _upload(
+        self,
+        file: Any,
+        mime_type: str | None,
+        display_name: str | None,
+        chunk_size: int,
+        on_progress: ProgressCallback | None,
+        should_cancel: Callable[[], bool] | None,
+    ) -> Iterator[Flow[File]]:
+        """The upload flow over ``file``, which stays open while the flow runs."""
+        source, mime, name, close = open_source(file, mime_type, display_name)
+        try:
+            machine = start_upload(
+                self.endpoint, source, mime_type=mime, display_name=name,
+                chunk_size=chunk_size, on_progress=on_progress,
+                max_interruptions=self.retry.max_attempts, backoff=self.retry.backoff,
+            )  # fmt: skip
+            yield upload_flow(machine, self.retry, should_cancel=should_cancel)
+        finally:
+            close()
+
+    def _file_wait(
+        self,
+        file: str | File,
+        timeout: float | None,
+        poll_interval: float,
+        on_update: Callable[[File], None] | None,
+    ) -> Flow[File]:
+        poller = file_poller(
+            self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
+        )
+        return poll_flow(poller, self.retry)
+
+    def _patch_request(
+        self,
+        model: TunedModel | str,
+        original: TunedModel | None,
+        update_mask: list[str] | None,
+        changes: dict[str, Any],
+    ) -> HttpRequest:
+        updated, implied = _patched(model, changes)
+        mask = update_mask if update_mask is not None else (implied or None)
+        return build_patch_tuned_model(self.endpoint, updated, update_mask=mask, original=original)
+
+    def _operation_wait(
+        self,
+        operation: Operation | str,
+        timeout: float | None,
+        poll_interval: float,
+        on_progress: Callable[[TuningProgress], None] | None,
+    ) -> Flow[TunedModel]:
+        if isinstance(operation, str):
+            operation = Operation(operation)
+        request = build_get_operation(self.endpoint, operation.name)
+        poller = operation_poller(
+            operation, request, on_progress=on_progress, initial_delay=poll_interval,
+            timeout=timeout,
+        )  # fmt: skip
+        return poll_flow(poller, self.retry)
+
+
+class FilesAndTuning(_FilesAndTuningBase):
+    """The Files API and tuned-model methods of ``Client`` (a mixin).
+
+    >>> from gemini_vision.client import Client
+    >>> from gemini_vision.testing import Emulator
+    >>> with Emulator() as emulator:
+    ...     client = Client(api_key=emulator.api_key, base_url=emulator.base_url)
+    ...     uploaded = client.upload_file(b"%PDF-1.4 notes", mime_type="application/pdf")
+    ...     active = client.wait_for_file(uploaded, poll_interval=0.01)
+    ...     [f.name == active.name for f in client.list_files()]
+    [True]
+    """
+
+    if TYPE_CHECKING:
 
         def _drive(self, flow: Flow[T]) -> T: ...
         def _execute(self, request: HttpRequest) -> HttpResponse: ...
@@ -193,16 +271,10 @@ class FilesAndTuning:
         ``wait_for_file``). ``on_progress(acknowledged, total)`` follows the
         bytes the server confirmed; ``should_cancel()`` true cancels the session.
         """
-        source, mime, name, close = open_source(file, mime_type, display_name)
-        try:
-            machine = start_upload(
-                self.endpoint, source, mime_type=mime, display_name=name,
-                chunk_size=chunk_size, on_progress=on_progress,
-                max_interruptions=self.retry.max_attempts, backoff=self.retry.backoff,
-            )  # fmt: skip
-            return self._drive(upload_flow(machine, self.retry, should_cancel=should_cancel))
-        finally:
-            close()
+        with self._upload(
+            file, mime_type, display_name, chunk_size, on_progress, should_cancel
+        ) as flow:
+            return self._drive(flow)
 
     def get_file(self, name: str | File) -> File:
         """``files.get``."""
@@ -227,10 +299,7 @@ class FilesAndTuning:
         on_update: Callable[[File], None] | None = None,
     ) -> File:
         """Poll until the file is ``ACTIVE``; a ``FAILED`` file raises its error."""
-        poller = file_poller(
-            self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
-        )
-        return self._drive(poll_flow(poller, self.retry))
+        return self._drive(self._file_wait(file, timeout, poll_interval, on_update))
 
     # --- tuned models ---------------------------------------------------------------
 
@@ -266,11 +335,7 @@ class FilesAndTuning:
         ``patch_tuned_model("tunedModels/m", display_name="New")`` changes one
         field; ``patch_tuned_model(edited, original=before)`` sends what differs.
         """
-        updated, implied = _patched(model, changes)
-        mask = update_mask if update_mask is not None else (implied or None)
-        request = build_patch_tuned_model(
-            self.endpoint, updated, update_mask=mask, original=original
-        )
+        request = self._patch_request(model, original, update_mask, changes)
         return parse_tuned_model(self._execute(request))
 
     def delete_tuned_model(self, name: str) -> None:
@@ -290,22 +355,14 @@ class FilesAndTuning:
         on_progress: Callable[[TuningProgress], None] | None = None,
     ) -> TunedModel:
         """Poll the operation until done; return the tuned model or raise its error."""
-        if isinstance(operation, str):
-            operation = Operation(operation)
-        request = build_get_operation(self.endpoint, operation.name)
-        poller = operation_poller(
-            operation, request, on_progress=on_progress, initial_delay=poll_interval,
-            timeout=timeout,
-        )  # fmt: skip
-        return self._drive(poll_flow(poller, self.retry))
+        flow = self._operation_wait(operation, timeout, poll_interval, on_progress)
+        return self._drive(flow)
 
 
-class AsyncFilesAndTuning:
+class AsyncFilesAndTuning(_FilesAndTuningBase):
     """The async twins of ``FilesAndTuning`` (a mixin of ``AsyncClient``)."""
 
     if TYPE_CHECKING:
-        endpoint: Endpoint
-        retry: RetryPolicy
 
         async def _drive(self, flow: Flow[T]) -> T: ...
         async def _execute(self, request: HttpRequest) -> HttpResponse: ...
@@ -321,16 +378,10 @@ class AsyncFilesAndTuning:
         should_cancel: Callable[[], bool] | None = None,
     ) -> File:
         """See ``Client.upload_file``."""
-        source, mime, name, close = open_source(file, mime_type, display_name)
-        try:
-            machine = start_upload(
-                self.endpoint, source, mime_type=mime, display_name=name,
-                chunk_size=chunk_size, on_progress=on_progress,
-                max_interruptions=self.retry.max_attempts, backoff=self.retry.backoff,
-            )  # fmt: skip
-            return await self._drive(upload_flow(machine, self.retry, should_cancel=should_cancel))
-        finally:
-            close()
+        with self._upload(
+            file, mime_type, display_name, chunk_size, on_progress, should_cancel
+        ) as flow:
+            return await self._drive(flow)
 
     async def get_file(self, name: str | File) -> File:
         """``files.get``."""
@@ -356,10 +407,7 @@ class AsyncFilesAndTuning:
         on_update: Callable[[File], None] | None = None,
     ) -> File:
         """See ``Client.wait_for_file``."""
-        poller = file_poller(
-            self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
-        )
-        return await self._drive(poll_flow(poller, self.retry))
+        return await self._drive(self._file_wait(file, timeout, poll_interval, on_update))
 
     async def create_tuned_model(
         self, model: TunedModel, *, tuned_model_id: str | None = None
@@ -390,11 +438,7 @@ class AsyncFilesAndTuning:
         **changes: Any,
     ) -> TunedModel:
         """See ``Client.patch_tuned_model``."""
-        updated, implied = _patched(model, changes)
-        mask = update_mask if update_mask is not None else (implied or None)
-        request = build_patch_tuned_model(
-            self.endpoint, updated, update_mask=mask, original=original
-        )
+        request = self._patch_request(model, original, update_mask, changes)
         return parse_tuned_model(await self._execute(request))
 
     async def delete_tuned_model(self, name: str) -> None:
@@ -414,11 +458,5 @@ class AsyncFilesAndTuning:
         on_progress: Callable[[TuningProgress], None] | None = None,
     ) -> TunedModel:
         """See ``Client.wait_for_operation``."""
-        if isinstance(operation, str):
-            operation = Operation(operation)
-        request = build_get_operation(self.endpoint, operation.name)
-        poller = operation_poller(
-            operation, request, on_progress=on_progress, initial_delay=poll_interval,
-            timeout=timeout,
-        )  # fmt: skip
-        return await self._drive(poll_flow(poller, self.retry))
+        flow = self._operation_wait(operation, timeout, poll_interval, on_progress)
+        return await self._drive(flow)
