@@ -29,7 +29,7 @@ import json
 import os
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from gemini_vision import errors
@@ -45,6 +45,7 @@ from gemini_vision.transports.base import (
 from gemini_vision.wire.http import (
     REDACTED,
     SECRET_QUERY_PARAMS,
+    Headers,
     HttpRequest,
     HttpResponse,
     is_secret_header,
@@ -117,6 +118,40 @@ def _decode_chunk(chunk: dict[str, str]) -> bytes:
     return chunk["text"].encode("utf-8")
 
 
+def _answered(response: HttpResponse) -> dict[str, Any]:
+    """The outcome of an exchange that got a whole response."""
+    return {
+        "status": response.status,
+        "headers": response.headers.items_all(),
+        "chunks": [response.body],
+    }
+
+
+class _StreamRecord:
+    """A streamed exchange being recorded: written once, when the stream ends or closes."""
+
+    def __init__(
+        self,
+        write: Callable[[HttpRequest, dict[str, Any]], None],
+        request: HttpRequest,
+        status: int,
+        headers: Headers,
+    ) -> None:
+        self._write = write
+        self._request = request
+        self.outcome: dict[str, Any] = {
+            "status": status,
+            "headers": headers.items_all(),
+            "chunks": [],
+        }
+        self._written = False
+
+    def finish(self) -> None:
+        if not self._written:
+            self._written = True
+            self._write(self._request, self.outcome)
+
+
 class RecordingTransport:
     """Pass requests to ``inner`` and append each exchange to the cassette at ``path``.
 
@@ -170,14 +205,7 @@ class RecordingTransport:
         except TransportError as error:
             self._write(request, {"error": error})
             raise
-        self._write(
-            request,
-            {
-                "status": response.status,
-                "headers": response.headers.items_all(),
-                "chunks": [response.body],
-            },
-        )
+        self._write(request, _answered(response))
         return response
 
     def stream(self, request: HttpRequest, *, timeout: float | None = None) -> StreamingResponse:
@@ -187,33 +215,22 @@ class RecordingTransport:
         except TransportError as error:
             self._write(request, {"error": error})
             raise
-        outcome: dict[str, Any] = {
-            "status": inner.status,
-            "headers": inner.headers.items_all(),
-            "chunks": [],
-        }
-        written = False
-
-        def finish() -> None:
-            nonlocal written
-            if not written:
-                written = True
-                self._write(request, outcome)
+        record = _StreamRecord(self._write, request, inner.status, inner.headers)
 
         def chunks() -> Iterator[bytes]:
             try:
                 for chunk in inner:
-                    outcome["chunks"].append(chunk)
+                    record.outcome["chunks"].append(chunk)
                     yield chunk
             except TransportError as error:
-                outcome["error"] = error
+                record.outcome["error"] = error
                 raise
             finally:
-                finish()
+                record.finish()
 
         def close() -> None:
             inner.close()
-            finish()
+            record.finish()
 
         return StreamingResponse(inner.status, inner.headers, chunks(), close)
 
@@ -357,12 +374,7 @@ class AsyncRecordingTransport:
         except TransportError as error:
             self._writer._write(request, {"error": error})
             raise
-        outcome = {
-            "status": response.status,
-            "headers": response.headers.items_all(),
-            "chunks": [response.body],
-        }
-        self._writer._write(request, outcome)
+        self._writer._write(request, _answered(response))
         return response
 
     async def stream(
@@ -374,33 +386,22 @@ class AsyncRecordingTransport:
         except TransportError as error:
             self._writer._write(request, {"error": error})
             raise
-        outcome: dict[str, Any] = {
-            "status": inner.status,
-            "headers": inner.headers.items_all(),
-            "chunks": [],
-        }
-        written = False
-
-        def finish() -> None:
-            nonlocal written
-            if not written:
-                written = True
-                self._writer._write(request, outcome)
+        record = _StreamRecord(self._writer._write, request, inner.status, inner.headers)
 
         async def chunks() -> AsyncIterator[bytes]:
             try:
                 async for chunk in inner:
-                    outcome["chunks"].append(chunk)
+                    record.outcome["chunks"].append(chunk)
                     yield chunk
             except TransportError as error:
-                outcome["error"] = error
+                record.outcome["error"] = error
                 raise
             finally:
-                finish()
+                record.finish()
 
         async def close() -> None:
             await inner.aclose()
-            finish()
+            record.finish()
 
         return AsyncStreamingResponse(inner.status, inner.headers, chunks(), close)
 
