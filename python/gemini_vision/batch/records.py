@@ -20,11 +20,34 @@ from typing import Any
 
 from gemini_vision.errors import LocalError
 
-__all__ = ["ANSWER_COLUMNS", "Records", "is_missing", "read_records"]
+__all__ = ["ANSWER_COLUMNS", "Records", "engine_columns", "is_missing", "read_records"]
 
 #: Columns that may hold the model's answer, in order of preference per record:
 #: the answer's text, or a generateContent response (JSON text or a dict).
 ANSWER_COLUMNS = ("text", "response")
+
+
+def engine_columns(names: Iterable[str]) -> list[str]:
+    """The columns a distributed engine hands to ``process_arrow``, in order.
+
+    Engines need the ``id`` column (rows of different tasks must be told
+    apart), the image size and at least one answer column; anything else is
+    left out so it is never shipped to the workers.
+
+    >>> engine_columns(["note", "text", "height", "width", "id"])
+    ['id', 'width', 'height', 'text']
+    >>> engine_columns(["width", "height", "text"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    gemini_vision.errors.LocalError: the records need the columns id, ... ['width', 'height', ...]
+    """
+    names = list(names)
+    missing = [c for c in ("id", "width", "height") if c not in names]
+    if missing or not any(c in names for c in ANSWER_COLUMNS):
+        raise LocalError(
+            "the records need the columns id, width, height and text or response; "
+            f"the columns are {names}"
+        )
+    return [c for c in ("id", "width", "height", *ANSWER_COLUMNS) if c in names]
 
 
 @dataclass

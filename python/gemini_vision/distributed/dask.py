@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from gemini_vision import batch
-from gemini_vision.batch.records import ANSWER_COLUMNS
+from gemini_vision.batch.records import engine_columns
 from gemini_vision.errors import LocalError
 
 __all__ = ["WORKER_CONFIG", "check_workers", "local_cluster", "process"]
@@ -80,7 +80,7 @@ def process(
     [[7, 'a', 2, 2, 4]]
     """
     frame = _records_frame(data)
-    columns = [c for c in ("id", "width", "height", *ANSWER_COLUMNS) if c in frame.columns]
+    columns = engine_columns(frame.columns)
     schema = batch.output_schema(_id_type(frame))
     meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
     result = frame[columns].map_partitions(
@@ -108,13 +108,7 @@ def _records_frame(data: Any) -> dd.DataFrame:
         raise LocalError(
             f"data must be a dask DataFrame or Parquet paths, got {type(data).__name__}"
         )
-    names = list(frame.columns)
-    missing = [c for c in ("id", "width", "height") if c not in names]
-    if missing or not any(c in names for c in ANSWER_COLUMNS):
-        raise LocalError(
-            "the records need the columns id, width, height and text or response; "
-            f"the columns are {names}"
-        )
+    engine_columns(frame.columns)
     return frame
 
 

@@ -27,9 +27,8 @@ from typing import Any
 import pyarrow as pa
 
 from gemini_vision import batch
-from gemini_vision.batch.records import ANSWER_COLUMNS
+from gemini_vision.batch.records import engine_columns
 from gemini_vision.batch.schema import spark_ddl
-from gemini_vision.errors import LocalError
 
 __all__ = ["output_ddl", "process"]
 
@@ -74,16 +73,9 @@ def process(
     """
     from pyspark.sql.pandas.types import to_arrow_type
 
-    names = list(df.columns)
-    missing = [c for c in ("id", "width", "height") if c not in names]
-    if missing or not any(c in names for c in ANSWER_COLUMNS):
-        raise LocalError(
-            "the records need the columns id, width, height and text or response; "
-            f"the columns are {names}"
-        )
+    columns = engine_columns(df.columns)
     id_type = to_arrow_type(df.schema["id"].dataType)
     schema = batch.output_schema(id_type)
-    columns = [c for c in ("id", "width", "height", *ANSWER_COLUMNS) if c in names]
     options: dict[str, Any] = {"threshold": threshold, "pillow": pillow, "threads": threads}
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
