@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(abspath $(VENV))/bin/python
 
-.PHONY: help dev test test-rust test-numpy test-pillow12 lint fmt bench demo clean
+.PHONY: help dev test test-rust test-numpy test-pillow12 lint fmt bench fuzz demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,8 +24,8 @@ test-pillow12: dev ## the resize property tests under Pillow 12
 	bash scripts/test-pillow12.sh
 
 lint: dev ## ruff, mypy, cargo fmt --check, cargo clippy -D warnings
-	$(VENV)/bin/ruff check python tests benches scripts
-	$(VENV)/bin/ruff format --check python tests benches scripts
+	$(VENV)/bin/ruff check python tests benches scripts fuzz
+	$(VENV)/bin/ruff format --check python tests benches scripts fuzz
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest gemini_vision._rust --allowlist scripts/stubtest-allowlist.txt
 	cargo fmt --check
@@ -33,11 +33,14 @@ lint: dev ## ruff, mypy, cargo fmt --check, cargo clippy -D warnings
 
 fmt: dev ## format Rust and Python in place
 	cargo fmt
-	$(VENV)/bin/ruff format python tests benches scripts
+	$(VENV)/bin/ruff format python tests benches scripts fuzz
 
 bench: ## the benchmarks: Rust vs NumPy vs the reference tools (the bench extra), with ratios
 	@bash -c 'source scripts/env.sh && ensure_venv "test,bench"'
 	$(PY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name
+
+fuzz: dev ## a longer fuzz run of every target (FUZZ_RUNS inputs each, default 100000)
+	for t in extract png sse wire; do $(PY) fuzz/run.py $$t -runs=$${FUZZ_RUNS:-100000} -max_len=4096 || exit 1; done
 
 demo: ## set up and run the offline demo
 	bash scripts/demo.sh

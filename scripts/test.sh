@@ -15,8 +15,8 @@ ensure_venv test
 PY="$VENV/bin/python"
 
 step "lint: ruff"
-"$VENV/bin/ruff" check python tests benches scripts
-"$VENV/bin/ruff" format --check python tests benches scripts
+"$VENV/bin/ruff" check python tests benches scripts fuzz
+"$VENV/bin/ruff" format --check python tests benches scripts fuzz
 step "lint: mypy (strict) on the package, stubtest on the extension"
 "$VENV/bin/mypy"
 "$PY" -m mypy.stubtest gemini_vision._rust --allowlist scripts/stubtest-allowlist.txt

@@ -1,0 +1,212 @@
+"""Fuzz targets (SPEC R5): the parsers that read what the network and the model send.
+
+Each target takes arbitrary bytes and feeds them to one entry point. What the
+library documents for bad input -- a ``GeminiVisionError`` subclass, or a
+diagnostic recorded in the result -- is a pass; any other exception is a
+finding, and so is a result that loses its input without saying so.
+
+``fuzz/run.py`` drives them with atheris (coverage-guided, libFuzzer);
+``tests/test_fuzz_smoke.py`` runs each for a few thousand inputs in CI.
+The same functions are plain Python, so a finding replays with
+``python -c "from fuzz.targets import TARGETS; TARGETS['png'](open('crash', 'rb').read())"``.
+
+>>> sorted(TARGETS)
+['extract', 'png', 'sse', 'wire']
+>>> TARGETS["extract"](b'[{"box_2d": [0, 0, 500, 500], "label": "a"}]')
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import zlib
+from collections.abc import Callable
+
+from gemini_vision import masks, spatial
+from gemini_vision.api.errors import api_error_from_response
+from gemini_vision.api.files import parse_file, parse_list_files
+from gemini_vision.api.generate import parse_count_tokens, parse_generate_content
+from gemini_vision.api.operations import parse_operation
+from gemini_vision.api.sse import StreamParser
+from gemini_vision.api.tuned_models import parse_list_tuned_models, parse_tuned_model
+from gemini_vision.errors import ApiError, GeminiVisionError
+from gemini_vision.spatial.decode import Limits
+from gemini_vision.wire.http import HttpResponse
+
+__all__ = ["SEEDS", "TARGETS"]
+
+#: The image size every spatial input is read against (small: masks stay cheap).
+IMAGE = (64, 48)
+
+
+def fuzz_extract(data: bytes) -> None:
+    """``spatial.parse`` on any text never raises; every item is an item or a diagnostic."""
+    text = data.decode("utf-8", "replace")
+    result = spatial.parse(
+        text, IMAGE, limits=Limits(max_decoded_bytes=1 << 20, max_png_pixels=1 << 16)
+    )
+    for item in result.items:
+        x0, y0, x1, y1 = item.box if item.box is not None else (0, 0, 0, 0)
+        if not (0 <= x0 <= x1 <= IMAGE[0] and 0 <= y0 <= y1 <= IMAGE[1]):
+            raise AssertionError(f"box outside the image: {item.box}")
+
+
+def fuzz_sse(data: bytes) -> None:
+    """The stream parser, fed in pieces cut where the input's first byte says."""
+    step = 1 + (data[0] if data else 0) % 17
+    parser = StreamParser(max_event_size=4096)
+    try:
+        for start in range(0, len(data), step):
+            for _chunk in parser.feed(data[start : start + step]):
+                pass
+        for _chunk in parser.close():
+            pass
+    except GeminiVisionError:
+        pass
+
+
+def fuzz_png(data: bytes) -> None:
+    """``decode_png`` gives grey pixels or a ``MaskDecodeError``; never more than the limit."""
+    try:
+        pixels = masks.decode_png(data, max_pixels=1 << 16)
+    except masks.MaskDecodeError:
+        return
+    if pixels.size > 1 << 16 or pixels.ndim != 2:
+        raise AssertionError(f"decode_png gave shape {pixels.shape} over the pixel limit")
+
+
+_PARSERS: list[Callable[[HttpResponse], object]] = [
+    parse_generate_content,
+    parse_count_tokens,
+    parse_file,
+    parse_list_files,
+    parse_operation,
+    parse_tuned_model,
+    parse_list_tuned_models,
+]
+
+
+def fuzz_wire(data: bytes) -> None:
+    """Every response parser on one body; a non-2xx status must become an ``ApiError``."""
+    status = 200 if not data or data[0] % 4 else 400 + data[0] % 200
+    response = HttpResponse(status, {"content-type": "application/json"}, data[1:])
+    if status >= 300:
+        if not isinstance(api_error_from_response(response), ApiError):
+            raise AssertionError("api_error_from_response did not give an ApiError")
+        return
+    for parse in _PARSERS:
+        with contextlib.suppress(GeminiVisionError):
+            parse(response)
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "extract": fuzz_extract,
+    "png": fuzz_png,
+    "sse": fuzz_sse,
+    "wire": fuzz_wire,
+}
+
+
+#: Adam7's passes: (x start, y start, x step, y step).
+_ADAM7 = [
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+]
+
+
+def _png(width: int, height: int, colour_type: int, depth: int, interlace: int) -> bytes:
+    """A small valid PNG built by hand (any colour type, depth and interlace)."""
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour_type]
+    passes = _ADAM7 if interlace else [(0, 0, 1, 1)]
+    raw = b""
+    for x0, y0, dx, dy in passes:
+        columns, rows = len(range(x0, width, dx)), len(range(y0, height, dy))
+        row = (columns * channels * depth + 7) // 8
+        if columns and rows:
+            raw += b"".join(b"\x00" + bytes((x * 37 + y * 11) % 256 for x in range(row))
+                            for y in range(rows))  # fmt: skip
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    header += bytes([depth, colour_type, 0, 0, interlace])
+    palette = chunk(b"PLTE", bytes(range(48))) if colour_type == 3 else b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + palette
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _mask_answer() -> bytes:
+    mask = base64.b64encode(_png(8, 8, 0, 8, 0)).decode()
+    items = [
+        {"box_2d": [100, 100, 600, 700], "label": "cat", "mask": f"data:image/png;base64,{mask}"},
+        {"point": [500, 250], "label": "nose"},
+        {"box_3d": [0.1, 0.2, 1.5, 0.3, 0.3, 0.3, 0, 0, 45], "label": "box"},
+    ]
+    return ("Here:\n```json\n" + json.dumps(items) + "\n```").encode()
+
+
+def _response(text: str) -> dict[str, object]:
+    return {
+        "candidates": [
+            {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+        ],
+        "usageMetadata": {"promptTokenCount": 258, "candidatesTokenCount": 12},
+    }
+
+
+#: Valid inputs the fuzzer starts from and mutates, per target.
+SEEDS: dict[str, list[bytes]] = {
+    "extract": [
+        _mask_answer(),
+        b'[{"box_2d": [10, 20, 30, 40], "label": "a"}, {"box_2d": [1, 2, 3]}]',
+        b'{"points": [{"point": [1, 2], "label": "x"}]',
+    ],
+    "png": [
+        _png(5, 3, c, d, i)
+        for c, d in [(0, 1), (0, 8), (0, 16), (2, 8), (3, 4), (4, 8), (6, 16)]
+        for i in (0, 1)
+    ],
+    "sse": [
+        b"".join(
+            b"data: " + json.dumps(_response(t)).encode() + b"\r\n\r\n" for t in ("He", "llo")
+        ),
+        b'data: {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "slow"}}\n\n',
+    ],
+    "wire": [
+        b"\x01" + json.dumps(_response("hi")).encode(),
+        b"\x01" + json.dumps({"name": "files/a", "state": "ACTIVE", "sizeBytes": "12"}).encode(),
+        b"\x01"
+        + json.dumps(
+            {
+                "name": "tunedModels/m/operations/o",
+                "done": False,
+                "metadata": {"totalSteps": 10, "completedSteps": 3},
+            }
+        ).encode(),
+        b"\x00"
+        + json.dumps(
+            {
+                "error": {
+                    "code": 429,
+                    "status": "RESOURCE_EXHAUSTED",
+                    "details": [
+                        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}
+                    ],
+                }
+            }
+        ).encode(),
+    ],
+}
