@@ -30,7 +30,7 @@ from gemini_vision.api.generate import parse_count_tokens, parse_generate_conten
 from gemini_vision.api.operations import parse_operation
 from gemini_vision.api.sse import StreamParser
 from gemini_vision.api.tuned_models import parse_list_tuned_models, parse_tuned_model
-from gemini_vision.errors import ApiError, GeminiVisionError
+from gemini_vision.errors import ApiError, GeminiVisionError, MaskDecodeError
 from gemini_vision.spatial.decode import Limits
 from gemini_vision.wire.http import HttpResponse
 
@@ -70,7 +70,7 @@ def fuzz_png(data: bytes) -> None:
     """``decode_png`` gives grey pixels or a ``MaskDecodeError``; never more than the limit."""
     try:
         pixels = masks.decode_png(data, max_pixels=1 << 16)
-    except masks.MaskDecodeError:
+    except MaskDecodeError:
         return
     if pixels.size > 1 << 16 or pixels.ndim != 2:
         raise AssertionError(f"decode_png gave shape {pixels.shape} over the pixel limit")

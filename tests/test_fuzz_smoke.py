@@ -1,4 +1,4 @@
-"""The fuzz smoke of SPEC R5: each target of ``fuzz/`` for a few thousand atheris inputs.
+"""The fuzz smoke of SPEC R5: each target of ``fuzz/`` for 5,000 atheris inputs.
 
 Every target first runs on its seeds here (fast, both backends), then under
 atheris in a subprocess with a fixed seed so a failure reproduces. Longer runs:
@@ -16,7 +16,7 @@ import pytest
 from fuzz.targets import SEEDS, TARGETS
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = int(os.environ.get("GV_FUZZ_RUNS", "3000"))
+RUNS = int(os.environ.get("GV_FUZZ_RUNS", "5000"))
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
