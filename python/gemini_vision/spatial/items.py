@@ -26,6 +26,7 @@ shape ``(y1 - y0, x1 - x0)``. 3D boxes are metric and are not converted.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -277,7 +278,8 @@ def _read_mask(
     value = raw[key]
     if isinstance(value, str):
         text = value.strip()
-        if _SEG_TOKEN.search(text):
+        # A one-character test first (memchr): a mask is kilobytes, and base64 has no "<".
+        if "<" in text and _SEG_TOKEN.search(text):
             draft.mask_source = "seg_tokens"
             diags.append(
                 Diagnostic(
@@ -289,8 +291,9 @@ def _read_mask(
                 )
             )
             return
-        if text.lower().startswith("data:"):
-            if not text.lower().startswith(_PNG_PREFIX):
+        # Only the prefix is lowered (not the kilobytes of base64 after it).
+        if text[:5].lower() == "data:":
+            if text[: len(_PNG_PREFIX)].lower() != _PNG_PREFIX:
                 diags.append(
                     Diagnostic(
                         index,
@@ -337,6 +340,14 @@ def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
         raise _Reject(
             "wrong_length", f"{key} must hold {count} numbers {shape}, got {got}; item dropped"
         )
+    if all(type(v) is int or type(v) is float for v in value):
+        # The common case, JSON numbers: no string parsing, one finiteness check.
+        try:
+            floats = [float(v) for v in value]
+        except OverflowError:  # an int beyond the float range: the general path says so
+            floats = []
+        if floats and all(map(math.isfinite, floats)):
+            return floats
     numbers = [to_number(v) for v in value]
     for raw, number in zip(value, numbers, strict=True):
         if number is None:
@@ -348,6 +359,8 @@ def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
 
 
 def _clamped(index: int, key: str, values: list[float], diags: list[Diagnostic]) -> list[float]:
+    if all(0.0 <= v <= 1000.0 for v in values):
+        return values
     clamped = [min(max(v, 0.0), 1000.0) for v in values]
     if clamped != values:
         outside = ", ".join(fmt(v) for v, c in zip(values, clamped, strict=True) if v != c)
