@@ -213,7 +213,9 @@ def test_chunks_overlapping_the_masks_give_the_same_rows(monkeypatch: pytest.Mon
     from gemini_vision.batch import run as run_module
 
     reference = batch.process(RECORDS)
-    monkeypatch.setattr(run_module, "CHUNK", 16)
+    monkeypatch.setattr(run_module, "CHUNK", 3)
+    monkeypatch.setattr(run_module, "MIN_CHUNK", 1)
+    assert run_module.chunk_size(len(RECORDS)) == 3
     assert batch.process(RECORDS, threads=2).equals(reference)
     assert batch.process(RECORDS, threads=1).equals(reference)
 

@@ -5,7 +5,7 @@ JSON into items (Python: the C JSON decoder and a few regexes), turn each PNG
 mask into a box-local mask (kernels), and put the result together. A batch
 runs the first step for every record (``spatial.prepare``, the same code
 ``parse`` runs), then hands the PNG masks of all the records of a chunk
-(``CHUNK`` records) to the fused pipeline in one call — base64 -> PNG -> grey
+(``chunk_size`` records) to the fused pipeline in one call — base64 -> PNG -> grey
 -> resize -> threshold -> COCO RLE in the image frame — which the Rust backend
 runs with the GIL released, spread over threads, while this thread reads the
 next chunk's answers; then it writes the rows. The items, boxes, masks and
@@ -49,8 +49,20 @@ class _Record:
     problem: str | None = None
 
 
-#: Records per kernel call when the reading of the next records overlaps the masks.
+#: Records per kernel call at most, and at least (unless the batch is smaller).
 CHUNK = 512
+MIN_CHUNK = 16
+
+
+def chunk_size(count: int) -> int:
+    """Records per kernel call for a batch of ``count``: about 16 chunks, so that
+    reading the first chunk (when no masks are ready yet to keep the other cores
+    busy) is a small part of the whole.
+
+    >>> chunk_size(100_000), chunk_size(1000), chunk_size(10)
+    (512, 63, 16)
+    """
+    return max(MIN_CHUNK, min(CHUNK, -(-count // 16)))
 
 
 def run(
@@ -69,10 +81,11 @@ def run(
     threshold, pillow, threads = _options(threshold, pillow, threads)
     limits = limits or Limits()
     rows = Rows()
-    starts = range(0, len(records), CHUNK)
+    size = chunk_size(len(records))
+    starts = range(0, len(records), size)
     if threads == 1 or len(starts) < 2:
         for start in starts:
-            chunk = _prepare_chunk(records, start, threshold=threshold, limits=limits)
+            chunk = _prepare_chunk(records, start, size, threshold=threshold, limits=limits)
             encoded = _encode(
                 chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads
             )
@@ -84,7 +97,7 @@ def run(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gemini-vision-masks") as pool:
         previous: tuple[list[_Record], Future[list[Any]]] | None = None
         for start in starts:
-            chunk = _prepare_chunk(records, start, threshold=threshold, limits=limits)
+            chunk = _prepare_chunk(records, start, size, threshold=threshold, limits=limits)
             future = pool.submit(
                 _encode, chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads
             )
@@ -116,9 +129,9 @@ def _integer(name: str, value: Any) -> int:
 
 
 def _prepare_chunk(
-    records: Records, start: int, *, threshold: int, limits: Limits
+    records: Records, start: int, size: int, *, threshold: int, limits: Limits
 ) -> list[_Record]:
-    stop = min(start + CHUNK, len(records))
+    stop = min(start + size, len(records))
     return [_prepare(records, i, threshold=threshold, limits=limits) for i in range(start, stop)]
 
 
