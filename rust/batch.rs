@@ -71,7 +71,8 @@ pub fn png_masks_to_rle(masks: &[PngMask<'_>], options: Options) -> Vec<KernelRe
     }
 }
 
-fn encode_one(mask: &PngMask<'_>, options: &Options) -> KernelResult<EncodedMask> {
+/// One mask of [`png_masks_to_rle`], on the calling thread.
+pub fn encode_one(mask: &PngMask<'_>, options: &Options) -> KernelResult<EncodedMask> {
     let [x0, y0, x1, y1] = mask.bbox;
     let (width, height) = match (usize::try_from(x1 - x0), usize::try_from(y1 - y0)) {
         (Ok(w), Ok(h)) if w > 0 && h > 0 => (w, h),

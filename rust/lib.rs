@@ -12,6 +12,7 @@ pub mod overlay;
 pub mod paste;
 pub mod pipeline;
 pub mod png;
+pub mod records;
 pub mod resize;
 pub mod rle;
 pub mod threshold;

@@ -111,3 +111,17 @@ def png_masks_to_rle(
     max_pixels: int,
     threads: int,
 ) -> list[tuple[str | None, str, int]]: ...
+
+# The batch path's fast lane: per record (UTF-8 answer text, sizes[i] = (width,
+# height)) its items as (label, x0, y0, x1, y1, RLE counts or None, area), or
+# None where the general parser must read the record.
+def records_to_items(
+    texts: Sequence[bytes],
+    sizes: npt.NDArray[np.int64],
+    threshold: int,
+    pillow: int,
+    max_png_pixels: int,
+    max_mask_pixels: int,
+    max_decoded_bytes: int,
+    threads: int,
+) -> list[list[tuple[str, int, int, int, int, str | None, int]] | None]: ...

@@ -15,6 +15,7 @@ mod overlay;
 mod paste;
 mod pipeline;
 mod png;
+mod records;
 mod resize;
 mod rle;
 mod tokens;
@@ -55,6 +56,7 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     overlay::register(m)?;
     paste::register(m)?;
     pipeline::register(m)?;
+    records::register(m)?;
     rle::register(m)?;
     Ok(())
 }

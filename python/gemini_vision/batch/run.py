@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,11 @@ __all__ = ["run"]
 @dataclass
 class _Record:
     id: Any
+    size: tuple[int, int] = (0, 0)
+    answer: Any = None
+    #: the fast lane's items (None: not taken, or not tried)
+    items: list[pipeline.Item] | None = None
+    #: the general parser's reading
     pending: Pending | None = None
     problem: str | None = None
 
@@ -83,13 +89,11 @@ def run(
     rows = Rows()
     size = chunk_size(len(records))
     starts = range(0, len(records), size)
+    process = partial(_process, threshold=threshold, pillow=pillow, limits=limits, threads=threads)
     if threads == 1 or len(starts) < 2:
         for start in starts:
-            chunk = _prepare_chunk(records, start, size, threshold=threshold, limits=limits)
-            encoded = _encode(
-                chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads
-            )
-            _emit_chunk(rows, chunk, encoded)
+            chunk = _read_chunk(records, start, size)
+            _emit_chunk(rows, chunk, process(chunk))
         return rows
     # The kernels run without the GIL: while they work on one chunk's masks in a
     # background thread, this thread reads the next chunk's answers and writes
@@ -97,10 +101,8 @@ def run(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gemini-vision-masks") as pool:
         previous: tuple[list[_Record], Future[list[Any]]] | None = None
         for start in starts:
-            chunk = _prepare_chunk(records, start, size, threshold=threshold, limits=limits)
-            future = pool.submit(
-                _encode, chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads
-            )
+            chunk = _read_chunk(records, start, size)
+            future = pool.submit(process, chunk)
             if previous is not None:
                 _emit_chunk(rows, previous[0], previous[1].result())
             previous = (chunk, future)
@@ -128,11 +130,37 @@ def _integer(name: str, value: Any) -> int:
     return int(value)
 
 
-def _prepare_chunk(
-    records: Records, start: int, size: int, *, threshold: int, limits: Limits
-) -> list[_Record]:
-    stop = min(start + size, len(records))
-    return [_prepare(records, i, threshold=threshold, limits=limits) for i in range(start, stop)]
+def _read_chunk(records: Records, start: int, size: int) -> list[_Record]:
+    return [_read(records, i) for i in range(start, min(start + size, len(records)))]
+
+
+def _process(
+    chunk: list[_Record], *, threshold: int, pillow: int, limits: Limits, threads: int | None
+) -> list[Any]:
+    """Items of the chunk's records: the fast lane first, the general parser for the rest.
+
+    Returns the general records' PNG masks (``_encode``), in order.
+    """
+    texts = [r for r in chunk if r.problem is None and isinstance(r.answer, str)]
+    taken = pipeline.fast_items(
+        [r.answer for r in texts],
+        [r.size for r in texts],
+        threshold=threshold,
+        pillow=pillow,
+        limits=limits,
+        threads=threads,
+    )
+    for record, items in zip(texts, taken, strict=True):
+        record.items = items
+    for record in chunk:
+        if record.problem is None and record.items is None:
+            try:
+                record.pending = prepare(
+                    record.answer, record.size, threshold=threshold, limits=limits
+                )
+            except LocalError as exc:
+                record.problem = str(exc)
+    return _encode(chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads)
 
 
 def _encode(
@@ -158,6 +186,9 @@ def _encode(
 def _emit_chunk(rows: Rows, chunk: list[_Record], encoded: list[Any]) -> None:
     position = 0
     for record in chunk:
+        if record.items is not None:
+            _emit_items(rows, record.id, record.size, record.items)
+            continue
         if record.pending is None:
             rows.add_record_row(record.id, [_bad_record(record.id, record.problem or "")])
             continue
@@ -166,12 +197,15 @@ def _emit_chunk(rows: Rows, chunk: list[_Record], encoded: list[Any]) -> None:
         position += count
 
 
-def _prepare(records: Records, i: int, *, threshold: int, limits: Limits) -> _Record:
+def _read(records: Records, i: int) -> _Record:
+    """A record's id, size and answer, checked (not yet parsed)."""
     record = _Record(records.ids[i])
     try:
-        size = (_dimension("width", records.widths[i]), _dimension("height", records.heights[i]))
-        answer = _answer(records.answers[i])
-        record.pending = prepare(answer, size, threshold=threshold, limits=limits)
+        record.size = (
+            _dimension("width", records.widths[i]),
+            _dimension("height", records.heights[i]),
+        )
+        record.answer = _answer(records.answers[i])
     except LocalError as exc:
         record.problem = str(exc)
     return record
@@ -208,6 +242,19 @@ def _bad_record(record_id: Any, problem: str) -> dict[str, Any]:
         "code": "bad_record",
         "message": f"record {record_id!r}: {problem}; no items",
     }
+
+
+def _emit_items(
+    rows: Rows, record_id: Any, size: tuple[int, int], items: list[pipeline.Item]
+) -> None:
+    """The rows of a record the fast lane read: items only, no diagnostics."""
+    frame = [size[1], size[0]]
+    for index, (label, x0, y0, x1, y1, counts, area) in enumerate(items):
+        rle = None if counts is None else (counts, frame)
+        kind = "box" if counts is None else "segment"
+        rows.add_item(
+            record_id, index, kind, label, (x0, y0, x1, y1), None, rle, area, [], None, None
+        )
 
 
 def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> None:

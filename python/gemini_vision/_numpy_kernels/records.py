@@ -1,0 +1,200 @@
+"""NumPy twin of ``rust/records.rs``: the batch path's fast lane, whole records to items.
+
+The same rules, written a second way: where ``records.rs`` walks the bytes with
+its own strict reader, this decodes with the standard ``json`` module and
+hooks that refuse what the lane does not take (fractions, exponents, NaN, keys
+other than ``box_2d``/``label``/``mask``, a key twice), then checks the values.
+A record the lane does not take is ``None``: the general parser reads it. The
+differential tests hold the two readers to the same decisions.
+
+>>> import numpy as np
+>>> records_to_items([b'[{"box_2d": [0, 0, 500, 500], "label": "a"}]', b'[]'],
+...                  np.array([[4, 2], [4, 2]]), 127, 13, 1 << 20, 1 << 27, 1 << 26, 1)
+[[('a', 0, 0, 2, 1, None, 2)], None]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gemini_vision._numpy_kernels.batch import png_masks_to_rle
+from gemini_vision.errors import KernelInputError
+
+__all__ = ["records_to_items"]
+
+ItemRow = tuple[str, int, int, int, int, str | None, int]
+
+_PNG_PREFIX = "data:image/png;base64,"
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]+")
+_OPENING = re.compile(r"```json[ \t]*\r?\n")
+_LINE_END = re.compile(r"[ \t]*\r?(?=\n|\Z)")
+_ASCII_WS = " \t\r\n"
+_KEYS = frozenset({"box_2d", "label", "mask"})
+
+
+class _Refused(Exception):
+    """The text is not the plain shape."""
+
+
+def records_to_items(
+    texts: Sequence[bytes],
+    sizes: npt.NDArray[np.int64],
+    threshold: int,
+    pillow: int,
+    max_png_pixels: int,
+    max_mask_pixels: int,
+    max_decoded_bytes: int,
+    threads: int,
+) -> list[list[ItemRow] | None]:
+    """Per record (UTF-8 answer, ``sizes[i] = (width, height)``) its item rows, or None."""
+    if np.shape(sizes) != (len(texts), 2):
+        raise KernelInputError(
+            f"sizes must have shape ({len(texts)}, 2), got {tuple(np.shape(sizes))}"
+        )
+    if pillow not in (12, 13):
+        raise KernelInputError(f"pillow must be 12 or 13, got {pillow}")
+    if threads < 0:
+        raise KernelInputError(f"threads must be 0 (every core) or more, got {threads}")
+    out: list[list[ItemRow] | None] = []
+    for text, (width, height) in zip(texts, np.asarray(sizes).tolist(), strict=True):
+        for name, value in (("width", width), ("height", height)):
+            if value < 0:
+                raise KernelInputError(f"{name} must be >= 0, got {value}")
+        limits = (max_png_pixels, max_mask_pixels, max_decoded_bytes)
+        out.append(_record(text, width, height, threshold, pillow, limits))
+    return out
+
+
+def _record(
+    data: bytes, width: int, height: int, threshold: int, pillow: int, limits: tuple[int, int, int]
+) -> list[ItemRow] | None:
+    if width == 0 or height == 0:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    body = _json_body(text)
+    if body is None:
+        return None
+    try:
+        items = json.loads(
+            body,
+            object_pairs_hook=_item,
+            parse_int=_integer,
+            parse_float=_refuse,
+            parse_constant=_refuse,
+        )
+    except (ValueError, _Refused, RecursionError):
+        return None
+    if not isinstance(items, list) or not items or not all(type(i) is dict for i in items):
+        return None
+    max_png_pixels, max_mask_pixels, max_decoded_bytes = limits
+    rows: list[ItemRow] = []
+    masks: list[tuple[int, bytes, tuple[int, int, int, int]]] = []
+    pixels = decoded = 0
+    for item in items:
+        box = item["box_2d"]
+        if (
+            not isinstance(item["label"], str)
+            or type(box) is not list
+            or len(box) != 4
+            or not all(type(v) is int and 0 <= v <= 1000 for v in box)
+        ):
+            return None
+        ymin, xmin, ymax, xmax = box
+        if ymin > ymax or xmin > xmax:
+            return None
+        x0, y0 = int(xmin / 1000 * width), int(ymin / 1000 * height)
+        x1, y1 = int(xmax / 1000 * width), int(ymax / 1000 * height)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        try:
+            item["label"].encode("utf-8")  # a lone surrogate (from an escape) goes the general way
+        except UnicodeEncodeError:
+            return None
+        if "mask" in item:
+            mask = item["mask"]
+            if not isinstance(mask, str) or not mask.startswith(_PNG_PREFIX):
+                return None
+            base64 = mask[len(_PNG_PREFIX) :]
+            if not _BASE64.fullmatch(base64):
+                return None
+            pixels += (x1 - x0) * (y1 - y0)
+            decoded += len(base64) // 4 * 3 + 3
+            if pixels > max_mask_pixels or decoded > max_decoded_bytes:
+                return None
+            masks.append((len(rows), base64.encode("ascii"), (x0, y0, x1, y1)))
+        rows.append((item["label"], x0, y0, x1, y1, None, (x1 - x0) * (y1 - y0)))
+    if masks:
+        encoded = png_masks_to_rle(
+            [data for _, data, _ in masks],
+            np.array([box for _, _, box in masks], dtype=np.int64),
+            np.array([(height, width)] * len(masks), dtype=np.int64),
+            threshold,
+            pillow,
+            max_png_pixels,
+            1,
+        )
+        for (position, _, _), (error, counts, area) in zip(masks, encoded, strict=True):
+            if error is not None:
+                return None
+            label, x0, y0, x1, y1, _, _ = rows[position]
+            rows[position] = (label, x0, y0, x1, y1, counts, area)
+    return rows
+
+
+def _json_body(text: str) -> str | None:
+    """The JSON of a bare answer or of its one fenced block (see ``records.rs``)."""
+    if "~~~" in text:
+        return None
+    backticks = text.count("`")
+    content = text.lstrip(_ASCII_WS)
+    if backticks == 0:
+        return text if content.startswith("[") else None
+    if backticks != 6 or not content.startswith("```json"):
+        return None
+    first = len(text) - len(content)
+    line_start = text.rfind("\n", 0, first) + 1
+    if text[line_start:first].strip(" \t"):
+        return None
+    opening = _OPENING.match(text, first)
+    if opening is None:
+        return None
+    close = text.find("```", opening.end())
+    if close < 0:
+        return None
+    close_line = text.rfind("\n", 0, close) + 1
+    if close_line < opening.end() or text[close_line:close].strip(" \t"):
+        return None
+    end = _LINE_END.match(text, close + 3)
+    if end is None or text[end.end() :].strip(_ASCII_WS):
+        return None
+    return text[opening.end() : close_line]
+
+
+def _item(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if (
+        len(set(keys)) != len(keys)
+        or not set(keys) <= _KEYS
+        or not {"box_2d", "label"} <= set(keys)
+    ):
+        raise _Refused
+    return dict(pairs)
+
+
+def _integer(text: str) -> int:
+    if text.startswith("-"):
+        raise _Refused(text)  # "-0" too: the lane reads digits only
+    return int(text)
+
+
+def _refuse(text: str) -> Any:
+    raise _Refused(text)
