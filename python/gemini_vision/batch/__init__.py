@@ -46,11 +46,14 @@ def process(
 ) -> Any:
     """The item table of a batch of records (SPEC D1).
 
-    Each record's answer is read in Python; the masks of all records then go
-    to the fused kernel pipeline, one call per 512 records, which (Rust
-    backend) runs with the GIL released on ``threads`` threads while the next
-    records are read. The NumPy fallback gives the same
-    table.
+    Records go to the kernels a chunk at a time (about 16 chunks, 16 to 512
+    records each). Plain answers — a JSON list of ``box_2d``/``label``/``mask``
+    objects, bare or in one fenced block, as the model writes them — are read
+    and their masks made entirely in Rust, with the GIL released, records
+    spread over ``threads`` threads; any other answer is read by the general
+    parser (``spatial.prepare``) and only its masks go to the kernels. Either
+    way a record's rows are those ``spatial.parse`` gives. The NumPy fallback
+    gives the same table.
 
     Args:
         records: an iterable of dicts, a pandas DataFrame, or a pyarrow

@@ -1,16 +1,18 @@
-"""Running one batch: answers read per record in Python, masks in one kernel call per chunk.
+"""Running one batch: records a chunk at a time, through the fast lane or the general parser.
 
 Theory of operation. ``spatial.parse`` does three things per answer: read the
-JSON into items (Python: the C JSON decoder and a few regexes), turn each PNG
-mask into a box-local mask (kernels), and put the result together. A batch
-runs the first step for every record (``spatial.prepare``, the same code
-``parse`` runs), then hands the PNG masks of all the records of a chunk
-(``chunk_size`` records) to the fused pipeline in one call — base64 -> PNG -> grey
--> resize -> threshold -> COCO RLE in the image frame — which the Rust backend
-runs with the GIL released, spread over threads, while this thread reads the
-next chunk's answers; then it writes the rows. The items, boxes, masks and
-diagnostics are those ``parse`` gives for the same record, because they come
-from the same functions in the same order.
+JSON into items, turn each PNG mask into a box-local mask (kernels), and put
+the result together. Almost every answer in a large batch has the one plain
+shape the model writes (a JSON list of ``box_2d``/``label``/``mask`` objects,
+bare or in one fenced block), and for those the batch does all three in the
+kernel's *fast lane* (``pipeline.fast_items``: with the Rust backend, no
+Python and no GIL from the answer's bytes to the RLE of its masks, records
+spread over threads). The lane takes a record only where it gives exactly the
+general parser's rows, and leaves every other record — anything to repair,
+drop or note — to the general parser (``spatial.prepare``, the code ``parse``
+runs), whose PNG masks then go to the fused pipeline in one call per chunk.
+Chunks are processed on a background thread while this thread reads the
+next chunk's records and writes the previous chunk's rows.
 
 A record that cannot be read at all (a missing or non-positive size, an answer
 that is not text) becomes a record row with a ``bad_record`` diagnostic; the
