@@ -40,7 +40,7 @@ bench: ## the benchmarks: Rust vs NumPy vs the reference tools (the bench extra)
 	$(PY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name
 
 fuzz: dev ## a longer fuzz run of every target (FUZZ_RUNS inputs each, default 100000)
-	for t in extract png sse wire; do $(PY) fuzz/run.py $$t -runs=$${FUZZ_RUNS:-100000} -max_len=4096 || exit 1; done
+	for t in extract lane png sse wire; do $(PY) fuzz/run.py $$t -runs=$${FUZZ_RUNS:-100000} -max_len=4096 || exit 1; done
 
 demo: ## set up and run the offline demo
 	bash scripts/demo.sh

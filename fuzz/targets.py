@@ -11,7 +11,7 @@ The same functions are plain Python, so a finding replays with
 ``python -c "from fuzz.targets import TARGETS; TARGETS['png'](open('crash', 'rb').read())"``.
 
 >>> sorted(TARGETS)
-['extract', 'png', 'sse', 'wire']
+['extract', 'lane', 'png', 'sse', 'wire']
 >>> TARGETS["extract"](b'[{"box_2d": [0, 0, 500, 500], "label": "a"}]')
 """
 
@@ -20,8 +20,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import zlib
 from collections.abc import Callable
+
+import numpy as np
+from tests.png_encoder import CHANNELS, PngSpec, encode
 
 from gemini_vision import masks, spatial
 from gemini_vision.api.errors import api_error_from_response
@@ -76,6 +78,20 @@ def fuzz_png(data: bytes) -> None:
         raise AssertionError(f"decode_png gave shape {pixels.shape} over the pixel limit")
 
 
+def fuzz_lane(data: bytes) -> None:
+    """The batch's fast lane on any bytes: no error; what it takes, ``parse`` reads alike."""
+    from gemini_vision._backend import kernels
+
+    sizes = np.array([IMAGE], dtype=np.int64)
+    (items,) = kernels.records_to_items([data], sizes, 127, 13, 1 << 16, 1 << 27, 1 << 26, 1)
+    if items is None:
+        return
+    result = spatial.parse(data.decode("utf-8"), IMAGE)
+    expected = [(i.label, *(i.box or ())) for i in result.items]
+    if [row[:5] for row in items] != expected or result.diagnostics:
+        raise AssertionError(f"the lane read {items!r}, parse read {expected!r}")
+
+
 _PARSERS: list[Callable[[HttpResponse], object]] = [
     parse_generate_content,
     parse_count_tokens,
@@ -102,50 +118,36 @@ def fuzz_wire(data: bytes) -> None:
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "extract": fuzz_extract,
+    "lane": fuzz_lane,
     "png": fuzz_png,
     "sse": fuzz_sse,
     "wire": fuzz_wire,
 }
 
 
-#: Adam7's passes: (x start, y start, x step, y step).
-_ADAM7 = [
-    (0, 0, 8, 8),
-    (4, 0, 8, 8),
-    (0, 4, 4, 8),
-    (2, 0, 4, 4),
-    (0, 2, 2, 4),
-    (1, 0, 2, 2),
-    (0, 1, 1, 2),
-]
-
-
 def _png(width: int, height: int, colour_type: int, depth: int, interlace: int) -> bytes:
-    """A small valid PNG built by hand (any colour type, depth and interlace)."""
-    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour_type]
-    passes = _ADAM7 if interlace else [(0, 0, 1, 1)]
-    raw = b""
-    for x0, y0, dx, dy in passes:
-        columns, rows = len(range(x0, width, dx)), len(range(y0, height, dy))
-        row = (columns * channels * depth + 7) // 8
-        if columns and rows:
-            raw += b"".join(b"\x00" + bytes((x * 37 + y * 11) % 256 for x in range(row))
-                            for y in range(rows))  # fmt: skip
+    """A small valid PNG (the test suite's plain encoder), every filter type in turn."""
+    channels = CHANNELS[colour_type]
+    top = (1 << depth) - 1 if colour_type != 3 else min(15, (1 << depth) - 1)
+    pixels = [
+        [
+            tuple((x * 37 + y * 11 + c * 5) % (top + 1) for c in range(channels))
+            for x in range(width)
+        ]
+        for y in range(height)
+    ]
+    palette = [(i * 16, 255 - i * 16, i * 7) for i in range(16)] if colour_type == 3 else None
+    spec = PngSpec(width, height, colour_type, depth, pixels, bool(interlace), palette,
+                   filters=(0, 1, 2, 3, 4))  # fmt: skip
+    return encode(spec)
 
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body).to_bytes(4, "big")
-        return len(body).to_bytes(4, "big") + kind + body + crc
 
-    header = width.to_bytes(4, "big") + height.to_bytes(4, "big")
-    header += bytes([depth, colour_type, 0, 0, interlace])
-    palette = chunk(b"PLTE", bytes(range(48))) if colour_type == 3 else b""
+def _lane_answer() -> bytes:
+    mask = base64.b64encode(_png(8, 8, 0, 8, 0)).decode()
+    item = {"box_2d": [100, 100, 600, 700], "label": "cat", "mask": f"data:image/png;base64,{mask}"}
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + palette
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+        "```json\n" + json.dumps([item, {"box_2d": [0, 0, 100, 100], "label": ""}]) + "\n```"
+    ).encode()
 
 
 def _mask_answer() -> bytes:
@@ -169,6 +171,11 @@ def _response(text: str) -> dict[str, object]:
 
 #: Valid inputs the fuzzer starts from and mutates, per target.
 SEEDS: dict[str, list[bytes]] = {
+    "lane": [
+        _lane_answer(),
+        b'[{"box_2d": [10, 20, 300, 400], "label": "a\\u00e9"},'
+        b' {"label": "b", "box_2d": [0, 0, 1000, 1000]}]',
+    ],
     "extract": [
         _mask_answer(),
         b'[{"box_2d": [10, 20, 30, 40], "label": "a"}, {"box_2d": [1, 2, 3]}]',
