@@ -46,8 +46,16 @@ fn invalid(message: String) -> KernelError {
 
 /// Decode base64 text (after [`strip_data_url`]) under the rules above.
 pub fn decode(text: &[u8]) -> KernelResult<Vec<u8>> {
+    let mut out = Vec::new();
+    decode_into(text, &mut out)?;
+    Ok(out)
+}
+
+/// [`decode`] into `out` (cleared first), reusing its allocation.
+pub fn decode_into(text: &[u8], out: &mut Vec<u8>) -> KernelResult<()> {
     let text = strip_data_url(text);
-    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    out.clear();
+    out.reserve(text.len() / 4 * 3 + 3);
     let mut acc: u32 = 0;
     let mut groups = 0usize;
     let mut padding = 0usize;
@@ -101,7 +109,7 @@ pub fn decode(text: &[u8]) -> KernelResult<Vec<u8>> {
         2 => out.push((acc >> 4) as u8),
         _ => out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]),
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

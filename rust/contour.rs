@@ -21,10 +21,23 @@
 //! columns of one pure class covers a contiguous range of output columns,
 //! filled in one go; the outputs left between those ranges are computed
 //! exactly, with the same tables, the same pass order and the same 8-bit
-//! intermediate as the two-pass kernel.
+//! intermediate as the two-pass kernel. The tables of an axis depend only on
+//! its two lengths and are kept per thread ([`axes`]): a batch has many masks
+//! of one size and boxes of few sizes.
+//!
+//! Rows go to a [`MaskRows`]: a `Vec<bool>`, or a packed [`BitMask`] for the
+//! RLE encoder. A row with the window of the row above and no pixel to compute
+//! exactly repeats it, which a packed mask copies word by word.
 
+mod axes;
+
+use std::rc::Rc;
+
+use crate::bitmask::BitMask;
 use crate::error::{KernelError, KernelResult};
-use crate::resize::{AxisTable, PassOrder, MAX_SIDE};
+use crate::resize::{PassOrder, MAX_SIDE};
+
+use axes::Axis;
 
 const PRECISION_BITS: u32 = 22;
 const HALF: i32 = 1 << (PRECISION_BITS - 1);
@@ -35,29 +48,6 @@ const HIGH: u8 = 2;
 #[inline]
 fn to_byte(acc: i32) -> i32 {
     (acc >> PRECISION_BITS).clamp(0, 255)
-}
-
-/// For every input index `c` (0..=len): the first output whose window starts
-/// at or after `c`, and the number of outputs whose window ends at or before `c`.
-fn window_bounds(table: &AxisTable, in_len: usize) -> (Vec<usize>, Vec<usize>) {
-    let n = table.starts.len();
-    let mut first_from = vec![n; in_len + 1];
-    let mut ended_by = vec![0; in_len + 1];
-    let mut j = 0;
-    for (c, slot) in first_from.iter_mut().enumerate() {
-        while j < n && table.starts[j] < c {
-            j += 1;
-        }
-        *slot = j;
-    }
-    let mut j = 0;
-    for (c, slot) in ended_by.iter_mut().enumerate() {
-        while j < n && table.starts[j] + table.taps <= c {
-            j += 1;
-        }
-        *slot = j;
-    }
-    (first_from, ended_by)
 }
 
 /// The end of the run of equal bytes that starts at `start`.
@@ -82,8 +72,8 @@ fn run_end(bytes: &[u8], start: usize) -> usize {
 struct Plan<'a> {
     src: &'a [u8],
     w: usize,
-    ty: AxisTable,
-    tx: AxisTable,
+    y: Rc<Axis>,
+    x: Rc<Axis>,
     vertical_first: bool,
     /// On when the clamped result is `>= bound` (`bound = (t + 1) << 22`).
     bound: i32,
@@ -92,7 +82,7 @@ struct Plan<'a> {
 impl Plan<'_> {
     /// The exact output at row `i`, column `j`, as the two-pass kernel computes it.
     fn exact(&self, i: usize, j: usize) -> bool {
-        let (ty, tx) = (&self.ty, &self.tx);
+        let (ty, tx) = (&self.y.table, &self.x.table);
         let ky = &ty.weights[i * ty.taps..(i + 1) * ty.taps];
         let kx = &tx.weights[j * tx.taps..(j + 1) * tx.taps];
         let (y0, x0) = (ty.starts[i], tx.starts[j]);
@@ -120,6 +110,35 @@ impl Plan<'_> {
     }
 }
 
+/// Where the fused kernel writes its output, one row at a time.
+pub trait MaskRows {
+    /// Append one row of the mask.
+    fn push_row(&mut self, row: &[bool]);
+    /// Append `row` again: it equals the row appended last.
+    fn repeat_row(&mut self, row: &[bool]);
+}
+
+impl MaskRows for Vec<bool> {
+    fn push_row(&mut self, row: &[bool]) {
+        self.extend_from_slice(row);
+    }
+
+    fn repeat_row(&mut self, row: &[bool]) {
+        self.extend_from_slice(row);
+    }
+}
+
+impl MaskRows for BitMask {
+    fn push_row(&mut self, row: &[bool]) {
+        BitMask::push_row(self, row);
+    }
+
+    fn repeat_row(&mut self, _row: &[bool]) {
+        // The packed copy of the last row is already there: copy its words.
+        BitMask::repeat_row(self);
+    }
+}
+
 /// [`crate::resize::resize_bilinear_threshold`], computing exactly only the
 /// outputs whose input window straddles the threshold.
 pub fn resize_threshold_contour(
@@ -131,6 +150,30 @@ pub fn resize_threshold_contour(
     order: PassOrder,
     threshold: i32,
 ) -> KernelResult<Vec<bool>> {
+    let out_len = out_w.checked_mul(out_h).ok_or_else(|| {
+        KernelError::InvalidArgument(format!("a {out_h}x{out_w} output is too large"))
+    })?;
+    // Rows are appended whole, so the output is written once and never zeroed.
+    let mut out: Vec<bool> = Vec::new();
+    out.try_reserve_exact(out_len).map_err(|_| {
+        KernelError::InvalidArgument(format!("cannot allocate a {out_h}x{out_w} mask"))
+    })?;
+    resize_threshold_contour_into(src, h, w, out_w, out_h, order, threshold, &mut out)?;
+    Ok(out)
+}
+
+/// [`resize_threshold_contour`], appending the `out_h` rows of `out_w` pixels to `out`.
+#[allow(clippy::too_many_arguments)]
+pub fn resize_threshold_contour_into(
+    src: &[u8],
+    h: usize,
+    w: usize,
+    out_w: usize,
+    out_h: usize,
+    order: PassOrder,
+    threshold: i32,
+    out: &mut impl MaskRows,
+) -> KernelResult<()> {
     if h == 0 || w == 0 || out_w == 0 || out_h == 0 {
         return Err(KernelError::InvalidArgument(format!(
             "cannot resize {h}x{w} to {out_h}x{out_w}: sizes must be at least 1"
@@ -142,41 +185,43 @@ pub fn resize_threshold_contour(
             src.len()
         )));
     }
-    let out_len = out_w.checked_mul(out_h).ok_or_else(|| {
+    out_w.checked_mul(out_h).ok_or_else(|| {
         KernelError::InvalidArgument(format!("a {out_h}x{out_w} output is too large"))
     })?;
+    let mut row_out = vec![false; out_w];
     let t = match u8::try_from(threshold) {
         Ok(t) if t < 255 => t,
-        _ => return Ok(vec![threshold < 0; out_len]),
+        _ => {
+            row_out.fill(threshold < 0);
+            for _ in 0..out_h {
+                out.push_row(&row_out);
+            }
+            return Ok(());
+        }
     };
-    // Rows are appended whole, so the output is written once and never zeroed.
-    let mut out: Vec<bool> = Vec::new();
-    out.try_reserve_exact(out_len).map_err(|_| {
-        KernelError::InvalidArgument(format!("cannot allocate a {out_h}x{out_w} mask"))
-    })?;
 
     let plan = Plan {
         src,
         w,
-        ty: AxisTable::new(h, out_h),
-        tx: AxisTable::new(w, out_w),
+        y: axes::axis(h, out_h),
+        x: axes::axis(w, out_w),
         vertical_first: order.vertical_first(h, w, out_h, out_w),
         bound: (i32::from(t) + 1) << PRECISION_BITS,
     };
-    let (first_from, ended_by) = window_bounds(&plan.tx, w);
+    let (ty, first_from, ended_by) = (&plan.y.table, &plan.x.first_from, &plan.x.ended_by);
     let mut column_class = vec![0u8; w];
     // Output columns that need the exact arithmetic in the current window.
     let mut gaps: Vec<(usize, usize)> = Vec::new();
-    let mut row_out = vec![false; out_w];
     let mut window = usize::MAX;
     for i in 0..out_h {
-        let y0 = plan.ty.starts[i];
+        let y0 = ty.starts[i];
         // With the same input rows as the row above, `row_out` still holds its
         // pure ranges; only the exact pixels are computed again.
-        if y0 != window {
+        let fresh = y0 != window;
+        if fresh {
             window = y0;
             column_class.fill(0);
-            for row in src[y0 * w..].chunks_exact(w).take(plan.ty.taps) {
+            for row in src[y0 * w..].chunks_exact(w).take(ty.taps) {
                 for (acc, &v) in column_class.iter_mut().zip(row) {
                     *acc |= LOW + u8::from(v > t);
                 }
@@ -204,14 +249,18 @@ pub fn resize_threshold_contour(
                 gaps.push((next, out_w));
             }
         }
+        if gaps.is_empty() && !fresh {
+            out.repeat_row(&row_out);
+            continue;
+        }
         for &(a, b) in &gaps {
             for (j, slot) in row_out.iter_mut().enumerate().take(b).skip(a) {
                 *slot = plan.exact(i, j);
             }
         }
-        out.extend_from_slice(&row_out);
+        out.push_row(&row_out);
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -264,6 +313,10 @@ mod tests {
                 let fast = resize_threshold_contour(&src, h, w, ow, oh, order, t).unwrap();
                 let full = resize_bilinear_threshold(&src, h, w, ow, oh, order, t).unwrap();
                 assert_eq!(fast, full, "{h}x{w} -> {oh}x{ow}, t={t}, {order:?}");
+                let mut packed = BitMask::new();
+                packed.reset(oh, ow).unwrap();
+                resize_threshold_contour_into(&src, h, w, ow, oh, order, t, &mut packed).unwrap();
+                assert_eq!(packed.to_bools(), full, "packed {h}x{w} -> {oh}x{ow}");
             }
         }
     }
