@@ -80,6 +80,68 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
+    /// Compute row `i`'s outputs in `gaps` exactly, as the two-pass kernel does.
+    fn exact_gaps(&self, i: usize, gaps: &[(usize, usize)], row_out: &mut [bool]) {
+        // Upscales (the usual case: small masks, larger boxes) read two taps
+        // per axis, a copy keeps one: fixed tap counts let the compiler
+        // unroll the little sums; anything else takes the general loop.
+        match (self.y.table.taps, self.x.table.taps, self.vertical_first) {
+            (2, 2, false) => self.exact_fixed::<2, 2, false>(i, gaps, row_out),
+            (2, 2, true) => self.exact_fixed::<2, 2, true>(i, gaps, row_out),
+            (1, 2, false) => self.exact_fixed::<1, 2, false>(i, gaps, row_out),
+            (1, 2, true) => self.exact_fixed::<1, 2, true>(i, gaps, row_out),
+            (2, 1, false) => self.exact_fixed::<2, 1, false>(i, gaps, row_out),
+            (2, 1, true) => self.exact_fixed::<2, 1, true>(i, gaps, row_out),
+            _ => {
+                for &(a, b) in gaps {
+                    for (j, slot) in row_out.iter_mut().enumerate().take(b).skip(a) {
+                        *slot = self.exact(i, j);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Plan::exact_gaps`] for `TY` vertical and `TX` horizontal taps.
+    fn exact_fixed<const TY: usize, const TX: usize, const VERTICAL_FIRST: bool>(
+        &self,
+        i: usize,
+        gaps: &[(usize, usize)],
+        row_out: &mut [bool],
+    ) {
+        let (ty, tx) = (&self.y.table, &self.x.table);
+        let mut ky = [0i32; TY];
+        ky.copy_from_slice(&ty.weights[i * TY..(i + 1) * TY]);
+        let y0 = ty.starts[i];
+        let rows: [&[u8]; TY] =
+            std::array::from_fn(|dy| &self.src[(y0 + dy) * self.w..(y0 + dy + 1) * self.w]);
+        for &(a, b) in gaps {
+            let starts = &tx.starts[a..b];
+            let weights = tx.weights[a * TX..b * TX].chunks_exact(TX);
+            for ((slot, &x0), kx) in row_out[a..b].iter_mut().zip(starts).zip(weights) {
+                let mut acc = HALF;
+                if VERTICAL_FIRST {
+                    for (dx, &wx) in kx.iter().enumerate() {
+                        let mut column = HALF;
+                        for (row, &wy) in rows.iter().zip(&ky) {
+                            column += i32::from(row[x0 + dx]) * wy;
+                        }
+                        acc += to_byte(column) * wx;
+                    }
+                } else {
+                    for (row, &wy) in rows.iter().zip(&ky) {
+                        let mut line = HALF;
+                        for (&v, &wx) in row[x0..x0 + TX].iter().zip(kx) {
+                            line += i32::from(v) * wx;
+                        }
+                        acc += to_byte(line) * wy;
+                    }
+                }
+                *slot = acc >= self.bound;
+            }
+        }
+    }
+
     /// The exact output at row `i`, column `j`, as the two-pass kernel computes it.
     fn exact(&self, i: usize, j: usize) -> bool {
         let (ty, tx) = (&self.y.table, &self.x.table);
@@ -253,11 +315,7 @@ pub fn resize_threshold_contour_into(
             out.repeat_row(&row_out);
             continue;
         }
-        for &(a, b) in &gaps {
-            for (j, slot) in row_out.iter_mut().enumerate().take(b).skip(a) {
-                *slot = plan.exact(i, j);
-            }
-        }
+        plan.exact_gaps(i, &gaps, &mut row_out);
         out.push_row(&row_out);
     }
     Ok(())
