@@ -141,6 +141,16 @@ impl BitMask {
         self.words.get(start..start.checked_add(self.stride)?)
     }
 
+    /// The words of rows `first..first + count` (fewer if not all were pushed).
+    pub fn rows_words(&self, first: usize, count: usize) -> &[u64] {
+        let start = first.saturating_mul(self.stride).min(self.words.len());
+        let end = first
+            .saturating_add(count)
+            .saturating_mul(self.stride)
+            .min(self.words.len());
+        &self.words[start..end]
+    }
+
     /// Pixel (`y`, `x`), off outside the mask.
     pub fn get(&self, y: usize, x: usize) -> bool {
         x < self.width

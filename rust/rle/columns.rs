@@ -93,29 +93,31 @@ pub fn encode_bits(
     };
     let frame_h = height as u64;
     let (first_col, end_col) = (c.mask_x, c.mask_x + c.width);
-    let rows = c.mask_y..c.mask_y + c.height;
-    let row_words = |y: usize| if rows.contains(&y) { mask.row(y) } else { None };
+    let stride = mask.stride();
+    let rows = mask.rows_words(c.mask_y, c.height);
     for word in first_col / 64..end_col.div_ceil(64) {
         // The strip's columns inside the clip, as a bit mask of the word.
         let lo = (word * 64).max(first_col) - word * 64;
         let hi = (word * 64 + 64).min(end_col) - word * 64;
         let keep = (u64::MAX >> (64 - (hi - lo))) << lo;
-        let at = |y: usize| -> u64 {
-            row_words(y)
-                .and_then(|r| r.get(word))
-                .map_or(0, |&w| w & keep)
-        };
         scratch.switches.clear();
         let mut above = 0u64;
-        for dy in 0..=c.height {
-            let here = at(c.mask_y + dy);
+        let mut dy = 0u32;
+        for row in rows.chunks_exact(stride.max(1)) {
+            let here = row.get(word).map_or(0, |&w| w & keep);
             let mut changed = here ^ above;
             while changed != 0 {
-                let bit = changed.trailing_zeros();
-                scratch.switches.push((bit as u8, dy as u32));
+                scratch.switches.push((changed.trailing_zeros() as u8, dy));
                 changed &= changed - 1;
             }
             above = here;
+            dy += 1;
+        }
+        // The row after the last is off, as are rows not pushed yet.
+        let mut changed = above;
+        while changed != 0 {
+            scratch.switches.push((changed.trailing_zeros() as u8, dy));
+            changed &= changed - 1;
         }
         // Counting sort by column; `ends[b]` becomes the end of column b's rows.
         let mut ends = [0u32; 64];
