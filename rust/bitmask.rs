@@ -23,10 +23,32 @@ pub struct BitMask {
 
 /// Eight 0/1 bytes as the eight low bits of a byte (first byte, lowest bit).
 #[inline(always)]
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn pack8(bytes: [u8; 8]) -> u64 {
     // Byte k (0 or 1) lands alone on bit 56 + k: no two products share a bit,
     // so nothing carries into the top byte.
     u64::from_le_bytes(bytes).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Sixteen pixels as the sixteen low bits of a word (first pixel, lowest bit).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn pack16(pixels: &[bool; 16]) -> u64 {
+    use std::arch::x86_64::{_mm_loadu_si128, _mm_movemask_epi8, _mm_slli_epi64};
+    // SAFETY: SSE2 is part of every x86-64 CPU; the load reads the 16 bytes of
+    // `pixels` (a bool is one byte, 0 or 1) and has no alignment requirement.
+    unsafe {
+        let v = _mm_loadu_si128(pixels.as_ptr().cast());
+        // Bit 0 of each byte to its bit 7 (no bit crosses a byte), then gather.
+        u64::from(_mm_movemask_epi8(_mm_slli_epi64(v, 7)) as u16)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn pack16(pixels: &[bool; 16]) -> u64 {
+    let half = |k: usize| pack8(std::array::from_fn(|i| u8::from(pixels[k + i])));
+    half(0) | half(8) << 8
 }
 
 impl BitMask {
@@ -92,34 +114,22 @@ impl BitMask {
     /// pixels, a longer one cut).
     pub fn push_row(&mut self, row: &[bool]) {
         let row = row.get(..self.width).unwrap_or(row);
-        let mut chunks = row.chunks_exact(64);
-        for chunk in &mut chunks {
+        let mut pushed = 0;
+        for chunk in row.chunks(64) {
+            let mut sixteens = chunk.chunks_exact(16);
             let mut word = 0u64;
-            for (k, eight) in chunk.chunks_exact(8).enumerate() {
-                let bytes = [
-                    u8::from(eight[0]),
-                    u8::from(eight[1]),
-                    u8::from(eight[2]),
-                    u8::from(eight[3]),
-                    u8::from(eight[4]),
-                    u8::from(eight[5]),
-                    u8::from(eight[6]),
-                    u8::from(eight[7]),
-                ];
-                word |= pack8(bytes) << (8 * k);
+            for (k, sixteen) in (&mut sixteens).enumerate() {
+                if let Ok(pixels) = <&[bool; 16]>::try_from(sixteen) {
+                    word |= pack16(pixels) << (16 * k);
+                }
+            }
+            let done = chunk.len() / 16 * 16;
+            for (k, &on) in sixteens.remainder().iter().enumerate() {
+                word |= u64::from(on) << (done + k);
             }
             self.words.push(word);
+            pushed += 1;
         }
-        let rest = chunks.remainder();
-        let full = row.len() / 64;
-        if !rest.is_empty() {
-            let word = rest
-                .iter()
-                .enumerate()
-                .fold(0u64, |w, (k, &on)| w | (u64::from(on) << k));
-            self.words.push(word);
-        }
-        let pushed = full + usize::from(!rest.is_empty());
         for _ in pushed..self.stride {
             self.words.push(0);
         }
@@ -179,6 +189,14 @@ mod tests {
         for v in 0..=255u8 {
             let bytes: [u8; 8] = std::array::from_fn(|k| v >> k & 1);
             assert_eq!(pack8(bytes), u64::from(v));
+        }
+    }
+
+    #[test]
+    fn pack16_puts_pixel_k_on_bit_k() {
+        for v in [0u16, 1, 0x8000, 0xffff, 0x1234, 0xa5a5, 0x0ff0] {
+            let pixels: [bool; 16] = std::array::from_fn(|k| v >> k & 1 == 1);
+            assert_eq!(pack16(&pixels), u64::from(v));
         }
     }
 
