@@ -84,6 +84,51 @@ impl Plan<'_> {
         }
     }
 
+    /// Whether [`Plan::first_pass_window`] applies: an upscale on both axes
+    /// (two taps each) whose first pass is horizontal, so that the first
+    /// pass of a window's two rows is shared by every output row of the window.
+    fn shares_first_pass(&self) -> bool {
+        !self.vertical_first && self.y.table.taps == 2 && self.x.table.taps == 2
+    }
+
+    /// The first (horizontal) pass of input rows `y0` and `y0 + 1` at every
+    /// output column in `gaps`, in order, as the two-pass kernel rounds it.
+    fn first_pass_window(&self, y0: usize, gaps: &[(usize, usize)], firsts: &mut Vec<[i32; 2]>) {
+        let tx = &self.x.table;
+        let w = self.w;
+        let (top, bottom) = (
+            &self.src[y0 * w..(y0 + 1) * w],
+            &self.src[(y0 + 1) * w..(y0 + 2) * w],
+        );
+        firsts.clear();
+        for &(a, b) in gaps {
+            let weights = tx.weights[a * 2..b * 2].chunks_exact(2);
+            for (&x0, kx) in tx.starts[a..b].iter().zip(weights) {
+                let line = |row: &[u8]| {
+                    to_byte(HALF + i32::from(row[x0]) * kx[0] + i32::from(row[x0 + 1]) * kx[1])
+                };
+                firsts.push([line(top), line(bottom)]);
+            }
+        }
+    }
+
+    /// Row `i`'s outputs in `gaps` from the window's first pass (`firsts`).
+    fn second_pass_window(
+        &self,
+        i: usize,
+        gaps: &[(usize, usize)],
+        firsts: &[[i32; 2]],
+        row_out: &mut [bool],
+    ) {
+        let ky = &self.y.table.weights[i * 2..i * 2 + 2];
+        let mut firsts = firsts.iter();
+        for &(a, b) in gaps {
+            for (slot, f) in row_out[a..b].iter_mut().zip(&mut firsts) {
+                *slot = HALF + f[0] * ky[0] + f[1] * ky[1] >= self.bound;
+            }
+        }
+    }
+
     /// [`Plan::exact_gaps`] for `TY` vertical and `TX` horizontal taps.
     fn exact_fixed<const TY: usize, const TX: usize, const VERTICAL_FIRST: bool>(
         &self,
@@ -256,6 +301,8 @@ pub fn resize_threshold_contour_into(
     let mut classes = Classes::new(src, w, t);
     // Output columns that need the exact arithmetic in the current window.
     let mut gaps: Vec<(usize, usize)> = Vec::new();
+    let shared = plan.shares_first_pass();
+    let mut firsts: Vec<[i32; 2]> = Vec::new();
     let mut window = usize::MAX;
     for i in 0..out_h {
         let y0 = ty.starts[i];
@@ -288,7 +335,14 @@ pub fn resize_threshold_contour_into(
             out.repeat_row(&row_out);
             continue;
         }
-        plan.exact_gaps(i, &gaps, &mut row_out);
+        if shared {
+            if fresh {
+                plan.first_pass_window(y0, &gaps, &mut firsts);
+            }
+            plan.second_pass_window(i, &gaps, &firsts, &mut row_out);
+        } else {
+            plan.exact_gaps(i, &gaps, &mut row_out);
+        }
         out.push_row(&row_out);
     }
     Ok(())
