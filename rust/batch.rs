@@ -3,15 +3,15 @@
 //!
 //! # Theory of operation
 //!
-//! Each mask goes through the fused pipeline's item function
-//! ([`pipeline::decode_mask`]: base64 -> PNG -> Pillow's grey -> the
-//! Pillow-exact BILINEAR resize to the box fused with the threshold), with the
-//! COCO RLE of the mask in the frame of *its* image (the pipeline's per-call
-//! frame is one answer's; a batch mixes images of every size), then
-//! pycocotools' compressed string ([`rle::to_string`]) and the area. Masks are
+//! Each mask goes through the fused pipeline's RLE item function
+//! ([`pipeline::mask_rle`]: base64 -> PNG -> Pillow's grey -> the
+//! Pillow-exact BILINEAR resize to the box fused with the threshold, written
+//! as packed rows -> the COCO RLE of the mask in the frame of *its* image; the
+//! same counts as [`pipeline::decode_mask`] gives), then pycocotools'
+//! compressed string ([`rle::to_string`]) and the area. Masks are
 //! independent, so they are spread over rayon's threads (all cores, or a pool
-//! of the caller's size); a mask's failure is returned in its place and never
-//! stops the others.
+//! of the caller's size), each thread reusing its buffers from mask to mask; a
+//! mask's failure is returned in its place and never stops the others.
 
 use rayon::prelude::*;
 
@@ -54,14 +54,19 @@ pub fn png_masks_to_rle(masks: &[PngMask<'_>], options: Options) -> Vec<KernelRe
         masks
             .par_iter()
             .with_max_len(1)
-            .map(|mask| encode_one(mask, &options))
+            .map_init(pipeline::Scratch::default, |scratch, mask| {
+                encode_one(mask, &options, scratch)
+            })
             .collect()
     };
     match options.threads {
-        1 => masks
-            .iter()
-            .map(|mask| encode_one(mask, &options))
-            .collect(),
+        1 => {
+            let mut scratch = pipeline::Scratch::default();
+            masks
+                .iter()
+                .map(|mask| encode_one(mask, &options, &mut scratch))
+                .collect()
+        }
         0 => run(),
         n => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
             Ok(pool) => pool.install(run),
@@ -71,8 +76,12 @@ pub fn png_masks_to_rle(masks: &[PngMask<'_>], options: Options) -> Vec<KernelRe
     }
 }
 
-/// One mask of [`png_masks_to_rle`], on the calling thread.
-pub fn encode_one(mask: &PngMask<'_>, options: &Options) -> KernelResult<EncodedMask> {
+/// One mask of [`png_masks_to_rle`], on the calling thread with its scratch buffers.
+pub fn encode_one(
+    mask: &PngMask<'_>,
+    options: &Options,
+    scratch: &mut pipeline::Scratch,
+) -> KernelResult<EncodedMask> {
     let [x0, y0, x1, y1] = mask.bbox;
     let (width, height) = match (usize::try_from(x1 - x0), usize::try_from(y1 - y0)) {
         (Ok(w), Ok(h)) if w > 0 && h > 0 => (w, h),
@@ -92,14 +101,7 @@ pub fn encode_one(mask: &PngMask<'_>, options: &Options) -> KernelResult<Encoded
         threshold: options.threshold,
         order: options.order,
     };
-    let item_options = pipeline::Options {
-        max_pixels: options.max_pixels,
-        want_probabilities: false,
-        rle_frame: Some(mask.frame),
-    };
-    let counts = pipeline::decode_mask(&job, &item_options)?
-        .counts
-        .ok_or_else(|| KernelError::InvalidArgument("the pipeline gave no RLE".into()))?;
+    let counts = pipeline::mask_rle(&job, options.max_pixels, mask.frame, scratch)?;
     // The compressed form is ASCII by construction (bytes 48..=111).
     let text = String::from_utf8(rle::to_string(&counts))
         .map_err(|e| KernelError::InvalidArgument(e.to_string()))?;

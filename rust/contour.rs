@@ -21,15 +21,28 @@
 //! columns of one pure class covers a contiguous range of output columns,
 //! filled in one go; the outputs left between those ranges are computed
 //! exactly, with the same tables, the same pass order and the same 8-bit
-//! intermediate as the two-pass kernel.
+//! intermediate as the two-pass kernel. The tables of an axis depend only on
+//! its two lengths and are kept per thread ([`axes`]): a batch has many masks
+//! of one size and boxes of few sizes.
+//!
+//! Rows go to a [`MaskRows`]: a `Vec<bool>`, or a packed [`BitMask`] for the
+//! RLE encoder. A row with the window of the row above and no pixel to compute
+//! exactly repeats it, which a packed mask copies word by word.
 
+mod axes;
+mod classes;
+
+use std::rc::Rc;
+
+use crate::bitmask::BitMask;
 use crate::error::{KernelError, KernelResult};
-use crate::resize::{AxisTable, PassOrder, MAX_SIDE};
+use crate::resize::{PassOrder, MAX_SIDE};
+
+use axes::Axis;
+use classes::Classes;
 
 const PRECISION_BITS: u32 = 22;
 const HALF: i32 = 1 << (PRECISION_BITS - 1);
-const LOW: u8 = 1;
-const HIGH: u8 = 2;
 
 /// One pass's rounding: `clamp((acc) >> 22, 0, 255)`.
 #[inline]
@@ -37,62 +50,128 @@ fn to_byte(acc: i32) -> i32 {
     (acc >> PRECISION_BITS).clamp(0, 255)
 }
 
-/// For every input index `c` (0..=len): the first output whose window starts
-/// at or after `c`, and the number of outputs whose window ends at or before `c`.
-fn window_bounds(table: &AxisTable, in_len: usize) -> (Vec<usize>, Vec<usize>) {
-    let n = table.starts.len();
-    let mut first_from = vec![n; in_len + 1];
-    let mut ended_by = vec![0; in_len + 1];
-    let mut j = 0;
-    for (c, slot) in first_from.iter_mut().enumerate() {
-        while j < n && table.starts[j] < c {
-            j += 1;
-        }
-        *slot = j;
-    }
-    let mut j = 0;
-    for (c, slot) in ended_by.iter_mut().enumerate() {
-        while j < n && table.starts[j] + table.taps <= c {
-            j += 1;
-        }
-        *slot = j;
-    }
-    (first_from, ended_by)
-}
-
-/// The end of the run of equal bytes that starts at `start`.
-#[inline]
-fn run_end(bytes: &[u8], start: usize) -> usize {
-    let class = bytes[start];
-    let rest = &bytes[start..];
-    // Sixteen at a time first: runs are long (most of a mask is far from the
-    // threshold), and a 16-byte compare is one vector instruction.
-    let block = [class; 16];
-    let mut k = rest
-        .chunks_exact(16)
-        .position(|chunk| chunk != block)
-        .map_or(rest.len() / 16 * 16, |p| p * 16);
-    while k < rest.len() && rest[k] == class {
-        k += 1;
-    }
-    start + k
-}
-
 /// Everything one resize needs, borrowed by the exact per-pixel computation.
 struct Plan<'a> {
     src: &'a [u8],
     w: usize,
-    ty: AxisTable,
-    tx: AxisTable,
+    y: Rc<Axis>,
+    x: Rc<Axis>,
     vertical_first: bool,
     /// On when the clamped result is `>= bound` (`bound = (t + 1) << 22`).
     bound: i32,
 }
 
 impl Plan<'_> {
+    /// Compute row `i`'s outputs in `gaps` exactly, as the two-pass kernel does.
+    fn exact_gaps(&self, i: usize, gaps: &[(usize, usize)], row_out: &mut [bool]) {
+        // Upscales (the usual case: small masks, larger boxes) read two taps
+        // per axis, a copy keeps one: fixed tap counts let the compiler
+        // unroll the little sums; anything else takes the general loop.
+        match (self.y.table.taps, self.x.table.taps, self.vertical_first) {
+            (2, 2, false) => self.exact_fixed::<2, 2, false>(i, gaps, row_out),
+            (2, 2, true) => self.exact_fixed::<2, 2, true>(i, gaps, row_out),
+            (1, 2, false) => self.exact_fixed::<1, 2, false>(i, gaps, row_out),
+            (1, 2, true) => self.exact_fixed::<1, 2, true>(i, gaps, row_out),
+            (2, 1, false) => self.exact_fixed::<2, 1, false>(i, gaps, row_out),
+            (2, 1, true) => self.exact_fixed::<2, 1, true>(i, gaps, row_out),
+            _ => {
+                for &(a, b) in gaps {
+                    for (j, slot) in row_out.iter_mut().enumerate().take(b).skip(a) {
+                        *slot = self.exact(i, j);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether [`Plan::first_pass_window`] applies: an upscale on both axes
+    /// (two taps each) whose first pass is horizontal, so that the first
+    /// pass of a window's two rows is shared by every output row of the window.
+    fn shares_first_pass(&self) -> bool {
+        !self.vertical_first && self.y.table.taps == 2 && self.x.table.taps == 2
+    }
+
+    /// The first (horizontal) pass of input rows `y0` and `y0 + 1` at every
+    /// output column in `gaps`, in order, as the two-pass kernel rounds it.
+    fn first_pass_window(&self, y0: usize, gaps: &[(usize, usize)], firsts: &mut Vec<[i32; 2]>) {
+        let tx = &self.x.table;
+        let w = self.w;
+        let (top, bottom) = (
+            &self.src[y0 * w..(y0 + 1) * w],
+            &self.src[(y0 + 1) * w..(y0 + 2) * w],
+        );
+        firsts.clear();
+        for &(a, b) in gaps {
+            let weights = tx.weights[a * 2..b * 2].chunks_exact(2);
+            for (&x0, kx) in tx.starts[a..b].iter().zip(weights) {
+                let line = |row: &[u8]| {
+                    to_byte(HALF + i32::from(row[x0]) * kx[0] + i32::from(row[x0 + 1]) * kx[1])
+                };
+                firsts.push([line(top), line(bottom)]);
+            }
+        }
+    }
+
+    /// Row `i`'s outputs in `gaps` from the window's first pass (`firsts`).
+    fn second_pass_window(
+        &self,
+        i: usize,
+        gaps: &[(usize, usize)],
+        firsts: &[[i32; 2]],
+        row_out: &mut [bool],
+    ) {
+        let ky = &self.y.table.weights[i * 2..i * 2 + 2];
+        let mut firsts = firsts.iter();
+        for &(a, b) in gaps {
+            for (slot, f) in row_out[a..b].iter_mut().zip(&mut firsts) {
+                *slot = HALF + f[0] * ky[0] + f[1] * ky[1] >= self.bound;
+            }
+        }
+    }
+
+    /// [`Plan::exact_gaps`] for `TY` vertical and `TX` horizontal taps.
+    fn exact_fixed<const TY: usize, const TX: usize, const VERTICAL_FIRST: bool>(
+        &self,
+        i: usize,
+        gaps: &[(usize, usize)],
+        row_out: &mut [bool],
+    ) {
+        let (ty, tx) = (&self.y.table, &self.x.table);
+        let mut ky = [0i32; TY];
+        ky.copy_from_slice(&ty.weights[i * TY..(i + 1) * TY]);
+        let y0 = ty.starts[i];
+        let rows: [&[u8]; TY] =
+            std::array::from_fn(|dy| &self.src[(y0 + dy) * self.w..(y0 + dy + 1) * self.w]);
+        for &(a, b) in gaps {
+            let starts = &tx.starts[a..b];
+            let weights = tx.weights[a * TX..b * TX].chunks_exact(TX);
+            for ((slot, &x0), kx) in row_out[a..b].iter_mut().zip(starts).zip(weights) {
+                let mut acc = HALF;
+                if VERTICAL_FIRST {
+                    for (dx, &wx) in kx.iter().enumerate() {
+                        let mut column = HALF;
+                        for (row, &wy) in rows.iter().zip(&ky) {
+                            column += i32::from(row[x0 + dx]) * wy;
+                        }
+                        acc += to_byte(column) * wx;
+                    }
+                } else {
+                    for (row, &wy) in rows.iter().zip(&ky) {
+                        let mut line = HALF;
+                        for (&v, &wx) in row[x0..x0 + TX].iter().zip(kx) {
+                            line += i32::from(v) * wx;
+                        }
+                        acc += to_byte(line) * wy;
+                    }
+                }
+                *slot = acc >= self.bound;
+            }
+        }
+    }
+
     /// The exact output at row `i`, column `j`, as the two-pass kernel computes it.
     fn exact(&self, i: usize, j: usize) -> bool {
-        let (ty, tx) = (&self.ty, &self.tx);
+        let (ty, tx) = (&self.y.table, &self.x.table);
         let ky = &ty.weights[i * ty.taps..(i + 1) * ty.taps];
         let kx = &tx.weights[j * tx.taps..(j + 1) * tx.taps];
         let (y0, x0) = (ty.starts[i], tx.starts[j]);
@@ -120,6 +199,35 @@ impl Plan<'_> {
     }
 }
 
+/// Where the fused kernel writes its output, one row at a time.
+pub trait MaskRows {
+    /// Append one row of the mask.
+    fn push_row(&mut self, row: &[bool]);
+    /// Append `row` again: it equals the row appended last.
+    fn repeat_row(&mut self, row: &[bool]);
+}
+
+impl MaskRows for Vec<bool> {
+    fn push_row(&mut self, row: &[bool]) {
+        self.extend_from_slice(row);
+    }
+
+    fn repeat_row(&mut self, row: &[bool]) {
+        self.extend_from_slice(row);
+    }
+}
+
+impl MaskRows for BitMask {
+    fn push_row(&mut self, row: &[bool]) {
+        BitMask::push_row(self, row);
+    }
+
+    fn repeat_row(&mut self, _row: &[bool]) {
+        // The packed copy of the last row is already there: copy its words.
+        BitMask::repeat_row(self);
+    }
+}
+
 /// [`crate::resize::resize_bilinear_threshold`], computing exactly only the
 /// outputs whose input window straddles the threshold.
 pub fn resize_threshold_contour(
@@ -131,6 +239,30 @@ pub fn resize_threshold_contour(
     order: PassOrder,
     threshold: i32,
 ) -> KernelResult<Vec<bool>> {
+    let out_len = out_w.checked_mul(out_h).ok_or_else(|| {
+        KernelError::InvalidArgument(format!("a {out_h}x{out_w} output is too large"))
+    })?;
+    // Rows are appended whole, so the output is written once and never zeroed.
+    let mut out: Vec<bool> = Vec::new();
+    out.try_reserve_exact(out_len).map_err(|_| {
+        KernelError::InvalidArgument(format!("cannot allocate a {out_h}x{out_w} mask"))
+    })?;
+    resize_threshold_contour_into(src, h, w, out_w, out_h, order, threshold, &mut out)?;
+    Ok(out)
+}
+
+/// [`resize_threshold_contour`], appending the `out_h` rows of `out_w` pixels to `out`.
+#[allow(clippy::too_many_arguments)]
+pub fn resize_threshold_contour_into(
+    src: &[u8],
+    h: usize,
+    w: usize,
+    out_w: usize,
+    out_h: usize,
+    order: PassOrder,
+    threshold: i32,
+    out: &mut impl MaskRows,
+) -> KernelResult<()> {
     if h == 0 || w == 0 || out_w == 0 || out_h == 0 {
         return Err(KernelError::InvalidArgument(format!(
             "cannot resize {h}x{w} to {out_h}x{out_w}: sizes must be at least 1"
@@ -142,76 +274,78 @@ pub fn resize_threshold_contour(
             src.len()
         )));
     }
-    let out_len = out_w.checked_mul(out_h).ok_or_else(|| {
+    out_w.checked_mul(out_h).ok_or_else(|| {
         KernelError::InvalidArgument(format!("a {out_h}x{out_w} output is too large"))
     })?;
+    let mut row_out = vec![false; out_w];
     let t = match u8::try_from(threshold) {
         Ok(t) if t < 255 => t,
-        _ => return Ok(vec![threshold < 0; out_len]),
+        _ => {
+            row_out.fill(threshold < 0);
+            for _ in 0..out_h {
+                out.push_row(&row_out);
+            }
+            return Ok(());
+        }
     };
-    // Rows are appended whole, so the output is written once and never zeroed.
-    let mut out: Vec<bool> = Vec::new();
-    out.try_reserve_exact(out_len).map_err(|_| {
-        KernelError::InvalidArgument(format!("cannot allocate a {out_h}x{out_w} mask"))
-    })?;
 
     let plan = Plan {
         src,
         w,
-        ty: AxisTable::new(h, out_h),
-        tx: AxisTable::new(w, out_w),
+        y: axes::axis(h, out_h),
+        x: axes::axis(w, out_w),
         vertical_first: order.vertical_first(h, w, out_h, out_w),
         bound: (i32::from(t) + 1) << PRECISION_BITS,
     };
-    let (first_from, ended_by) = window_bounds(&plan.tx, w);
-    let mut column_class = vec![0u8; w];
+    let (ty, first_from, ended_by) = (&plan.y.table, &plan.x.first_from, &plan.x.ended_by);
+    let mut classes = Classes::new(src, w, t);
     // Output columns that need the exact arithmetic in the current window.
     let mut gaps: Vec<(usize, usize)> = Vec::new();
-    let mut row_out = vec![false; out_w];
+    let shared = plan.shares_first_pass();
+    let mut firsts: Vec<[i32; 2]> = Vec::new();
     let mut window = usize::MAX;
     for i in 0..out_h {
-        let y0 = plan.ty.starts[i];
+        let y0 = ty.starts[i];
         // With the same input rows as the row above, `row_out` still holds its
         // pure ranges; only the exact pixels are computed again.
-        if y0 != window {
+        let fresh = y0 != window;
+        if fresh {
             window = y0;
-            column_class.fill(0);
-            for row in src[y0 * w..].chunks_exact(w).take(plan.ty.taps) {
-                for (acc, &v) in column_class.iter_mut().zip(row) {
-                    *acc |= LOW + u8::from(v > t);
-                }
-            }
+            classes.window(y0, ty.taps);
             gaps.clear();
             let mut next = 0;
             let mut c = 0;
-            while c < w {
-                let class = column_class[c];
-                let run_end = run_end(&column_class, c);
-                if class != LOW | HIGH {
-                    // Outputs whose whole window lies in [c, run_end).
-                    let (lo, hi) = (first_from[c], ended_by[run_end]);
-                    if lo < hi && hi > next {
-                        if lo > next {
-                            gaps.push((next, lo));
-                        }
-                        row_out[lo.max(next)..hi].fill(class == HIGH);
-                        next = hi;
+            while let Some((start, end, high)) = classes.next_run(c) {
+                // Outputs whose whole window lies in [start, end).
+                let (lo, hi) = (first_from[start], ended_by[end]);
+                if lo < hi && hi > next {
+                    if lo > next {
+                        gaps.push((next, lo));
                     }
+                    row_out[lo.max(next)..hi].fill(high);
+                    next = hi;
                 }
-                c = run_end;
+                c = end;
             }
             if next < out_w {
                 gaps.push((next, out_w));
             }
         }
-        for &(a, b) in &gaps {
-            for (j, slot) in row_out.iter_mut().enumerate().take(b).skip(a) {
-                *slot = plan.exact(i, j);
-            }
+        if gaps.is_empty() && !fresh {
+            out.repeat_row(&row_out);
+            continue;
         }
-        out.extend_from_slice(&row_out);
+        if shared {
+            if fresh {
+                plan.first_pass_window(y0, &gaps, &mut firsts);
+            }
+            plan.second_pass_window(i, &gaps, &firsts, &mut row_out);
+        } else {
+            plan.exact_gaps(i, &gaps, &mut row_out);
+        }
+        out.push_row(&row_out);
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -256,7 +390,9 @@ mod tests {
     fn equals_the_two_pass_kernel() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for case in 0..400 {
-            let (h, w) = (1 + rng.below(40), 1 + rng.below(40));
+            // Every fourth case wider than a word of column bits.
+            let wide = if case % 4 == 3 { 160 } else { 40 };
+            let (h, w) = (1 + rng.below(40), 1 + rng.below(wide));
             let (oh, ow) = (1 + rng.below(90), 1 + rng.below(90));
             let src = image(&mut rng, h, w, case % 5 == 0);
             let t = [127, 128, 0, 254, 1][case % 5];
@@ -264,6 +400,10 @@ mod tests {
                 let fast = resize_threshold_contour(&src, h, w, ow, oh, order, t).unwrap();
                 let full = resize_bilinear_threshold(&src, h, w, ow, oh, order, t).unwrap();
                 assert_eq!(fast, full, "{h}x{w} -> {oh}x{ow}, t={t}, {order:?}");
+                let mut packed = BitMask::new();
+                packed.reset(oh, ow).unwrap();
+                resize_threshold_contour_into(&src, h, w, ow, oh, order, t, &mut packed).unwrap();
+                assert_eq!(packed.to_bools(), full, "packed {h}x{w} -> {oh}x{ow}");
             }
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod base64;
 pub mod batch;
+pub mod bitmask;
 pub mod contour;
 pub mod error;
 pub mod overlay;

@@ -20,7 +20,8 @@
 use rayon::prelude::*;
 
 use crate::base64;
-use crate::contour::resize_threshold_contour;
+use crate::bitmask::BitMask;
+use crate::contour::{resize_threshold_contour, resize_threshold_contour_into};
 use crate::error::KernelResult;
 use crate::paste::BoxMask;
 use crate::png::decode_png;
@@ -101,6 +102,49 @@ pub fn decode_mask(job: &MaskJob<'_>, options: &Options) -> KernelResult<MaskOut
     })
 }
 
+/// Buffers one thread reuses from mask to mask in [`mask_rle`].
+#[derive(Debug, Default)]
+pub struct Scratch {
+    png: Vec<u8>,
+    mask: BitMask,
+    rle: rle::Scratch,
+}
+
+/// The COCO RLE counts of one item's mask in a `(height, width)` frame: the
+/// same counts as [`decode_mask`] with `rle_frame`, without the box-local
+/// boolean mask (the resize writes packed rows that the encoder reads).
+pub fn mask_rle(
+    job: &MaskJob<'_>,
+    max_pixels: u64,
+    frame: (usize, usize),
+    scratch: &mut Scratch,
+) -> KernelResult<Vec<u32>> {
+    base64::decode_into(job.data, &mut scratch.png)?;
+    let grey = decode_png(&scratch.png, max_pixels)?;
+    let (w, h) = (job.width, job.height);
+    scratch.mask.reset(h, w)?;
+    if w > 0 && h > 0 {
+        resize_threshold_contour_into(
+            &grey.pixels,
+            grey.height,
+            grey.width,
+            w,
+            h,
+            job.order,
+            job.threshold,
+            &mut scratch.mask,
+        )?;
+    }
+    rle::encode_bits(
+        &scratch.mask,
+        job.x0,
+        job.y0,
+        frame.0,
+        frame.1,
+        &mut scratch.rle,
+    )
+}
+
 /// Run every item, on `threads` threads (0: all cores, 1: the calling thread
 /// only). One result per item, in order; a failed item does not stop the others.
 pub fn decode_masks(
@@ -174,6 +218,41 @@ mod tests {
             assert_eq!(a.mask, b.mask);
             assert_eq!(b.probabilities, None);
         }
+    }
+
+    #[test]
+    fn mask_rle_equals_decode_mask_counts() {
+        let fused = Options {
+            want_probabilities: false,
+            ..OPTIONS
+        };
+        let mut scratch = Scratch::default();
+        for (w, h, x0, y0) in [
+            (5, 3, 1, 0),
+            (1, 7, -1, 2),
+            (9, 9, 0, 0),
+            (0, 4, 1, 1),
+            (3, 3, 7, 7),
+        ] {
+            for frame in [(2, 3), (10, 12), (1, 1)] {
+                let item = MaskJob {
+                    x0,
+                    y0,
+                    ..job(PNG_2X2, w, h)
+                };
+                let with_frame = Options {
+                    rle_frame: Some(frame),
+                    ..fused
+                };
+                let expected = decode_mask(&item, &with_frame).unwrap().counts;
+                let got = mask_rle(&item, fused.max_pixels, frame, &mut scratch).unwrap();
+                assert_eq!(Some(got), expected, "{w}x{h} at {x0},{y0} in {frame:?}");
+            }
+        }
+        assert!(matches!(
+            mask_rle(&job("AAAA", 3, 3), 1 << 24, (2, 3), &mut scratch),
+            Err(KernelError::MaskDecode(_))
+        ));
     }
 
     #[test]

@@ -25,6 +25,7 @@
 use rayon::prelude::*;
 
 use crate::batch::{self, EncodedMask, Options, PngMask};
+use crate::pipeline::Scratch;
 
 /// One record: the answer as UTF-8 and the image size in pixels.
 #[derive(Debug, Clone, Copy)]
@@ -64,25 +65,39 @@ pub enum Outcome {
 
 /// Each record's items, or `General`, in order (threads as in [`batch::png_masks_to_rle`]).
 pub fn records_to_items(records: &[Record<'_>], options: Options, limits: Limits) -> Vec<Outcome> {
-    let one = |record: &Record<'_>| read_record(record, &options, &limits);
+    // Each thread keeps its pipeline buffers from one record to the next.
+    let one = |scratch: &mut Scratch, record: &Record<'_>| match items_of(
+        record, &options, &limits, scratch,
+    ) {
+        Some(items) => Outcome::Items(items),
+        None => Outcome::General,
+    };
+    let parallel = || {
+        records
+            .par_iter()
+            .with_max_len(1)
+            .map_init(Scratch::default, one)
+            .collect()
+    };
     match options.threads {
-        1 => records.iter().map(one).collect(),
-        0 => records.par_iter().with_max_len(1).map(one).collect(),
+        1 => {
+            let mut scratch = Scratch::default();
+            records.iter().map(|r| one(&mut scratch, r)).collect()
+        }
+        0 => parallel(),
         n => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-            Ok(pool) => pool.install(|| records.par_iter().with_max_len(1).map(one).collect()),
-            Err(_) => records.iter().map(one).collect(),
+            Ok(pool) => pool.install(parallel),
+            Err(_) => parallel(),
         },
     }
 }
 
-fn read_record(record: &Record<'_>, options: &Options, limits: &Limits) -> Outcome {
-    match items_of(record, options, limits) {
-        Some(items) => Outcome::Items(items),
-        None => Outcome::General,
-    }
-}
-
-fn items_of(record: &Record<'_>, options: &Options, limits: &Limits) -> Option<Vec<Item>> {
+fn items_of(
+    record: &Record<'_>,
+    options: &Options,
+    limits: &Limits,
+    scratch: &mut Scratch,
+) -> Option<Vec<Item>> {
     if record.width == 0 || record.height == 0 {
         return None;
     }
@@ -118,7 +133,7 @@ fn items_of(record: &Record<'_>, options: &Options, limits: &Limits) -> Option<V
                     bbox,
                     frame: (record.height, record.width),
                 };
-                Some(batch::encode_one(&job, options).ok()?)
+                Some(batch::encode_one(&job, options, scratch).ok()?)
             }
         };
         items.push(Item {

@@ -24,6 +24,11 @@
 
 use rayon::prelude::*;
 
+mod columns;
+
+pub use columns::{encode_bits, Scratch};
+
+use crate::bitmask::BitMask;
 use crate::error::{KernelError, KernelResult};
 use crate::paste::{clip, BoxMask};
 
@@ -64,64 +69,18 @@ pub fn frame_pixels(height: usize, width: usize) -> KernelResult<u64> {
     Ok(pixels as u64)
 }
 
-/// Builds counts from runs pushed in order, merging equal neighbours.
-struct Runs {
-    counts: Vec<u32>,
-    value: bool,
-    run: u64,
-}
-
-impl Runs {
-    fn new() -> Runs {
-        Runs {
-            counts: Vec::new(),
-            value: false,
-            run: 0,
-        }
-    }
-
-    #[inline]
-    fn push(&mut self, value: bool, n: u64) {
-        if n == 0 {
-            return;
-        }
-        if value != self.value {
-            // Runs never exceed the frame, which fits u32 (frame_pixels).
-            self.counts.push(self.run as u32);
-            self.value = value;
-            self.run = 0;
-        }
-        self.run += n;
-    }
-
-    fn finish(mut self) -> Vec<u32> {
-        self.counts.push(self.run as u32);
-        self.counts
-    }
-}
-
 /// The COCO RLE counts of `mask` pasted into an empty `height x width` frame
 /// (clipped), equal to pycocotools' `encode` of that frame.
 pub fn encode(mask: &BoxMask<'_>, height: usize, width: usize) -> KernelResult<Vec<u32>> {
-    let pixels = frame_pixels(height, width)?;
-    let mut runs = Runs::new();
-    let Some(c) = clip(mask, height, width) else {
-        runs.push(false, pixels);
-        return Ok(runs.finish());
-    };
-    let h = height as u64;
-    runs.push(false, c.frame_x as u64 * h);
-    let below = (height - c.frame_y - c.height) as u64;
-    for dx in 0..c.width {
-        runs.push(false, c.frame_y as u64);
-        let column = c.mask_x + dx;
-        for dy in 0..c.height {
-            runs.push(mask.data[(c.mask_y + dy) * mask.width + column], 1);
-        }
-        runs.push(false, below);
-    }
-    runs.push(false, (width - c.frame_x - c.width) as u64 * h);
-    Ok(runs.finish())
+    let packed = BitMask::from_bools(mask.data, mask.height, mask.width)?;
+    encode_bits(
+        &packed,
+        mask.x0,
+        mask.y0,
+        height,
+        width,
+        &mut Scratch::default(),
+    )
 }
 
 /// Decode the part of `rle` inside the box of `box_height x box_width` at
@@ -446,6 +405,67 @@ mod tests {
     const T: bool = true;
     const F: bool = false;
 
+    /// Builds counts from runs pushed in order, merging equal neighbours (the
+    /// references' run builder).
+    struct Runs {
+        counts: Vec<u32>,
+        value: bool,
+        run: u64,
+    }
+
+    impl Runs {
+        fn new() -> Runs {
+            Runs {
+                counts: Vec::new(),
+                value: false,
+                run: 0,
+            }
+        }
+
+        #[inline]
+        fn push(&mut self, value: bool, n: u64) {
+            if n == 0 {
+                return;
+            }
+            if value != self.value {
+                // Runs never exceed the frame, which fits u32 (frame_pixels).
+                self.counts.push(self.run as u32);
+                self.value = value;
+                self.run = 0;
+            }
+            self.run += n;
+        }
+
+        fn finish(mut self) -> Vec<u32> {
+            self.counts.push(self.run as u32);
+            self.counts
+        }
+    }
+
+    /// The former per-pixel encoder, kept as a reference: the COCO RLE counts of `mask` pasted into an empty `height x width` frame
+    /// (clipped), equal to pycocotools' `encode` of that frame.
+    fn encode_per_pixel(mask: &BoxMask<'_>, height: usize, width: usize) -> KernelResult<Vec<u32>> {
+        let pixels = frame_pixels(height, width)?;
+        let mut runs = Runs::new();
+        let Some(c) = clip(mask, height, width) else {
+            runs.push(false, pixels);
+            return Ok(runs.finish());
+        };
+        let h = height as u64;
+        runs.push(false, c.frame_x as u64 * h);
+        let below = (height - c.frame_y - c.height) as u64;
+        for dx in 0..c.width {
+            runs.push(false, c.frame_y as u64);
+            let column = c.mask_x + dx;
+            for dy in 0..c.height {
+                runs.push(mask.data[(c.mask_y + dy) * mask.width + column], 1);
+            }
+            runs.push(false, below);
+        }
+        runs.push(false, (width - c.frame_x - c.width) as u64 * h);
+        Ok(runs.finish())
+    }
+
     /// The reference: encode a whole row-major frame column by column.
     fn encode_frame(frame: &[bool], h: usize, w: usize) -> Vec<u32> {
         let mut runs = Runs::new();
@@ -475,6 +495,61 @@ mod tests {
             assert_eq!(decode(&rle).unwrap(), frame);
             assert_eq!(decode_box(&rle, x0, y0, 2, 3).unwrap().len(), 6);
         }
+    }
+
+    /// Random smooth masks (a disc, a few runs per column), noise, all-on
+    /// and all-off, at offsets inside, across every edge and outside the frame.
+    #[test]
+    fn packed_encoder_equals_the_per_pixel_one() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1)) as usize
+        };
+        for case in 0..3000 {
+            let (bh, bw) = (1 + next(if case % 7 == 0 { 3 } else { 150 }), 1 + next(200));
+            let (fh, fw) = (1 + next(160), 1 + next(220));
+            let (cy, cx, r) = (next(bh as u64), next(bw as u64), 1 + next(90));
+            let data: Vec<bool> = (0..bh * bw)
+                .map(|p| match case % 6 {
+                    0 => next(2) == 1,
+                    1 => true,
+                    2 => false,
+                    _ => {
+                        let (y, x) = ((p / bw) as i64 - cy as i64, (p % bw) as i64 - cx as i64);
+                        y * y + x * x < (r * r) as i64
+                    }
+                })
+                .collect();
+            let x0 = next(fw as u64 + bw as u64 + 20) as i64 - bw as i64 - 10;
+            let y0 = next(fh as u64 + bh as u64 + 20) as i64 - bh as i64 - 10;
+            let m = BoxMask::new(&data, bh, bw, x0, y0).unwrap();
+            let expected = encode_per_pixel(&m, fh, fw).unwrap();
+            assert_eq!(encode(&m, fh, fw).unwrap(), expected, "case {case}");
+            if case % 10 == 0 {
+                let mut frame = vec![F; fh * fw];
+                crate::paste::paste_into(&mut frame, fh, fw, &m).unwrap();
+                assert_eq!(encode_frame(&frame, fh, fw), expected, "case {case}");
+            }
+        }
+        // Empty frames and boxes give one off run.
+        let m = BoxMask::new(&[], 0, 4, 0, 0).unwrap();
+        assert_eq!(encode(&m, 3, 2).unwrap(), vec![6]);
+        assert_eq!(
+            encode(&BoxMask::new(&[T], 1, 1, 0, 0).unwrap(), 0, 3).unwrap(),
+            vec![0]
+        );
+        // A one-pixel box in each corner of a 1x1 and a 2x2 frame.
+        assert_eq!(
+            encode(&BoxMask::new(&[T], 1, 1, 0, 0).unwrap(), 1, 1).unwrap(),
+            vec![0, 1]
+        );
+        assert_eq!(
+            encode(&BoxMask::new(&[T], 1, 1, 1, 1).unwrap(), 2, 2).unwrap(),
+            vec![3, 1]
+        );
     }
 
     #[test]

@@ -1,0 +1,211 @@
+//! Which input columns of a window are all off or all on, as bit sets.
+//!
+//! Every input row is turned once into a bit set of the columns above the
+//! threshold (sixteen bytes per SSE2 compare on x86-64). A window's columns
+//! are then classified a word at a time: on in some row (`any_high`), off in
+//! some row (`any_low`); pure-low is `any_low & !any_high`, pure-high the
+//! converse, and the runs of pure columns are found with `trailing_zeros`
+//! instead of a byte-by-byte walk through the noisy band at a mask's edge.
+
+/// Bit `c` of word `c / 64`: column `c` of `row` is `> t`.
+fn above_bits(row: &[u8], t: u8, out: &mut [u64]) {
+    out.fill(0);
+    let mut sixteens = row.chunks_exact(16);
+    for (k, chunk) in (&mut sixteens).enumerate() {
+        if let (Ok(bytes), Some(word)) = (<&[u8; 16]>::try_from(chunk), out.get_mut(k / 4)) {
+            *word |= above16(bytes, t) << (16 * (k % 4));
+        }
+    }
+    let done = row.len() / 16 * 16;
+    for (k, &v) in sixteens.remainder().iter().enumerate() {
+        let c = done + k;
+        if let Some(word) = out.get_mut(c / 64) {
+            *word |= u64::from(v > t) << (c % 64);
+        }
+    }
+}
+
+/// Sixteen bytes `> t` as sixteen bits (first byte, lowest bit).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn above16(bytes: &[u8; 16], t: u8) -> u64 {
+    use std::arch::x86_64::{
+        _mm_cmpgt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8, _mm_xor_si128,
+    };
+    // SAFETY: SSE2 is part of every x86-64 CPU; the load reads the 16 bytes of
+    // `bytes` and has no alignment requirement.
+    unsafe {
+        // Unsigned compare as a signed one: flip the top bit of both sides.
+        let flip = _mm_set1_epi8(i8::MIN);
+        let v = _mm_xor_si128(_mm_loadu_si128(bytes.as_ptr().cast()), flip);
+        let limit = _mm_xor_si128(_mm_set1_epi8(t as i8), flip);
+        u64::from(_mm_movemask_epi8(_mm_cmpgt_epi8(v, limit)) as u16)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn above16(bytes: &[u8; 16], t: u8) -> u64 {
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (k, &v)| bits | u64::from(v > t) << k)
+}
+
+/// The first set bit at or after `from`, if any.
+fn next_set(words: &[u64], from: usize) -> Option<usize> {
+    let mut i = from / 64;
+    let mut word = words.get(i)? & (u64::MAX << (from % 64));
+    loop {
+        if word != 0 {
+            return Some(i * 64 + word.trailing_zeros() as usize);
+        }
+        i += 1;
+        word = *words.get(i)?;
+    }
+}
+
+/// The first clear bit at or after `from`, or `limit` if none before it.
+fn next_clear(words: &[u64], from: usize, limit: usize) -> usize {
+    let mut i = from / 64;
+    let Some(&first) = words.get(i) else {
+        return limit;
+    };
+    let mut word = !first & (u64::MAX << (from % 64));
+    loop {
+        if word != 0 {
+            return (i * 64 + word.trailing_zeros() as usize).min(limit);
+        }
+        i += 1;
+        match words.get(i) {
+            Some(&w) => word = !w,
+            None => return limit,
+        }
+    }
+}
+
+/// The above-threshold bits of every input row, and a window's classes.
+pub(super) struct Classes {
+    width: usize,
+    stride: usize,
+    above: Vec<u64>,
+    pure_low: Vec<u64>,
+    pure_high: Vec<u64>,
+    pure: Vec<u64>,
+}
+
+impl Classes {
+    /// The bits of the `h x w` image `src` (`src.len() == h * w`, `w >= 1`).
+    pub(super) fn new(src: &[u8], w: usize, t: u8) -> Classes {
+        let stride = w.div_ceil(64);
+        let rows = src.len() / w.max(1);
+        let mut above = vec![0u64; rows * stride];
+        for (row, bits) in src
+            .chunks_exact(w.max(1))
+            .zip(above.chunks_exact_mut(stride))
+        {
+            above_bits(row, t, bits);
+        }
+        Classes {
+            width: w,
+            stride,
+            above,
+            pure_low: vec![0; stride],
+            pure_high: vec![0; stride],
+            pure: vec![0; stride],
+        }
+    }
+
+    /// Classify the columns of the window of rows `y0..y0 + taps`.
+    pub(super) fn window(&mut self, y0: usize, taps: usize) {
+        let start = (y0 * self.stride).min(self.above.len());
+        let end = ((y0 + taps) * self.stride).min(self.above.len());
+        for k in 0..self.stride {
+            // Bits past the width are neither low nor high.
+            let valid = if k + 1 == self.stride && self.width % 64 != 0 {
+                (1u64 << (self.width % 64)) - 1
+            } else {
+                u64::MAX
+            };
+            let (mut any_high, mut any_low) = (0u64, 0u64);
+            for row in self.above[start..end].chunks_exact(self.stride) {
+                any_high |= row[k];
+                any_low |= !row[k];
+            }
+            any_low &= valid;
+            self.pure_low[k] = any_low & !any_high;
+            self.pure_high[k] = any_high & !any_low;
+            self.pure[k] = self.pure_low[k] | self.pure_high[k];
+        }
+    }
+
+    /// The next maximal run of pure columns of one class at or after `from`:
+    /// `(start, end, high)`.
+    pub(super) fn next_run(&self, from: usize) -> Option<(usize, usize, bool)> {
+        let start = next_set(&self.pure, from)?;
+        let high = self
+            .pure_high
+            .get(start / 64)
+            .is_some_and(|w| w >> (start % 64) & 1 == 1);
+        let class = if high {
+            &self.pure_high
+        } else {
+            &self.pure_low
+        };
+        Some((start, next_clear(class, start, self.width), high))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn above_bits_match_a_plain_compare() {
+        let row: Vec<u8> = (0..200u32).map(|i| (i * 37 % 256) as u8).collect();
+        for t in [0u8, 1, 126, 127, 128, 200, 254] {
+            for len in [1usize, 15, 16, 17, 64, 65, 200] {
+                let mut bits = vec![0; len.div_ceil(64)];
+                above_bits(&row[..len], t, &mut bits);
+                for (c, &v) in row[..len].iter().enumerate() {
+                    assert_eq!(bits[c / 64] >> (c % 64) & 1 == 1, v > t, "t={t} c={c}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn runs_are_the_maximal_pure_runs() {
+        // Columns (2 rows, t = 127): L L M H H L M M H, then 60 L, 4 H.
+        let top = [0u8, 0, 0, 255, 255, 0, 255, 0, 255];
+        let bottom = [0u8, 0, 255, 255, 255, 0, 0, 255, 255];
+        let mut rows: Vec<u8> = top.to_vec();
+        rows.extend([0; 60]);
+        rows.extend([255; 4]);
+        rows.extend(bottom);
+        rows.extend([0; 60]);
+        rows.extend([255; 4]);
+        let w = 73;
+        let mut classes = Classes::new(&rows, w, 127);
+        classes.window(0, 2);
+        let mut runs = Vec::new();
+        let mut c = 0;
+        while let Some((start, end, high)) = classes.next_run(c) {
+            runs.push((start, end, high));
+            c = end;
+        }
+        assert_eq!(
+            runs,
+            vec![
+                (0, 2, false),
+                (3, 5, true),
+                (5, 6, false),
+                (8, 9, true),
+                (9, 69, false),
+                (69, 73, true)
+            ]
+        );
+        assert_eq!(next_set(&[0, 0], 3), None);
+        assert_eq!(next_clear(&[u64::MAX], 5, 64), 64);
+    }
+}
