@@ -66,6 +66,36 @@ class Rows:
         c["point_y"].append(None if point is None else point[1])
         c["box_3d"].append(None if box_3d is None else list(box_3d))
 
+    def add_plain_items(
+        self,
+        record_id: Any,
+        frame: list[int],
+        items: list[tuple[str, int, int, int, int, str | None, int]],
+    ) -> None:
+        """The item rows of a record the fast lane read, a column at a time.
+
+        Each item is ``(label, x0, y0, x1, y1, RLE counts or None, area)``:
+        a segment, or a box when it had no mask; no diagnostics, points or 3D boxes.
+        """
+        n = len(items)
+        labels, x0, y0, x1, y1, counts, areas = zip(*items, strict=True)
+        c = self.columns
+        c["id"].extend([record_id] * n)
+        c["item"].extend(range(n))
+        c["kind"].extend(["box" if rle is None else "segment" for rle in counts])
+        c["label"].extend(labels)
+        c["x0"].extend(x0)
+        c["y0"].extend(y0)
+        c["x1"].extend(x1)
+        c["y1"].extend(y1)
+        c["rle_counts"].extend(counts)
+        height, width = frame
+        c["rle_size"].extend([None if rle is None else [height, width] for rle in counts])
+        c["area"].extend(areas)
+        c["diagnostics"].extend([[] for _ in range(n)])
+        for name in ("confidence", "point_x", "point_y", "box_3d"):
+            c[name].extend([None] * n)
+
     def add_record_row(self, record_id: Any, diagnostics: list[dict[str, Any]]) -> None:
         """A record row: the record's diagnostics that belong to no item row."""
         c = self.columns

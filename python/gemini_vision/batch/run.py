@@ -250,13 +250,8 @@ def _emit_items(
     rows: Rows, record_id: Any, size: tuple[int, int], items: list[pipeline.Item]
 ) -> None:
     """The rows of a record the fast lane read: items only, no diagnostics."""
-    frame = [size[1], size[0]]
-    for index, (label, x0, y0, x1, y1, counts, area) in enumerate(items):
-        rle = None if counts is None else (counts, frame)
-        kind = "box" if counts is None else "segment"
-        rows.add_item(
-            record_id, index, kind, label, (x0, y0, x1, y1), None, rle, area, [], None, None
-        )
+    if items:
+        rows.add_plain_items(record_id, [size[1], size[0]], items)
 
 
 def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> None:
