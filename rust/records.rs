@@ -22,6 +22,7 @@
 //! grey -> Pillow-exact resize and threshold -> RLE in the image's frame), and
 //! records are spread over rayon's threads.
 
+use memchr::memmem;
 use rayon::prelude::*;
 
 use crate::batch::{self, EncodedMask, Options, PngMask};
@@ -174,10 +175,11 @@ pub fn read_answer(text: &[u8]) -> Option<Vec<RawItem>> {
 /// The JSON of a bare answer or of its one ```` ```json ```` block, where the
 /// general parser would read it from the same place.
 fn json_body(text: &[u8]) -> Option<&[u8]> {
-    if contains(text, b"~~~") {
+    // memchr's searches: an answer is tens of kilobytes of base64.
+    if memmem::find(text, b"~~~").is_some() {
         return None; // a tilde fence, or one could start there
     }
-    let backticks = text.iter().filter(|&&b| b == b'`').count();
+    let backticks = memchr::memchr_iter(b'`', text).count();
     let first = text
         .iter()
         .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))?;
@@ -206,7 +208,7 @@ fn json_body(text: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let body_start = opening_end + 1;
-    let close = body_start + find(&text[body_start..], b"```")?;
+    let close = body_start + memmem::find(&text[body_start..], b"```")?;
     let close_line = text[..close]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -242,14 +244,6 @@ fn line_end(text: &[u8], mut at: usize) -> Option<usize> {
         None | Some(b'\n') => Some(at),
         Some(_) => None,
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    find(haystack, needle).is_some()
 }
 
 /// A strict reader of the plain shape: a non-empty list of objects with the
@@ -357,13 +351,16 @@ impl<'a> Parser<'a> {
         (value <= 1000).then_some(value)
     }
 
-    /// The base64 of a `data:image/png;base64,` string (nothing but base64 after it).
+    /// The text after `data:image/png;base64,` — as the general parser would hand it
+    /// to the decoder: no white space at either end to strip, no `<` (a `<seg_>` token).
+    /// Whatever else it holds, the decoder judges the same way on both paths.
     fn mask(&mut self) -> Option<String> {
         let mut value = self.string()?;
-        let base64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
         let data = value.as_bytes().strip_prefix(PNG_PREFIX)?;
-        if data.is_empty() || !data.iter().all(|&b| base64(b)) {
-            return None; // white space, a <seg_> token, not base64: the general parser says what
+        let ends_plain = matches!((data.first(), data.last()),
+            (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic());
+        if !ends_plain || memchr::memchr(b'<', data).is_some() {
+            return None;
         }
         value.drain(..PNG_PREFIX.len());
         Some(value)
@@ -379,11 +376,13 @@ impl<'a> Parser<'a> {
         self.at += 1;
         let mut out = Vec::new();
         loop {
-            // Copy the run up to the next quote, escape or control character at once.
+            // Copy the run up to the next quote or escape at once; Python's json
+            // (strict) refuses control characters anywhere in a string.
             let rest = self.text.get(self.at..)?;
-            let run = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            let run = memchr::memchr2(b'"', b'\\', rest)?;
+            if rest[..run].iter().any(|&b| b < 0x20) {
+                return None;
+            }
             out.extend_from_slice(&rest[..run]);
             self.at += run;
             let byte = self.peek()?;
@@ -408,9 +407,7 @@ impl<'a> Parser<'a> {
                     let mut buf = [0u8; 4];
                     out.extend_from_slice(decoded.encode_utf8(&mut buf).as_bytes());
                 }
-                // Python's json (strict) refuses control characters in strings.
-                0..=0x1f => return None,
-                _ => out.push(byte),
+                _ => return None, // unreachable: the run stopped at a quote or backslash
             }
         }
     }
@@ -495,7 +492,8 @@ mod tests {
             r#"[{"box_2d": [1, 2, 3, 4], "label": "a", "confidence": 0.5}]"#,
             r#"[{"box_2d": [1, 2, 3, 4], "label": "\ud800"}]"#,
             "[{\"box_2d\": [1, 2, 3, 4], \"label\": \"tab\there\"}]",
-            r#"[{"box_2d": [1, 2, 3, 4], "label": "a", "mask": "data:image/png;base64,AA AA"}]"#,
+            r#"[{"box_2d": [1, 2, 3, 4], "label": "a", "mask": "data:image/png;base64,AAAA "}]"#,
+            r#"[{"box_2d": [1, 2, 3, 4], "label": "a", "mask": "data:image/png;base64,AA<seg_1>"}]"#,
             r#"[{"box_2d": [1, 2, 3, 4], "label": "a", "mask": "data:image/png;base64,"}]"#,
             r#"[{"box_2d": [1, 2, 3, 4], "label": "a", "mask": "<seg_1>"}]"#,
             r#"[{"box_2d": [1, 2, 3, 4], "label": "a"}] trailing"#,

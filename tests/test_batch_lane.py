@@ -51,6 +51,10 @@ _mask = st.one_of(
         f'" data:image/png;base64,{PNGS[0]}"', f'"data:image/png;base64,{PNGS[0]} "',
         f'"data:image/png;base64,{CORRUPT}"', '"data:image/png;base64,!!!!"',
         '"data:image/png;base64,"', '"data:image/jpeg;base64,AAAA"', '"<seg_12>"', "null", "3",
+        f'"data:image/png;base64,{PNGS[0][:40]} {PNGS[0][40:]}"',
+        f'"data:image/png;base64,{PNGS[1]}\\n"',
+        '"data:image/png;base64,AAAA\\ud800"', f'"data:image/png;base64,{PNGS[3]}<seg_1>"',
+        f'"data:image/png;base64,\\u00e9{PNGS[3]}"',
         f'"{PNGS[2]}"',
     ]),
 )  # fmt: skip

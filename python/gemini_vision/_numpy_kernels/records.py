@@ -31,7 +31,7 @@ __all__ = ["records_to_items"]
 ItemRow = tuple[str, int, int, int, int, str | None, int]
 
 _PNG_PREFIX = "data:image/png;base64,"
-_BASE64 = re.compile(r"[A-Za-z0-9+/=]+")
+_GRAPHIC = frozenset(map(chr, range(0x21, 0x7F)))
 _OPENING = re.compile(r"```json[ \t]*\r?\n")
 _LINE_END = re.compile(r"[ \t]*\r?(?=\n|\Z)")
 _ASCII_WS = " \t\r\n"
@@ -115,22 +115,24 @@ def _record(
         x1, y1 = int(xmax / 1000 * width), int(ymax / 1000 * height)
         if x1 <= x0 or y1 <= y0:
             return None
-        try:
-            item["label"].encode("utf-8")  # a lone surrogate (from an escape) goes the general way
-        except UnicodeEncodeError:
-            return None
+        if not _utf8(item["label"]):
+            return None  # a lone surrogate (from an escape) goes the general way
         if "mask" in item:
             mask = item["mask"]
             if not isinstance(mask, str) or not mask.startswith(_PNG_PREFIX):
                 return None
             base64 = mask[len(_PNG_PREFIX) :]
-            if not _BASE64.fullmatch(base64):
+            # Nothing the general parser would strip or read as a <seg_> token;
+            # the rest the decoder judges alike on both paths.
+            if not base64 or base64[0] not in _GRAPHIC or base64[-1] not in _GRAPHIC:
+                return None
+            if "<" in base64 or not _utf8(base64):
                 return None
             pixels += (x1 - x0) * (y1 - y0)
             decoded += len(base64) // 4 * 3 + 3
             if pixels > max_mask_pixels or decoded > max_decoded_bytes:
                 return None
-            masks.append((len(rows), base64.encode("ascii"), (x0, y0, x1, y1)))
+            masks.append((len(rows), base64.encode("utf-8"), (x0, y0, x1, y1)))
         rows.append((item["label"], x0, y0, x1, y1, None, (x1 - x0) * (y1 - y0)))
     if masks:
         encoded = png_masks_to_rle(
@@ -188,6 +190,15 @@ def _item(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     ):
         raise _Refused
     return dict(pairs)
+
+
+def _utf8(text: str) -> bool:
+    """Whether ``text`` has no lone surrogate (which the Rust reader refuses)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _integer(text: str) -> int:
