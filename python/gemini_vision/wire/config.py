@@ -25,6 +25,7 @@ from gemini_vision.wire.json import (
     Checker,
     WireObject,
     as_int,
+    bool_field,
     float_field,
     int_field,
     json_field,
@@ -128,10 +129,8 @@ class Schema(WireObject):
             }
         )
 
-    @property
-    def type(self) -> str | None:
-        """``STRING``, ``NUMBER``, ``INTEGER``, ``BOOLEAN``, ``ARRAY``, ``OBJECT``."""
-        return self._data.get("type")
+    #: ``STRING``, ``NUMBER``, ``INTEGER``, ``BOOLEAN``, ``ARRAY``, ``OBJECT``.
+    type = str_field("type")
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -173,10 +172,8 @@ class ThinkingConfig(WireObject):
         """Token budget for thinking (0 off, -1 dynamic)."""
         return as_int(self._data.get("thinkingBudget"))
 
-    @property
-    def include_thoughts(self) -> bool | None:
-        """Whether thought summaries come back as ``thought`` parts."""
-        return self._data.get("includeThoughts")
+    #: Whether thought summaries come back as ``thought`` parts.
+    include_thoughts = bool_field("includeThoughts")
 
 
 class GenerationConfig(WireObject):
@@ -268,15 +265,11 @@ class SafetySetting(WireObject):
     def __init__(self, category: str, threshold: str) -> None:
         self._init({"category": category, "threshold": threshold})
 
-    @property
-    def category(self) -> str | None:
-        """e.g. ``HARM_CATEGORY_HARASSMENT``."""
-        return self._data.get("category")
+    #: e.g. ``HARM_CATEGORY_HARASSMENT``.
+    category = str_field("category")
 
-    @property
-    def threshold(self) -> str | None:
-        """e.g. ``BLOCK_ONLY_HIGH``."""
-        return self._data.get("threshold")
+    #: e.g. ``BLOCK_ONLY_HIGH``.
+    threshold = str_field("threshold")
 
 
 class FunctionDeclaration(WireObject):

@@ -32,6 +32,7 @@ from gemini_vision.wire.json import (
     b64decode,
     b64encode,
     list_of,
+    str_field,
 )
 
 __all__ = [
@@ -65,10 +66,8 @@ class Blob(WireObject):
     def __init__(self, mime_type: str, data: bytes) -> None:
         self._init({"mimeType": mime_type, "data": b64encode(data)})
 
-    @property
-    def mime_type(self) -> str | None:
-        """The IANA MIME type, e.g. ``image/jpeg``."""
-        return self._data.get("mimeType")
+    #: The IANA MIME type, e.g. ``image/jpeg``.
+    mime_type = str_field("mimeType")
 
     @property
     def data(self) -> bytes:
@@ -86,15 +85,11 @@ class FileData(WireObject):
     def __init__(self, file_uri: str, mime_type: str | None = None) -> None:
         self._init({"mimeType": mime_type, "fileUri": file_uri})
 
-    @property
-    def mime_type(self) -> str | None:
-        """The file's MIME type (optional on the wire)."""
-        return self._data.get("mimeType")
+    #: The file's MIME type (optional on the wire).
+    mime_type = str_field("mimeType")
 
-    @property
-    def file_uri(self) -> str | None:
-        """The file URI, e.g. ``https://generativelanguage.googleapis.com/v1beta/files/abc``."""
-        return self._data.get("fileUri")
+    #: The file URI, e.g. ``https://generativelanguage.googleapis.com/v1beta/files/abc``.
+    file_uri = str_field("fileUri")
 
 
 class FunctionCall(WireObject):
@@ -106,15 +101,11 @@ class FunctionCall(WireObject):
     def __init__(self, name: str, args: Mapping[str, Any] | None = None, id: str | None = None):
         self._init({"id": id, "name": name, "args": None if args is None else dict(args)})
 
-    @property
-    def id(self) -> str | None:
-        """The call id, when the model gave one."""
-        return self._data.get("id")
+    #: The call id, when the model gave one.
+    id = str_field("id")
 
-    @property
-    def name(self) -> str | None:
-        """The function name."""
-        return self._data.get("name")
+    #: The function name.
+    name = str_field("name")
 
     @property
     def args(self) -> dict[str, Any]:
@@ -132,15 +123,11 @@ class FunctionResponse(WireObject):
     def __init__(self, name: str, response: Mapping[str, Any], id: str | None = None) -> None:
         self._init({"id": id, "name": name, "response": dict(response)})
 
-    @property
-    def id(self) -> str | None:
-        """The id of the call this answers."""
-        return self._data.get("id")
+    #: The id of the call this answers.
+    id = str_field("id")
 
-    @property
-    def name(self) -> str | None:
-        """The function name."""
-        return self._data.get("name")
+    #: The function name.
+    name = str_field("name")
 
     @property
     def response(self) -> dict[str, Any]:
@@ -158,15 +145,11 @@ class ExecutableCode(WireObject):
     def __init__(self, code: str, language: str = "PYTHON") -> None:
         self._init({"language": language, "code": code})
 
-    @property
-    def language(self) -> str | None:
-        """``PYTHON`` (the only language the API documents)."""
-        return self._data.get("language")
+    #: ``PYTHON`` (the only language the API documents).
+    language = str_field("language")
 
-    @property
-    def code(self) -> str | None:
-        """The source code."""
-        return self._data.get("code")
+    #: The source code.
+    code = str_field("code")
 
 
 class CodeExecutionResult(WireObject):
@@ -178,15 +161,11 @@ class CodeExecutionResult(WireObject):
     def __init__(self, outcome: str, output: str | None = None) -> None:
         self._init({"outcome": outcome, "output": output})
 
-    @property
-    def outcome(self) -> str | None:
-        """The outcome enum name."""
-        return self._data.get("outcome")
+    #: The outcome enum name.
+    outcome = str_field("outcome")
 
-    @property
-    def output(self) -> str | None:
-        """stdout, or the error description."""
-        return self._data.get("output")
+    #: stdout, or the error description.
+    output = str_field("output")
 
 
 _DATA_FIELDS = (
@@ -285,10 +264,8 @@ class Part(WireObject):
         """A function-response part."""
         return cls(function_response=FunctionResponse(name, response))
 
-    @property
-    def text(self) -> str | None:
-        """The text, for a text part."""
-        return self._data.get("text")
+    #: The text, for a text part.
+    text = str_field("text")
 
     @property
     def inline_data(self) -> Blob | None:
@@ -370,10 +347,8 @@ class Content(WireObject):
             parts = [parts]
         self._init({"role": role, "parts": [to_part(p)._data for p in parts]})
 
-    @property
-    def role(self) -> str | None:
-        """``user``, ``model`` (or ``function``/``system`` in older samples)."""
-        return self._data.get("role")
+    #: ``user``, ``model`` (or ``function``/``system`` in older samples).
+    role = str_field("role")
 
     @property
     def parts(self) -> list[Part]:

@@ -128,10 +128,8 @@ class Candidate(WireObject):
         """The answer's content (absent when the candidate was blocked)."""
         return self._obj("content", Content)
 
-    @property
-    def finish_reason(self) -> str | None:
-        """``STOP``, ``MAX_TOKENS``, ``SAFETY``... (None while a stream is still going)."""
-        return self._data.get("finishReason")
+    #: ``STOP``, ``MAX_TOKENS``, ``SAFETY``... (None while a stream is still going).
+    finish_reason = str_field("finishReason")
 
     @property
     def index(self) -> int:
@@ -281,15 +279,11 @@ class GenerateContentResponse(WireObject):
         """Token counts."""
         return self._obj("usageMetadata", UsageMetadata)
 
-    @property
-    def model_version(self) -> str | None:
-        """The model version that answered."""
-        return self._data.get("modelVersion")
+    #: The model version that answered.
+    model_version = str_field("modelVersion")
 
-    @property
-    def response_id(self) -> str | None:
-        """The response id."""
-        return self._data.get("responseId")
+    #: The response id.
+    response_id = str_field("responseId")
 
     def _first(self) -> Candidate | None:
         candidates = self._data.get("candidates")
