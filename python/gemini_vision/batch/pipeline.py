@@ -26,13 +26,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gemini_vision._backend import kernels
+
+# Past this a limit is no limit (as in ``masks.decode_png``).
+from gemini_vision.masks import _NO_PIXEL_LIMIT as _NO_LIMIT
 from gemini_vision.masks import MaskFailure
 from gemini_vision.spatial.decode import Limits
 
 __all__ = ["Item", "Job", "encode", "fast_items"]
 
-# Past this the limit is no limit (as in ``masks.decode_png``).
-_NO_PIXEL_LIMIT = 2**62
 
 #: An item of the fast lane: (label, x0, y0, x1, y1, RLE counts or None, area).
 Item = tuple[str, int, int, int, int, str | None, int]
@@ -74,7 +75,7 @@ def encode(
         frames,
         min(max(threshold, -1), 255),
         pillow,
-        min(max_png_pixels, _NO_PIXEL_LIMIT),
+        min(max_png_pixels, _NO_LIMIT),
         0 if threads is None else threads,
     )
     return [
@@ -113,8 +114,8 @@ def fast_items(
         np.array(sizes, dtype=np.int64).reshape(-1, 2),
         min(max(threshold, -1), 255),
         pillow,
-        min(max(limits.max_png_pixels, 0), _NO_PIXEL_LIMIT),
-        min(max(limits.max_mask_pixels, 0), _NO_PIXEL_LIMIT),
-        min(max(limits.max_decoded_bytes, 0), _NO_PIXEL_LIMIT),
+        min(max(limits.max_png_pixels, 0), _NO_LIMIT),
+        min(max(limits.max_mask_pixels, 0), _NO_LIMIT),
+        min(max(limits.max_decoded_bytes, 0), _NO_LIMIT),
         0 if threads is None else threads,
     )

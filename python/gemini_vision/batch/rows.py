@@ -13,10 +13,13 @@ and the dict form is the same columns zipped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemini_vision.batch.schema import COLUMNS, output_schema
 from gemini_vision.errors import LocalError
+
+if TYPE_CHECKING:
+    from gemini_vision.batch.pipeline import Item
 
 __all__ = ["Rows"]
 
@@ -70,7 +73,7 @@ class Rows:
         self,
         record_id: Any,
         frame: list[int],
-        items: list[tuple[str, int, int, int, int, str | None, int]],
+        items: list[Item],
     ) -> None:
         """The item rows of a record the fast lane read, a column at a time.
 
@@ -93,8 +96,10 @@ class Rows:
         c["rle_size"].extend([None if rle is None else [height, width] for rle in counts])
         c["area"].extend(areas)
         c["diagnostics"].extend([[] for _ in range(n)])
-        for name in ("confidence", "point_x", "point_y", "box_3d"):
-            c[name].extend([None] * n)
+        rows = len(c["id"])
+        for column in c.values():  # what a plain item does not have: null
+            if len(column) < rows:
+                column.extend([None] * n)
 
     def add_record_row(self, record_id: Any, diagnostics: list[dict[str, Any]]) -> None:
         """A record row: the record's diagnostics that belong to no item row."""
