@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from gemini_vision.wire.http import Headers, HeadersLike, HttpRequest, HttpResponse
 
@@ -67,24 +67,22 @@ class AsyncTransport(Protocol):
         ...
 
 
-class StreamingResponse:
-    """A response whose body arrives in chunks; close it (or use ``with``) when done.
+C = TypeVar("C", Iterator[bytes], AsyncIterator[bytes])
 
-    >>> s = StreamingResponse(200, {"content-type": "text/event-stream"}, iter([b"a", b"b"]))
-    >>> s.read(), s.headers["Content-Type"]
-    (b'ab', 'text/event-stream')
-    """
+
+class _Stream(Generic[C]):
+    """What the sync and async streaming responses share: the head, the chunks, the closer."""
 
     def __init__(
         self,
         status: int,
         headers: HeadersLike,
-        chunks: Iterator[bytes],
-        close: Callable[[], None] | None = None,
+        chunks: C,
+        close: Callable[[], Any] | None = None,
     ) -> None:
         self.status = int(status)
         self.headers = Headers(headers)
-        self._chunks = chunks
+        self._chunks: C = chunks
         self._close = close
         self.closed = False
 
@@ -92,6 +90,18 @@ class StreamingResponse:
     def is_success(self) -> bool:
         """Whether the status is 2xx."""
         return 200 <= self.status < 300
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, headers={self.headers!r})"
+
+
+class StreamingResponse(_Stream[Iterator[bytes]]):
+    """A response whose body arrives in chunks; close it (or use ``with``) when done.
+
+    >>> s = StreamingResponse(200, {"content-type": "text/event-stream"}, iter([b"a", b"b"]))
+    >>> s.read(), s.headers["Content-Type"]
+    (b'ab', 'text/event-stream')
+    """
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -122,30 +132,9 @@ class StreamingResponse:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return f"StreamingResponse(status={self.status}, headers={self.headers!r})"
 
-
-class AsyncStreamingResponse:
+class AsyncStreamingResponse(_Stream[AsyncIterator[bytes]]):
     """The async twin of ``StreamingResponse`` (``async for``, ``async with``, ``aclose``)."""
-
-    def __init__(
-        self,
-        status: int,
-        headers: HeadersLike,
-        chunks: AsyncIterator[bytes],
-        close: Callable[[], Any] | None = None,
-    ) -> None:
-        self.status = int(status)
-        self.headers = Headers(headers)
-        self._chunks = chunks
-        self._close = close
-        self.closed = False
-
-    @property
-    def is_success(self) -> bool:
-        """Whether the status is 2xx."""
-        return 200 <= self.status < 300
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -178,9 +167,6 @@ class AsyncStreamingResponse:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"AsyncStreamingResponse(status={self.status}, headers={self.headers!r})"
 
 
 def open_stream(
