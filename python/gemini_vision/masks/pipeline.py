@@ -33,9 +33,9 @@ import numpy.typing as npt
 
 from gemini_vision import errors
 from gemini_vision._backend import kernels
-from gemini_vision._masks.checks import as_int, as_shape
-from gemini_vision._masks.rle import Rle
 from gemini_vision.errors import KernelInputError
+from gemini_vision.masks.checks import as_int, as_shape
+from gemini_vision.masks.rle import Rle
 
 __all__ = ["DEFAULT_MAX_PIXELS", "MaskFailure", "MaskItem", "MaskResult", "decode_masks"]
 

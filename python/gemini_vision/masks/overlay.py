@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from gemini_vision._backend import kernels
-from gemini_vision._masks.checks import as_bool_masks, as_int, as_offsets
 from gemini_vision.errors import KernelInputError
+from gemini_vision.masks.checks import as_bool_masks, as_int, as_offsets
 
 __all__ = ["overlay"]
 

@@ -28,7 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from gemini_vision._backend import kernels
-from gemini_vision._masks.checks import (
+from gemini_vision.errors import KernelInputError, RleError
+from gemini_vision.masks.checks import (
     as_bool_mask,
     as_bool_masks,
     as_int,
@@ -36,7 +37,6 @@ from gemini_vision._masks.checks import (
     as_offsets,
     as_shape,
 )
-from gemini_vision.errors import KernelInputError, RleError
 
 __all__ = [
     "Rle",

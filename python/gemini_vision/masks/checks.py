@@ -34,11 +34,13 @@ MAX_FRAME_PIXELS = 2**32
 _LIMIT = 2**62
 
 
-def as_int(name: str, value: Any, lo: int = -_LIMIT, hi: int = _LIMIT) -> int:
+def as_int(name: str, value: Any, lo: int | None = -_LIMIT, hi: int | None = _LIMIT) -> int:
     """``value`` as a Python int in ``lo..hi``, refusing bools, floats and strings.
 
-    >>> as_int("x", 3)
-    3
+    ``None`` for a bound means no bound on that side.
+
+    >>> as_int("x", 3), as_int("x", 2**100, hi=None)
+    (3, 1267650600228229401496703205376)
     """
     if isinstance(value, (bool, np.bool_)):
         raise KernelInputError(f"{name} must be an integer, got a bool")
@@ -48,7 +50,7 @@ def as_int(name: str, value: Any, lo: int = -_LIMIT, hi: int = _LIMIT) -> int:
         raise KernelInputError(
             f"{name} must be an integer, got {type(value).__name__} {value!r}"
         ) from None
-    if not lo <= number <= hi:
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
         raise KernelInputError(f"{name} must be in {lo}..{hi}, got {number}")
     return number
 

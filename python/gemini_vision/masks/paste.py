@@ -21,14 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from gemini_vision._backend import kernels
-from gemini_vision._masks.checks import (
+from gemini_vision.errors import KernelInputError
+from gemini_vision.masks.checks import (
     as_bool_mask,
     as_bool_masks,
     as_offset,
     as_offsets,
     as_shape,
 )
-from gemini_vision.errors import KernelInputError
 
 __all__ = ["full_masks", "label_map", "paste", "union"]
 

@@ -1,1 +1,0 @@
-"""The public mask functions, one module per concern; ``gemini_vision.masks`` re-exports them."""
