@@ -13,11 +13,9 @@ from gemini_vision import errors
 from gemini_vision.api.errors import (
     api_error_from_response,
     parse_duration,
-    parse_http_date,
-    parse_retry_after,
     scrub_secrets,
 )
-from gemini_vision.wire.http import HttpResponse
+from gemini_vision.wire.http import HttpResponse, parse_http_date, parse_retry_after
 
 # google.rpc.Code name -> the class it maps to, and the HTTP status the API uses for it.
 STATUS_TABLE = [

@@ -21,18 +21,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from gemini_vision.errors import ApiError, FieldViolation, api_error_class
 from gemini_vision.wire import json as wire_json
-from gemini_vision.wire.http import REDACTED, Headers, HttpResponse
+from gemini_vision.wire.http import (
+    REDACTED,
+    HttpResponse,
+    parse_retry_after,
+)
 
 __all__ = [
     "api_error_from_response",
     "api_error_from_status",
     "parse_duration",
-    "parse_retry_after",
     "scrub_secrets",
 ]
 
@@ -75,85 +77,6 @@ def parse_duration(value: Any) -> float | None:
         except (TypeError, ValueError):
             return None
     return None
-
-
-_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
-_HTTP_DATES = (
-    # IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-    re.compile(r"[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT"),
-    # RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-    re.compile(r"[A-Za-z]+, (\d{2})-([A-Za-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT"),
-)
-_ASCTIME = re.compile(r"[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})")
-
-
-def parse_http_date(value: str) -> float | None:
-    """An HTTP date (RFC 9110: IMF-fixdate, RFC 850 or asctime) as a POSIX timestamp.
-
-    >>> parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT")
-    784111777.0
-    >>> parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), parse_http_date("Sun Nov  6 08:49:37 1994")
-    (784111777.0, 784111777.0)
-    """  # noqa: E501
-    value = value.strip()
-    fields: tuple[str, ...] | None = None
-    for pattern in _HTTP_DATES:
-        match = pattern.fullmatch(value)
-        if match:
-            day, month, year, hh, mm, ss = match.groups()
-            if len(year) == 2:  # RFC 9110: a two-digit year more than 50 years ahead is past
-                year = ("19" if int(year) >= 50 else "20") + year
-            fields = (year, month, day, hh, mm, ss)
-            break
-    else:
-        match = _ASCTIME.fullmatch(value)
-        if match:
-            month, day, hh, mm, ss, year = match.groups()
-            fields = (year, month, day, hh, mm, ss)
-    if fields is None or fields[1].lower() not in _MONTHS:
-        return None
-    year, month, day, hh, mm, ss = fields
-    try:
-        moment = datetime(
-            int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm), int(ss),
-            tzinfo=timezone.utc,
-        )  # fmt: skip
-    except ValueError:
-        return None
-    return moment.timestamp()
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header, or None.
-
-    A number of seconds is used as is. An HTTP date is measured against ``now``
-    when given, else against the response's own ``Date`` header (no clock is
-    read here); with neither it is unusable and gives None.
-
-    >>> parse_retry_after({"Retry-After": "120"})
-    120.0
-    >>> parse_retry_after({"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT",
-    ...                    "Date": "Sun, 06 Nov 1994 08:49:07 GMT"})
-    30.0
-    """
-    if not isinstance(headers, Headers):
-        headers = Headers(headers)
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(int(value))
-    target = parse_http_date(value)
-    if target is None:
-        return None
-    if now is None:
-        date = headers.get("date")
-        now = parse_http_date(date) if date else None
-        if now is None:
-            return None
-    return max(0.0, target - now)
 
 
 def api_error_from_status(

@@ -36,7 +36,7 @@ from gemini_vision.api.upload import (
     UploadCancelledError,
 )
 from gemini_vision.errors import LocalError, TransportError
-from gemini_vision.wire._fields import expect_object, read_list, read_str
+from gemini_vision.wire.fields import expect_object, read_list, read_str
 from gemini_vision.wire.files import File, FileState
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.status import Status

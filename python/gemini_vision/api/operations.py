@@ -27,7 +27,7 @@ from typing import Any
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.polling import Poller
 from gemini_vision.errors import LocalError, ProtocolError
-from gemini_vision.wire._fields import (
+from gemini_vision.wire.fields import (
     expect_object,
     extra_fields,
     read_bool,

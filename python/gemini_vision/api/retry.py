@@ -27,7 +27,7 @@ then scaled by a factor drawn uniformly from ``[1 - jitter, 1]`` with the
 policy's own ``random.Random`` (seedable, so tests and replays are
 reproducible).
 
->>> from gemini_vision.wire.http import HttpRequest, HttpResponse
+>>> from gemini_vision.wire.http import parse_retry_after, HttpRequest, HttpResponse
 >>> policy = RetryPolicy(seed=7, jitter=0.0)
 >>> req = HttpRequest("POST", "https://h/v1beta/models/m:generateContent", idempotent=True)
 >>> policy.decide(1, req, response=HttpResponse(503))
@@ -43,14 +43,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from gemini_vision.api.errors import api_error_from_response, parse_retry_after
+from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.errors import (
     ApiError,
     ConnectError,
     RequestTimeoutError,
     StreamInterruptedError,
 )
-from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.http import HttpRequest, HttpResponse, parse_retry_after
 
 __all__ = ["RETRYABLE_STATUSES", "RetryDecision", "RetryPolicy"]
 

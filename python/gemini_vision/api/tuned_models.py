@@ -34,7 +34,7 @@ from gemini_vision.api.operations import parse_operation, validate_operation_nam
 from gemini_vision.api.pagination import Page, Pager
 from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
 from gemini_vision.errors import LocalError, ProtocolError
-from gemini_vision.wire._fields import expect_object, read_list, read_str
+from gemini_vision.wire.fields import expect_object, read_list, read_str
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.tuned import TunedModel
 

@@ -26,10 +26,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gemini_vision._backend import kernels
+from gemini_vision.masks import MaskFailure
 
 # Past this a limit is no limit (as in ``masks.decode_png``).
 from gemini_vision.masks.png import NO_PIXEL_LIMIT as _NO_LIMIT
-from gemini_vision.masks import MaskFailure
 from gemini_vision.spatial.decode import Limits
 
 __all__ = ["Item", "Job", "encode", "fast_items"]

@@ -33,10 +33,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from gemini_vision.api.errors import parse_retry_after
 from gemini_vision.errors import LocalError, ProtocolError, api_error_class
 from gemini_vision.images.inputs import ImagePart, image_part
-from gemini_vision.wire.http import HttpRequest, HttpResponse, redact_url
+from gemini_vision.wire.http import HttpRequest, HttpResponse, parse_retry_after, redact_url
 
 __all__ = ["MAX_FETCH_BYTES", "build_image_fetch", "parse_image_fetch"]
 

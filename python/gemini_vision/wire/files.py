@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gemini_vision.errors import LocalError, ProtocolError
-from gemini_vision.wire._fields import (
+from gemini_vision.wire.content import Part, register_part_converter
+from gemini_vision.wire.fields import (
     compact,
     expect_object,
     extra_fields,
@@ -33,7 +34,6 @@ from gemini_vision.wire._fields import (
     read_str,
     read_timestamp,
 )
-from gemini_vision.wire.content import Part, register_part_converter
 from gemini_vision.wire.status import Status
 from gemini_vision.wire.timestamp import Timestamp
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gemini_vision.errors import ApiError, api_error_class
-from gemini_vision.wire._fields import compact, read_int, read_list, read_str
+from gemini_vision.wire.fields import compact, read_int, read_list, read_str
 
 __all__ = ["GRPC_CODE_NAMES", "GRPC_CODE_TO_HTTP", "Status"]
 

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gemini_vision.wire._fields import (
+from gemini_vision.wire.fields import (
     compact,
     expect_object,
     extra_fields,
