@@ -25,8 +25,8 @@ from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.flow import Flow, Wait, with_retry
 from gemini_vision.api.pagination import Page, Pager
 from gemini_vision.api.polling import Poller
+from gemini_vision.api.resources import parse_delete, require_gemini_api
 from gemini_vision.api.retry import RetryPolicy
-from gemini_vision.api.tuned_models import parse_delete, require_gemini_api
 from gemini_vision.api.upload import (
     DEFAULT_CHUNK_SIZE,
     ByteSource,

@@ -28,12 +28,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from gemini_vision.api.endpoints import Endpoint, VertexAi, json_request
+from gemini_vision.api.endpoints import Endpoint, json_request
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.operations import parse_operation, validate_operation_name
 from gemini_vision.api.pagination import Page, Pager
+from gemini_vision.api.resources import parse_delete, require_gemini_api
 from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
-from gemini_vision.errors import LocalError, ProtocolError
+from gemini_vision.errors import LocalError
 from gemini_vision.wire.fields import expect_object, read_list, read_str
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.tuned import TunedModel
@@ -68,23 +69,6 @@ PATCHABLE_FIELDS: dict[str, str] = {
 }
 _NAME = re.compile(r"(?:tunedModels/)?([a-z0-9][a-z0-9-]{0,62})")
 _ROLE_TERMS = ("owner:me", "writers:me", "readers:me", "readers:everyone")
-
-
-def require_gemini_api(endpoint: Endpoint, what: str) -> Endpoint:
-    """``endpoint`` unless it is Vertex AI, which serves neither the Files API nor tunedModels.
-
-    >>> from gemini_vision.api.endpoints import VertexAi
-    >>> require_gemini_api(VertexAi("p", "us-central1", lambda: "t"), "the Files API")
-    Traceback (most recent call last):
-    ...
-    gemini_vision.errors.LocalError: the Files API is a Gemini API surface; Vertex AI has no equivalent endpoint (use Cloud Storage URIs and Vertex tuning jobs)
-    """  # noqa: E501
-    if isinstance(endpoint, VertexAi):
-        raise LocalError(
-            f"{what} is a Gemini API surface; Vertex AI has no equivalent endpoint "
-            "(use Cloud Storage URIs and Vertex tuning jobs)"
-        )
-    return endpoint
 
 
 def tuned_model_name(name: str) -> str:
@@ -249,16 +233,6 @@ def build_delete_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
     """``DELETE tunedModels/{id}`` (answers ``{}``)."""
     url = require_gemini_api(endpoint, "tunedModels").url(tuned_model_name(name))
     return json_request(endpoint, "DELETE", url)
-
-
-def parse_delete(response: HttpResponse) -> None:
-    """Check a delete answer: 2xx with an empty object (or an empty body)."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    if response.body.strip():
-        payload = response.json(what="an empty object")
-        if payload != {}:
-            raise ProtocolError(f"a delete should answer {{}}, got {str(payload)[:80]}")
 
 
 def build_get_operation(endpoint: Endpoint, name: str) -> HttpRequest:
