@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from distributed import Client, LocalCluster
 
 from gemini_vision import batch
-from gemini_vision.cli_bench import synthetic_records
+from gemini_vision.cli.bench import synthetic_records
 from gemini_vision.distributed import dask as gv_dask
 
 

@@ -25,7 +25,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from gemini_vision import batch
-from gemini_vision.cli_bench import reference_rows, synthetic_records
+from gemini_vision.cli.bench import reference_rows, synthetic_records
 
 pytest.importorskip("pyarrow")
 pytest.importorskip("pycocotools")

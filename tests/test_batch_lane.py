@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from gemini_vision import batch
 from gemini_vision._numpy_kernels import records_to_items as numpy_lane
 from gemini_vision.batch import pipeline
-from gemini_vision.cli_bench import synthetic_records
+from gemini_vision.cli.bench import synthetic_records
 from gemini_vision.spatial import Limits
 from tests.batch_records import png_pool
 

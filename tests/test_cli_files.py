@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gemini_vision import cli
-from gemini_vision.cli_files import ProgressBar
+from gemini_vision.cli.files import ProgressBar
 from gemini_vision.testing import Emulator
 
 

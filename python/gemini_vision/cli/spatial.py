@@ -17,7 +17,7 @@ import gemini_vision
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
-__all__ = ["DEMO_ANSWER", "DEMO_IMAGE", "add_parsers", "cmd_demo", "cmd_render"]
+__all__ = ["DEMO_ANSWER", "DEMO_IMAGE", "cmd_demo", "cmd_render", "register"]
 
 DEMO_IMAGE = "demo_scene.png"
 DEMO_ANSWER = "demo_answer.txt"
@@ -26,7 +26,7 @@ DEFAULT_MODEL = "gemini-2.5-flash"
 DEMO_BOX = (300, 200)
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``demo`` and ``render`` on the main parser's subcommands."""
     demo = sub.add_parser(
         "demo", help="render the shipped sample (synthetic scene + recorded answer), offline"

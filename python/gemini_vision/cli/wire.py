@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["Spinner", "add_parsers", "cmd_call", "cmd_tokens", "token_table"]
+__all__ = ["Spinner", "cmd_call", "cmd_tokens", "register", "token_table"]
 
 DEFAULT_MODEL = "gemini-2.5-flash"
 _PROMPTS = {
@@ -45,7 +45,7 @@ _PROMPTS = {
 }
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``tokens``, ``detect`` and ``segment`` on the main parser's subcommands."""
     tokens = sub.add_parser("tokens", help="token estimates for image files, per rule")
     tokens.add_argument("images", nargs="+", type=Path, metavar="IMAGE")

@@ -156,8 +156,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(sub: Any) -> None:
-    """Add the ``emulator``, ``upload`` and ``tune`` subcommands to ``cli.py``'s parser."""
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``emulator``, ``upload`` and ``tune`` subcommands to the command line's parser."""
     emulator = sub.add_parser("emulator", help="run the Gemini API emulator on a loopback port")
     emulator.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     emulator.add_argument("--api-key", default="emulator-key", help="the key clients must send")

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Row", "add_parser", "cmd_bench", "format_table", "run_cases", "synthetic_records"]
+__all__ = ["Row", "cmd_bench", "format_table", "register", "run_cases", "synthetic_records"]
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Row:
         return self.reference / self.rust
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``bench`` on the main parser's subcommands."""
     bench = sub.add_parser(
         "bench", help="time the kernels and the batch path against Pillow / pycocotools"

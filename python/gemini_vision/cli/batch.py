@@ -4,7 +4,7 @@
 file through ``gemini_vision.batch.process_arrow``, one row group-sized batch at
 a time (memory stays bounded), and writes the item table as Parquet, with a
 progress bar on stderr. ``gemini-vision bench`` prints the kernel and batch
-timings against the reference tools (``gemini_vision.cli_bench``).
+timings against the reference tools (``gemini_vision.cli.bench``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["Progress", "add_parsers", "cmd_batch"]
+__all__ = ["Progress", "cmd_batch", "register"]
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``batch`` and ``bench`` on the main parser's subcommands."""
     run = sub.add_parser(
         "batch",
@@ -42,10 +42,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_batch)
-
-    from gemini_vision import cli_bench
-
-    cli_bench.add_parser(sub)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

@@ -15,7 +15,11 @@ import sys
 from collections.abc import Sequence
 
 import gemini_vision
-from gemini_vision import cli_batch, cli_files, cli_spatial, cli_wire
+from gemini_vision.cli import batch, bench, files, spatial, wire
+
+#: The modules that add subcommands, in the order ``--help`` lists them.
+#: (demo, render; emulator, upload, tune; tokens, detect, segment; batch; bench)
+_COMMANDS = (spatial, files, wire, batch, bench)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -23,7 +27,7 @@ EXIT_USAGE = 2
 
 
 #: The pixel box the demo resizes the sample mask to (tests/test_demo_mask.py reads it).
-DEMO_BOX = cli_spatial.DEMO_BOX
+DEMO_BOX = spatial.DEMO_BOX
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,10 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    cli_spatial.add_parsers(sub)  # demo, render
-    cli_files.register(sub)
-    cli_wire.add_parsers(sub)  # tokens, detect, segment
-    cli_batch.add_parsers(sub)  # batch, bench
+    # Each command module registers its subcommands the same way.
+    for module in _COMMANDS:
+        module.register(sub)
     return parser
 
 
