@@ -17,7 +17,7 @@ pub mod records;
 pub mod resize;
 pub mod rle;
 pub mod threshold;
-pub mod tiles;
+pub mod tokens;
 
 #[cfg(feature = "python")]
 mod py;

@@ -25,7 +25,7 @@ they need an explicit ``rule=``. ULTRA_HIGH exists for Gemini 3 only and is
 refused for the 2.x defaults rather than guessed.
 
 ``image_tokens`` computes one image in plain Python (the same integer
-arithmetic as the kernels, see ``rust/tiles.rs``); ``image_tokens_batch``
+arithmetic as the kernels, see ``rust/tokens.rs``); ``image_tokens_batch``
 validates arrays once and runs the Rust or NumPy kernel.
 
 >>> image_tokens(960, 540, rule="documented")
@@ -265,7 +265,7 @@ def _side(name: str, value: object) -> int:
 
 
 def _tokens_one(rule: str, w: int, h: int, budget: int) -> int:
-    """One image: the integer arithmetic of ``rust/tiles.rs``, step for step."""
+    """One image: the integer arithmetic of ``rust/tokens.rs``, step for step."""
     if rule in ("single", "flat258"):
         return budget
     if rule == "gemini3":
@@ -277,7 +277,7 @@ def _tokens_one(rule: str, w: int, h: int, budget: int) -> int:
         return rows * cols
     if w <= _SMALL_SIDE and h <= _SMALL_SIDE:
         return budget
-    # floor(min / 1.5), at least one pixel (a 1-px side would give 0; see tiles.rs).
+    # floor(min / 1.5), at least one pixel (a 1-px side would give 0; see tokens.rs).
     unit = max(2 * min(w, h) // 3, 1)
     if rule == "pan_and_scan":
         unit = min(max(unit, 256), 768)

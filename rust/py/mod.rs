@@ -2,7 +2,7 @@
 //! released, hand the result back without a copy.
 //!
 //! Shapes, dtypes and argument ranges are validated once in Python
-//! (`gemini_vision/masks.py`, `tokens.py`) before either backend is called; the
+//! (the `gemini_vision.masks` package, `tokens.py`) before either backend is called; the
 //! checks here only keep a bad call from reaching a kernel.
 
 use pyo3::prelude::*;
@@ -10,7 +10,6 @@ use pyo3::prelude::*;
 use crate::error::KernelError;
 
 mod batch;
-mod masks;
 mod overlay;
 mod paste;
 mod pipeline;
@@ -18,6 +17,7 @@ mod png;
 mod records;
 mod resize;
 mod rle;
+mod threshold;
 mod tokens;
 
 /// The name of the `gemini_vision.errors` class that matches a kernel error.
@@ -49,7 +49,6 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
-    masks::register(m)?;
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;
@@ -58,5 +57,6 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pipeline::register(m)?;
     records::register(m)?;
     rle::register(m)?;
+    threshold::register(m)?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Bindings of the paste kernels (SPEC M4): paste, union, label map, full masks.
 //!
 //! Masks arrive as a list of C-contiguous 2-D bool arrays and their offsets as
-//! one `(n, 2)` int64 array of `(x0, y0)`; `masks.py` has checked both.
+//! one `(n, 2)` int64 array of `(x0, y0)`; the `gemini_vision.masks` package has checked both.
 
 use numpy::ndarray::{Array2, Array3};
 use numpy::{PyArray2, PyArray3, PyReadonlyArray2, PyReadwriteArray2};

@@ -1,9 +1,9 @@
-//! Bindings of the image token kernel (`tiles.rs`).
+//! Bindings of the image token kernel (`tokens.rs`).
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::tiles::{self, Budget, Rule};
+use crate::tokens::{self as kernel, Budget, Rule};
 
 /// Copy-free slice of a contiguous array, or a copy of a strided one.
 fn as_vec_or_slice<'a>(array: &'a PyReadonlyArray1<'_, i64>) -> std::borrow::Cow<'a, [i64]> {
@@ -30,7 +30,7 @@ fn image_tokens_batch<'py>(
     let ws = as_vec_or_slice(&widths);
     let hs = as_vec_or_slice(&heights);
     let out = py
-        .detach(|| tiles::tokens_batch(&ws, &hs, rule, budget))
+        .detach(|| kernel::tokens_batch(&ws, &hs, rule, budget))
         .map_err(|e| super::to_pyerr(py, e))?;
     Ok(out.into_pyarray(py))
 }

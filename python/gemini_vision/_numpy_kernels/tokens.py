@@ -1,8 +1,8 @@
-"""Image token estimates (SPEC K1, K3), the NumPy twin of ``rust/tiles.rs``.
+"""Image token estimates (SPEC K1, K3), the NumPy twin of ``rust/tokens.rs``.
 
 Same names, arguments, results and exception classes as the Rust kernel; the
 theory of operation (exact integer arithmetic, the overflow bounds) is in the
-comment at the top of ``rust/tiles.rs``.
+comment at the top of ``rust/tokens.rs``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _tile_count(w: I64, h: I64, unit: I64) -> I64:
 
 
 def _crop_unit(w: I64, h: I64) -> I64:
-    # floor(min / 1.5) == 2 * min // 3; clamped to 1 px as in rust/tiles.rs::crop_unit.
+    # floor(min / 1.5) == 2 * min // 3; clamped to 1 px as in rust/tokens.rs::crop_unit.
     unit: I64 = np.maximum(2 * np.minimum(w, h) // 3, 1)
     return unit
 

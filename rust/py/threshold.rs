@@ -1,4 +1,4 @@
-//! Bindings of the mask kernels.
+//! Binding of the threshold kernel (`threshold.rs`).
 
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
