@@ -26,7 +26,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-#: The pixel box the demo resizes the sample mask to (tests/test_demo_mask.py reads it).
+#: The pixel box the demo resizes the sample mask to (tests/cli/test_demo_mask.py reads it).
 DEMO_BOX = spatial.DEMO_BOX
 
 

@@ -16,7 +16,7 @@ from PIL import Image
 from gemini_vision import spatial
 from gemini_vision.spatial.draw import PALETTE, composite_masks
 from gemini_vision.spatial.files import NameBook, inside, safe_name
-from tests.test_spatial_masks import make_answer, mask_item
+from tests.spatial.test_masks import make_answer, mask_item
 
 mask_utils = pytest.importorskip("pycocotools.mask")
 

@@ -34,7 +34,7 @@ from gemini_vision.wire.content import Content, Part
 from gemini_vision.wire.http import HttpRequest
 from gemini_vision.wire.json import b64decode
 
-DATA = Path(__file__).parent / "data" / "seed_requests"
+DATA = Path(__file__).resolve().parent.parent / "data" / "seed_requests"
 API = GeminiApi("test-key-not-in-url")
 REPEATED = {"contents", "parts", "tools", "safetySettings", "functionDeclarations"}
 FREE_FORM = {"args", "response"}

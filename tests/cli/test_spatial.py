@@ -16,7 +16,7 @@ from PIL import Image
 
 from gemini_vision import cli, spatial
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA = resources.files("gemini_vision") / "data"
 
 

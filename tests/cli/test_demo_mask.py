@@ -18,7 +18,7 @@ SAMPLE = resources.files("gemini_vision").joinpath("data/sample_mask.png").read_
 
 def test_sample_is_what_the_script_makes() -> None:
     """The committed PNG holds exactly the probability map scripts/make_sample_mask.py computes."""
-    path = Path(__file__).resolve().parent.parent / "scripts" / "make_sample_mask.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "make_sample_mask.py"
     spec = importlib.util.spec_from_file_location("make_sample_mask", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
