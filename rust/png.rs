@@ -413,11 +413,10 @@ pub fn decode_png(data: &[u8], max_pixels: u64) -> KernelResult<GreyImage> {
     let too_big = || decode_error("the image is too large for this platform".to_string());
     let width = usize::try_from(header.width).map_err(|_| too_big())?;
     let height = usize::try_from(header.height).map_err(|_| too_big())?;
-    let mut pixels = Vec::new();
-    pixels
-        .try_reserve_exact(width.checked_mul(height).ok_or_else(too_big)?)
-        .map_err(|_| too_big())?;
-    pixels.resize(width * height, 0);
+    let mut pixels = crate::alloc::zeroed(
+        width.checked_mul(height).ok_or_else(too_big)?,
+        "the decoded PNG",
+    )?;
 
     let converter = grey::Converter::new(&header, layout.palette);
     let bpp = usize::try_from(header.bits_per_pixel().div_ceil(8)).map_err(|_| too_big())?;

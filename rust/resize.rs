@@ -208,10 +208,7 @@ impl AxisTable {
 /// A zero-filled vector of `len` items, or an error instead of an abort when
 /// the allocation cannot be made.
 fn alloc<T: Copy + Default>(len: usize, what: &str) -> KernelResult<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        KernelError::InvalidArgument(format!("cannot allocate the {what} ({len} pixels)"))
-    })?;
+    let mut v = crate::alloc::with_capacity(len, what)?;
     v.resize(len, T::default());
     Ok(v)
 }

@@ -27,6 +27,7 @@ pub(crate) fn error_class(err: &KernelError) -> &'static str {
         KernelError::PixelLimit { .. } => "PixelLimitError",
         KernelError::InvalidArgument(_) => "KernelInputError",
         KernelError::Rle(_) => "RleError",
+        KernelError::Allocation { .. } => "AllocationError",
     }
 }
 

@@ -61,7 +61,7 @@ from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.retry import RETRYABLE_STATUSES
 from gemini_vision.errors import LocalError, ProtocolError, TransportError
 from gemini_vision.wire.files import File
-from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.http import HttpRequest, HttpResponse, parse_header_int
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -331,9 +331,9 @@ class ResumableUpload:
             if not url:
                 raise self._fail(ProtocolError("the start answer has no X-Goog-Upload-URL header"))
             self.upload_url = urljoin(self.start_url, url)
-            granularity = headers.get("x-goog-upload-chunk-granularity", "")
-            if granularity.strip().isdigit() and int(granularity) > 0:
-                self.chunk_size = _round_chunk(self._requested_chunk, int(granularity))
+            granularity = parse_header_int(headers.get("x-goog-upload-chunk-granularity"))
+            if granularity:
+                self.chunk_size = _round_chunk(self._requested_chunk, granularity)
             return _Outcome.STARTED
         status = headers.get("x-goog-upload-status", "").strip().lower()
         if status == "final":
@@ -349,9 +349,12 @@ class ResumableUpload:
             raise self._fail(ProtocolError(f"unknown X-Goog-Upload-Status {status!r}"))
         received = headers.get("x-goog-upload-size-received")
         if received is not None:
-            if not received.strip().isdigit() or int(received) > self.total:
-                raise self._fail(ProtocolError(f"invalid X-Goog-Upload-Size-Received {received!r}"))
-            self._set_offset(int(received))
+            count = parse_header_int(received)
+            if count is None or count > self.total:
+                raise self._fail(
+                    ProtocolError(f"invalid X-Goog-Upload-Size-Received {received!r:.60}")
+                )
+            self._set_offset(count)
         elif self.state is UploadState.UPLOADING:
             self._set_offset(min(self.total, self.offset + self.chunk_size))
         elif self.state is UploadState.QUERYING:

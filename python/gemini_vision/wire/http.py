@@ -29,6 +29,7 @@ from gemini_vision.errors import ProtocolError
 from gemini_vision.wire import json as wire_json
 
 __all__ = [
+    "MAX_SERVER_DELAY",
     "REDACTED",
     "SECRET_HEADERS",
     "SECRET_QUERY_PARAMS",
@@ -37,6 +38,8 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "is_secret_header",
+    "parse_delay_seconds",
+    "parse_header_int",
     "parse_http_date",
     "parse_retry_after",
     "redact_url",
@@ -50,6 +53,12 @@ SECRET_HEADERS: frozenset[str] = frozenset(
 SECRET_QUERY_PARAMS: frozenset[str] = frozenset({"key", "access_token", "api_key", "token"})
 #: What a secret value is replaced with.
 REDACTED = "<redacted>"
+#: The longest wait a server hint (``Retry-After``, ``RetryInfo``) is read as: one
+#: day. A longer hint is clamped to this (and a retry policy whose ``max_delay``
+#: is below it stops instead of waiting).
+MAX_SERVER_DELAY = 86_400.0
+#: Numeric header values longer than this many digits are not read as numbers.
+_MAX_HEADER_DIGITS = 18
 
 HeadersLike = Union["Headers", Mapping[str, str], Iterable[tuple[str, str]], None]
 
@@ -379,8 +388,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(int(value))
+    if value[:1].isdigit():
+        return parse_delay_seconds(value)
     target = parse_http_date(value)
     if target is None:
         return None
@@ -389,4 +398,38 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
         now = parse_http_date(date) if date else None
         if now is None:
             return None
-    return max(0.0, target - now)
+    return min(max(0.0, target - now), MAX_SERVER_DELAY)
+
+
+def parse_header_int(value: str | None, *, max_digits: int = _MAX_HEADER_DIGITS) -> int | None:
+    """A non-negative integer header value, or None unless it is 1 to ``max_digits`` ASCII digits.
+
+    ``str.isdigit`` alone is not enough: ``"²".isdigit()`` is True and ``int("²")``
+    raises; a 5,000-digit value makes ``int`` raise too.
+
+    >>> parse_header_int(" 42 "), parse_header_int("²"), parse_header_int("9" * 400), parse_header_int("-1")
+    (42, None, None, None)
+    """  # noqa: E501
+    if value is None:
+        return None
+    value = value.strip()
+    if not (0 < len(value) <= max_digits and value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
+def parse_delay_seconds(value: str) -> float | None:
+    """A delay in whole seconds (``Retry-After``'s delta-seconds), clamped to ``MAX_SERVER_DELAY``.
+
+    Only ASCII digits count; an over-long run of them is a delay longer than any
+    clamp, so it reads as the maximum rather than raising.
+
+    >>> parse_delay_seconds("120"), parse_delay_seconds("9" * 5000), parse_delay_seconds("²")
+    (120.0, 86400.0, None)
+    """
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    if len(value) > _MAX_HEADER_DIGITS:
+        return MAX_SERVER_DELAY
+    return min(float(int(value)), MAX_SERVER_DELAY)
