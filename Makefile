@@ -39,8 +39,10 @@ bench: ## the benchmarks: Rust vs NumPy vs the reference tools (the bench extra)
 	@bash -c 'source scripts/env.sh && ensure_venv "test,bench"'
 	$(PY) -m pytest benches --benchmark-only --benchmark-columns=min,median,mean,rounds --benchmark-sort=name
 
-fuzz: dev ## a longer fuzz run of every target (FUZZ_RUNS inputs each, default 100000)
-	for t in extract lane png sse wire; do $(PY) fuzz/run.py $$t -runs=$${FUZZ_RUNS:-100000} -max_len=4096 || exit 1; done
+fuzz: dev ## a longer fuzz run of every target, Python (atheris) and Rust (FUZZ_RUNS inputs each, default 100000)
+	for t in extract lane png png_struct sse wire; do $(PY) fuzz/run.py $$t -runs=$${FUZZ_RUNS:-100000} -max_len=4096 || exit 1; done
+	cargo build --release --example fuzz_kernels
+	for t in png records rle frames; do target/release/examples/fuzz_kernels $$t $${FUZZ_RUNS:-100000} || exit 1; done
 
 demo: ## set up and run the offline demo
 	bash scripts/demo.sh

@@ -259,6 +259,25 @@ struct Layout<'a> {
 }
 
 /// Walk every chunk up to IEND, checking the structure (see the module docs).
+/// Pillow refuses a grey or truecolour image whose tRNS chunk is shorter than
+/// one colour (2 or 6 bytes; "Truncated tRNS chunk"), wherever it lies before
+/// IEND: so do we. Its content never changes the grey values.
+fn check_transparency(header: &Header, chunk: &Chunk<'_>) -> KernelResult<()> {
+    let (need, kind) = match header.colour_type {
+        ColourType::Grey => (2, "grey"),
+        ColourType::Rgb => (6, "truecolour"),
+        _ => return Ok(()),
+    };
+    if chunk.data.len() < need {
+        return Err(decode_error(format!(
+            "corrupt PNG: the tRNS chunk at byte {} holds {} bytes, fewer than the {need} of a {kind} colour",
+            chunk.offset,
+            chunk.data.len()
+        )));
+    }
+    Ok(())
+}
+
 fn read_layout(data: &[u8], max_pixels: u64) -> KernelResult<Layout<'_>> {
     if data.len() < SIGNATURE.len() || data[..SIGNATURE.len()] != SIGNATURE {
         return Err(decode_error(
@@ -337,6 +356,7 @@ fn read_layout(data: &[u8], max_pixels: u64) -> KernelResult<Layout<'_>> {
                 }
                 palette = Some(chunk.data);
             }
+            b"tRNS" => check_transparency(&header, &chunk)?,
             kind if kind[0].is_ascii_uppercase() && kind != b"PLTE" => {
                 return Err(decode_error(format!(
                     "corrupt PNG: unknown critical chunk {name} at byte {}",

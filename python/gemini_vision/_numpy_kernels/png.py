@@ -121,6 +121,16 @@ def _parse_header(d: bytes) -> _Header:
     return _Header(width, height, depth, code, interlace == 1)
 
 
+def _check_transparency(colour_type: int, payload: bytes, offset: int) -> None:
+    """Pillow refuses a grey or truecolour tRNS shorter than one colour: so do we."""
+    need, kind = {0: (2, "grey"), 2: (6, "truecolour")}.get(colour_type, (0, ""))
+    if len(payload) < need:
+        raise MaskDecodeError(
+            f"corrupt PNG: the tRNS chunk at byte {offset} holds {len(payload)} bytes, "
+            f"fewer than the {need} of a {kind} colour"
+        )
+
+
 def _read_layout(data: bytes, max_pixels: int) -> tuple[_Header, bytes, list[bytes]]:
     """Walk every chunk up to IEND: (header, PLTE payload, IDAT payloads)."""
     if data[:8] != SIGNATURE:
@@ -171,6 +181,8 @@ def _read_layout(data: bytes, max_pixels: int) -> tuple[_Header, bytes, list[byt
                     f"corrupt PNG: PLTE holds {len(payload)} bytes, not 1 to 256 RGB entries"
                 )
             palette = payload
+        elif kind == b"tRNS":
+            _check_transparency(header.colour_type, payload, offset)
         elif kind[0] < 0x5B and kind != b"PLTE":  # an upper-case first letter: critical
             raise MaskDecodeError(
                 f"corrupt PNG: unknown critical chunk {_chunk_name(kind)} at byte {offset}"
