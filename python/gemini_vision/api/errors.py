@@ -29,6 +29,7 @@ from gemini_vision.wire.http import (
     MAX_SERVER_DELAY,
     REDACTED,
     HttpResponse,
+    is_secret_param,
     parse_retry_after,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "api_error_from_response",
     "api_error_from_status",
     "parse_duration",
+    "scrub_json",
     "scrub_secrets",
 ]
 
@@ -43,7 +45,7 @@ _RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 _BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 _DURATION = re.compile(r"\s*(-?)([0-9]{1,12})(?:\.([0-9]{1,9}))?s\s*", re.ASCII)
-_SECRET_PARAMS = re.compile(r"(?i)(?<=[?&])(key|access_token|api_key|token)=[^&\s\"'<>]+")
+_QUERY_PARAM = re.compile(r"(?<=[?&;])([^=&;#\s\"'<>]+)=([^&;#\s\"'<>]+)")
 _API_KEYS = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
 _BEARER = re.compile(r"(?i)(bearer)\s+[A-Za-z0-9._~+/\-]+=*")
 
@@ -51,10 +53,15 @@ _BEARER = re.compile(r"(?i)(bearer)\s+[A-Za-z0-9._~+/\-]+=*")
 def scrub_secrets(text: str) -> str:
     """``text`` with API keys, bearer tokens and credential query values redacted.
 
+    By shape only: the client also removes the credentials it sent by value
+    (``api.secrets``) before a response is parsed.
+
     >>> scrub_secrets("GET /v1beta/models?key=AIzaSyA-very-secret-key-123456 failed")
     'GET /v1beta/models?key=<redacted> failed'
+    >>> scrub_secrets("echo ?%6Bey=sk-1&api%5Fkey=sk-2&alt=sse")
+    'echo ?%6Bey=<redacted>&api%5Fkey=<redacted>&alt=sse'
     """
-    text = _SECRET_PARAMS.sub(rf"\1={REDACTED}", text)
+    text = _QUERY_PARAM.sub(_redact_param, text)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)
     return _API_KEYS.sub(REDACTED, text)
 
@@ -104,6 +111,26 @@ def _clamp_delay(seconds: float) -> float:
     return min(max(seconds, 0.0), MAX_SERVER_DELAY)
 
 
+def _redact_param(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}={REDACTED}" if is_secret_param(name) else match.group(0)
+
+
+def scrub_json(value: Any) -> Any:
+    """A JSON value with ``scrub_secrets`` applied to every string in it (keys too).
+
+    >>> scrub_json([{"url": "https://h/?key=abc", "n": 1}])
+    [{'url': 'https://h/?key=<redacted>', 'n': 1}]
+    """
+    if isinstance(value, str):
+        return scrub_secrets(value)
+    if isinstance(value, Mapping):
+        return {scrub_secrets(str(k)): scrub_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(v) for v in value]
+    return value
+
+
 def api_error_from_status(
     status_json: Any, http_status: int, headers: Mapping[str, str] | None = None
 ) -> ApiError | None:
@@ -118,7 +145,7 @@ def api_error_from_status(
     status = error.get("status") if isinstance(error.get("status"), str) else None
     message = error.get("message") if isinstance(error.get("message"), str) else ""
     raw_details = error.get("details")
-    details = [d for d in raw_details if isinstance(d, Mapping)] if isinstance(
+    details = [scrub_json(d) for d in raw_details if isinstance(d, Mapping)] if isinstance(
         raw_details, list
     ) else []  # fmt: skip
     retry_delay: float | None = None

@@ -61,7 +61,12 @@ from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.retry import RETRYABLE_STATUSES
 from gemini_vision.errors import LocalError, ProtocolError, TransportError
 from gemini_vision.wire.files import File
-from gemini_vision.wire.http import HttpRequest, HttpResponse, parse_header_int
+from gemini_vision.wire.http import (
+    HttpRequest,
+    HttpResponse,
+    credential_refusal,
+    parse_header_int,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -331,6 +336,14 @@ class ResumableUpload:
             if not url:
                 raise self._fail(ProtocolError("the start answer has no X-Goog-Upload-URL header"))
             self.upload_url = urljoin(self.start_url, url)
+            # The key (in the headers) and the file go only where the client was
+            # configured to send them: another origin, or plain http to another
+            # machine, is refused rather than sent without the key (R3).
+            refusal = credential_refusal(self.upload_url, self.start_url)
+            if refusal is not None:
+                raise self._fail(
+                    ProtocolError(f"the upload URL the server gave is refused: {refusal}")
+                )
             granularity = parse_header_int(headers.get("x-goog-upload-chunk-granularity"))
             if granularity:
                 self.chunk_size = _round_chunk(self._requested_chunk, granularity)
