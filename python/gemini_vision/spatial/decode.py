@@ -46,7 +46,21 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on what one response may make the parser allocate (SPEC R2).
+    """Bounds on what one response may cost the parser, in memory and time (SPEC R2).
+
+    Each is a cap per answer; reaching one is a diagnostic with code ``limit``,
+    never an exception (see the README's "Reliability").
+
+    Attributes:
+        max_decoded_bytes: total PNG bytes the masks may decode from (64 MiB).
+        max_png_pixels: pixels one mask PNG's header may declare (4096 x 4096).
+        max_mask_pixels: total box pixels the masks may fill (2**27, 512 MiB of bool).
+        max_answer_bytes: UTF-8 bytes of answer text read; the rest is cut off
+            and read as a cut-off answer (4 MiB: sixteen times the longest answer
+            a model writes at 65,536 output tokens).
+        max_items: items read from one answer; the rest are dropped (10,000).
+        max_polygon_vertices: vertices of one polygon mask, all rings together;
+            a larger polygon keeps its box without a mask (4,096).
 
     >>> Limits(max_decoded_bytes=1 << 20).max_decoded_bytes
     1048576
@@ -55,6 +69,9 @@ class Limits:
     max_decoded_bytes: int = 64 << 20
     max_png_pixels: int = 4096 * 4096
     max_mask_pixels: int = 1 << 27
+    max_answer_bytes: int = 4 << 20
+    max_items: int = 10_000
+    max_polygon_vertices: int = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +154,8 @@ def plan_masks(drafts: Sequence[Draft], *, limits: Limits, diags: list[Diagnosti
             )
             ready[draft.index] = _empty(max(height, 0), max(width, 0))
             continue
+        if draft.polygon is not None and not _polygon_fits(draft, limits, diags):
+            continue
         if not budget.take_pixels(draft.index, width * height, diags):
             continue
         if draft.polygon is not None:
@@ -179,6 +198,22 @@ def mask_failure(index: int, failure: MaskFailure) -> Diagnostic:
         code,
         f"item {index}: {what} ({failure.message}); kept as a box without a mask",
     )
+
+
+def _polygon_fits(draft: Draft, limits: Limits, diags: list[Diagnostic]) -> bool:
+    vertices = sum(len(ring) for ring in draft.polygon or ())
+    if vertices <= limits.max_polygon_vertices:
+        return True
+    diags.append(
+        Diagnostic(
+            draft.index,
+            "rejected",
+            "limit",
+            f"item {draft.index}: its polygon has {vertices} vertices, more than the limit "
+            f"of {limits.max_polygon_vertices}; kept as a box without a mask",
+        )
+    )
+    return False
 
 
 def _empty(height: int, width: int) -> DecodedMask:

@@ -99,15 +99,18 @@ def prepare(
     Raises:
         LocalError: ``text`` is neither a string nor a mapping.
     """
+    limits = limits or Limits()
     answer, finish_reason, diags = answer_text(text)
+    answer = _capped_answer(answer, limits, diags)
     extraction = extract(answer)
     diags.extend(extraction.diagnostics)
+    raws = _capped_items(extraction.items, limits, diags)
     drafts = [
         draft
-        for index, raw in enumerate(extraction.items)
+        for index, raw in enumerate(raws)
         if (draft := read_item(index, raw, size, diags)) is not None
     ]
-    plan = plan_masks(drafts, limits=limits or Limits(), diags=diags)
+    plan = plan_masks(drafts, limits=limits, diags=diags)
     if finish_reason == "MAX_TOKENS" and not extraction.truncated:
         diags.append(
             Diagnostic(
@@ -129,6 +132,42 @@ def prepare(
         finish_reason=finish_reason,
         source=extraction.source,
     )
+
+
+def _capped_answer(answer: str, limits: Limits, diags: list[Diagnostic]) -> str:
+    """The answer cut to ``limits.max_answer_bytes`` UTF-8 bytes (with a diagnostic)."""
+    # A str has at most 4 UTF-8 bytes per character: most answers skip the encoding.
+    if len(answer) * 4 <= limits.max_answer_bytes:
+        return answer
+    encoded = answer.encode("utf-8", "surrogatepass")
+    if len(encoded) <= limits.max_answer_bytes:
+        return answer
+    cut = encoded[: max(limits.max_answer_bytes, 0)].decode("utf-8", "ignore")
+    diags.append(
+        Diagnostic(
+            None,
+            "rejected",
+            "limit",
+            f"the answer has {len(encoded)} bytes, more than the limit of "
+            f"{limits.max_answer_bytes}; only the first {limits.max_answer_bytes} were read",
+        )
+    )
+    return cut
+
+
+def _capped_items(items: list[Any], limits: Limits, diags: list[Diagnostic]) -> list[Any]:
+    if len(items) <= limits.max_items:
+        return items
+    diags.append(
+        Diagnostic(
+            None,
+            "rejected",
+            "limit",
+            f"the answer has {len(items)} items, more than the limit of {limits.max_items}; "
+            f"items {limits.max_items} and later were dropped",
+        )
+    )
+    return items[: max(limits.max_items, 0)]
 
 
 def _diagnostic_order(d: Diagnostic) -> int:
