@@ -21,6 +21,7 @@ import base64
 import contextlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from tests.png_encoder import CHANNELS, PngSpec, encode
@@ -217,6 +218,8 @@ def _response(text: str) -> dict[str, object]:
     }
 
 
+_CORPUS = Path(__file__).resolve().parent / "corpus"
+
 #: Valid inputs the fuzzer starts from and mutates, per target.
 SEEDS: dict[str, list[bytes]] = {
     "lane": [
@@ -234,7 +237,9 @@ SEEDS: dict[str, list[bytes]] = {
         for c, d in [(0, 1), (0, 8), (0, 16), (2, 8), (3, 4), (4, 8), (6, 16)]
         for i in (0, 1)
     ],
-    "png_struct": [bytes(64), bytes(range(256)), b"\x07" * 200, b"\x00\x03" * 300],
+    # Plus the inputs of past findings (fuzz/corpus/png_struct/), kept as regressions.
+    "png_struct": [bytes(64), bytes(range(256)), b"\x07" * 200, b"\x00\x03" * 300]
+    + [path.read_bytes() for path in sorted(_CORPUS.glob("png_struct/*"))],
     "sse": [
         b"".join(
             b"data: " + json.dumps(_response(t)).encode() + b"\r\n\r\n" for t in ("He", "llo")

@@ -259,18 +259,24 @@ struct Layout<'a> {
 }
 
 /// Walk every chunk up to IEND, checking the structure (see the module docs).
-/// Pillow refuses a grey or truecolour image whose tRNS chunk is shorter than
-/// one colour (2 or 6 bytes; "Truncated tRNS chunk"), wherever it lies before
-/// IEND: so do we. Its content never changes the grey values.
-fn check_transparency(header: &Header, chunk: &Chunk<'_>) -> KernelResult<()> {
-    let (need, kind) = match header.colour_type {
-        ColourType::Grey => (2, "grey"),
-        ColourType::Rgb => (6, "truecolour"),
-        _ => return Ok(()),
+/// Pillow refuses a file whose tRNS (grey or truecolour image: 2 or 6 bytes),
+/// gAMA (4), cHRM (32), sRGB (1) or pHYs (9) chunk is shorter than the values
+/// it holds ("Truncated gAMA chunk"), wherever it lies before IEND: so do we.
+/// Their contents never change the grey values.
+fn check_ancillary(header: &Header, chunk: &Chunk<'_>) -> KernelResult<()> {
+    let need = match (&chunk.kind, header.colour_type) {
+        (b"tRNS", ColourType::Grey) => 2,
+        (b"tRNS", ColourType::Rgb) => 6,
+        (b"gAMA", _) => 4,
+        (b"cHRM", _) => 32,
+        (b"sRGB", _) => 1,
+        (b"pHYs", _) => 9,
+        _ => 0,
     };
     if chunk.data.len() < need {
         return Err(decode_error(format!(
-            "corrupt PNG: the tRNS chunk at byte {} holds {} bytes, fewer than the {need} of a {kind} colour",
+            "corrupt PNG: the {} chunk at byte {} holds {} bytes, fewer than the {need} it needs",
+            chunk_name(chunk.kind),
             chunk.offset,
             chunk.data.len()
         )));
@@ -356,7 +362,7 @@ fn read_layout(data: &[u8], max_pixels: u64) -> KernelResult<Layout<'_>> {
                 }
                 palette = Some(chunk.data);
             }
-            b"tRNS" => check_transparency(&header, &chunk)?,
+            b"tRNS" | b"gAMA" | b"cHRM" | b"sRGB" | b"pHYs" => check_ancillary(&header, &chunk)?,
             kind if kind[0].is_ascii_uppercase() && kind != b"PLTE" => {
                 return Err(decode_error(format!(
                     "corrupt PNG: unknown critical chunk {name} at byte {}",

@@ -121,13 +121,19 @@ def _parse_header(d: bytes) -> _Header:
     return _Header(width, height, depth, code, interlace == 1)
 
 
-def _check_transparency(colour_type: int, payload: bytes, offset: int) -> None:
-    """Pillow refuses a grey or truecolour tRNS shorter than one colour: so do we."""
-    need, kind = {0: (2, "grey"), 2: (6, "truecolour")}.get(colour_type, (0, ""))
+#: Pillow refuses these chunks when shorter than the values they hold (tRNS: of a
+#: grey or truecolour image); so do both backends. Their contents never change grey.
+_ANCILLARY_SIZES = {b"gAMA": 4, b"cHRM": 32, b"sRGB": 1, b"pHYs": 9, b"tRNS": 0}
+
+
+def _check_ancillary(kind: bytes, colour_type: int, payload: bytes, offset: int) -> None:
+    need = _ANCILLARY_SIZES[kind]
+    if kind == b"tRNS":
+        need = {0: 2, 2: 6}.get(colour_type, 0)
     if len(payload) < need:
         raise MaskDecodeError(
-            f"corrupt PNG: the tRNS chunk at byte {offset} holds {len(payload)} bytes, "
-            f"fewer than the {need} of a {kind} colour"
+            f"corrupt PNG: the {_chunk_name(kind)} chunk at byte {offset} holds {len(payload)} "
+            f"bytes, fewer than the {need} it needs"
         )
 
 
@@ -181,8 +187,8 @@ def _read_layout(data: bytes, max_pixels: int) -> tuple[_Header, bytes, list[byt
                     f"corrupt PNG: PLTE holds {len(payload)} bytes, not 1 to 256 RGB entries"
                 )
             palette = payload
-        elif kind == b"tRNS":
-            _check_transparency(header.colour_type, payload, offset)
+        elif kind in _ANCILLARY_SIZES:
+            _check_ancillary(kind, header.colour_type, payload, offset)
         elif kind[0] < 0x5B and kind != b"PLTE":  # an upper-case first letter: critical
             raise MaskDecodeError(
                 f"corrupt PNG: unknown critical chunk {_chunk_name(kind)} at byte {offset}"
