@@ -230,6 +230,8 @@ class ResumableUpload:
         self.upload_url: str | None = None
         self.file: File | None = None
         self.interruptions = 0
+        #: What interrupted the upload last (raised when the budget runs out).
+        self.last_error: BaseException | None = None
         self._delay = 0.0
         self._cancel_requested = False
         self._last_sent_final = False
@@ -400,6 +402,7 @@ class ResumableUpload:
         self.state = following
 
     def _interrupted(self, error: BaseException, retry_delay: float | None) -> None:
+        self.last_error = error
         self.interruptions += 1
         if self.interruptions > self.max_interruptions:
             self.state = UploadState.FAILED
