@@ -51,8 +51,9 @@ def test_an_upload_under_persistent_503s_spends_one_budget(attempts: int, start_
 
 def test_a_hint_longer_than_max_delay_stops_the_upload() -> None:
     transport, slept = Busy(start_ok=True, retry_after="3600"), []
-    client = Client("k", base_url="https://files.test", transport=transport,
-                    retry=RetryPolicy(max_attempts=5, max_delay=60), sleep=slept.append)  # fmt: skip
+    policy = RetryPolicy(max_attempts=5, max_delay=60)
+    client = Client("k", base_url="https://files.test", transport=transport, retry=policy,
+                    sleep=slept.append)  # fmt: skip
     with pytest.raises(UnavailableError):
         client.upload_file(b"x" * 100, mime_type="text/plain")
     assert transport.sent == ["start", "upload, finalize"] and slept == []
