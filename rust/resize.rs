@@ -4,7 +4,7 @@
 //! # Theory of operation
 //!
 //! Pillow resizes mode "L" in two separable passes, each a 1-D convolution
-//! whose weights come from a per-axis table (`/work/shared/pillow-resample.md`):
+//! whose weights come from a per-axis table (`docs/resize.md`):
 //!
 //! 1. The table for an axis depends only on (input length, output length). Its
 //!    weights are computed in IEEE double in exactly Pillow's order of
