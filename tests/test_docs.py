@@ -302,3 +302,35 @@ def test_the_examples_in_this_file_hold() -> None:
     result = doctest.testmod(sys.modules[__name__])
     assert result.attempted >= 4
     assert result.failed == 0
+
+
+#: Where a path written in code font in docs/ may start: the repository's own
+#: folders, or a subpackage of ``python/gemini_vision`` (``wire/http.py``).
+_PACKAGE = ROOT / "python" / "gemini_vision"
+_ROOT_DIRS = ("python", "rust", "tests", "benches", "fuzz", "scripts", "docs")
+_CODE_PATH = re.compile(r"`([A-Za-z_][\w.-]*/[\w./-]*?)(?:::(\w+))?`")
+
+
+def test_paths_named_in_docs_exist() -> None:
+    """A file or test named in code font in docs/*.md exists, so moved code does not
+    leave the design pointing at nothing (``wire/http.py``, ``tests/x.py::test_y``)."""
+    packages = {p.name for p in _PACKAGE.iterdir() if p.is_dir()}
+    missing = []
+    named = 0
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        for match in _CODE_PATH.finditer(doc.read_text(encoding="utf-8")):
+            path, test = match.group(1), match.group(2)
+            first = path.split("/")[0]
+            if first in _ROOT_DIRS:
+                target = ROOT / path
+            elif first in packages:
+                target = _PACKAGE / path
+            else:
+                continue  # not this repository's (a Pillow source file, a URL path)
+            named += 1
+            if not target.exists():
+                missing.append(f"{doc.name}: {path} does not exist")
+            elif test and not re.search(rf"^def {test}\(", target.read_text(), re.MULTILINE):
+                missing.append(f"{doc.name}: {path} has no {test}")
+    assert not missing, "\n".join(missing)
+    assert named > 100
