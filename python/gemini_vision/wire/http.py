@@ -28,7 +28,7 @@ from typing import Any, Union, overload
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit
 
 from gemini_vision.errors import ProtocolError
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 
 __all__ = [
     "MAX_SERVER_DELAY",
