@@ -56,7 +56,7 @@ class Limits:
         max_png_pixels: pixels one mask PNG's header may declare (4096 x 4096).
         max_mask_pixels: total box pixels the masks may fill (2**27, 512 MiB of bool).
         max_answer_bytes: UTF-8 bytes of answer text read; the rest is cut off
-            and read as a cut-off answer (4 MiB: sixteen times the longest answer
+            and read as a cut-off answer (1 MiB: four times the longest answer
             a model writes at 65,536 output tokens).
         max_items: items read from one answer; the rest are dropped (10,000).
         max_polygon_vertices: vertices of one polygon mask, all rings together;
@@ -69,7 +69,7 @@ class Limits:
     max_decoded_bytes: int = 64 << 20
     max_png_pixels: int = 4096 * 4096
     max_mask_pixels: int = 1 << 27
-    max_answer_bytes: int = 4 << 20
+    max_answer_bytes: int = 1 << 20
     max_items: int = 10_000
     max_polygon_vertices: int = 4096
 

@@ -35,8 +35,10 @@ from gemini_vision.spatial.values import fmt, to_number
 
 __all__ = ["polygon_box", "rasterize", "read_polygon"]
 
-# Edge-row crossings handled per step, so the temporaries stay small.
+# Work per step: at most about this many edge-row crossings, and a toggle
+# table of at most this many cells (a band of rows), so temporaries stay small.
 _CROSSINGS_PER_STEP = 1 << 20
+_CELLS_PER_STEP = 1 << 22
 
 
 def rasterize(
@@ -49,41 +51,34 @@ def rasterize(
             connects back to the first).
         box: ``(x0, y0, x1, y1)``; the result has shape ``(y1 - y0, x1 - x0)``.
 
-    Cost: each edge is visited once and yields one crossing per pixel row it
-    spans (an active-edge table, vectorised), each crossing toggles one cell,
-    and one running XOR per row fills the pixels: ``O(E + C + P)`` time and
-    ``O(P)`` memory for ``E`` edges, ``C`` edge-row crossings inside the box and
-    ``P`` box pixels — no sort and no edges-times-rows table. ``C`` is at most
-    ``E`` times the box height; ``Limits.max_polygon_vertices`` bounds ``E``.
+    Cost: a scanline with an active-edge table, in bands of rows. Each edge
+    gives one crossing per pixel row it spans (the rows are known from its end
+    points, so no edge is tested against rows it misses); each crossing toggles
+    one cell; a running XOR along each row fills the pixels. ``O(E + C + P)``
+    work for ``E`` edges, ``C`` edge-row crossings inside the box and ``P`` box
+    pixels (plus ``E`` per band to find the band's active edges), and bounded
+    temporaries — no per-row sort and no edges-times-rows table. ``C`` is at
+    most ``E`` times the box height; ``Limits.max_polygon_vertices`` bounds ``E``.
 
     >>> rasterize([[(0.0, 0.0), (2.0, 0.0), (0.0, 2.0)]], (0, 0, 2, 2)).tolist()
     [[True, False], [False, False]]
     """
     x0, y0, x1, y1 = box
     width, height = max(x1 - x0, 0), max(y1 - y0, 0)
+    out = np.zeros((height, width), dtype=np.bool_)
     if width == 0 or height == 0:
-        return np.zeros((height, width), dtype=np.bool_)
-    xa, ya, xb, yb = _edges(rings)
-    # toggles[r, b] counts the crossings of row r whose centre test flips at
-    # column b: pixel px is inside iff an odd number of crossings lie at or left
-    # of its centre, i.e. the running parity of toggles[r, :px + 1].
-    toggles = np.zeros(height * (width + 1), dtype=np.uint8)
-    for first, last in _edge_steps(ya, yb, y0, height):
-        rows, edge = _crossing_rows(ya[first:last], yb[first:last], y0, height)
-        edge += first
-        cy = (rows + y0).astype(np.float64) + 0.5
-        ea, eb = ya[edge], yb[edge]
-        keep = (ea > cy) != (eb > cy)  # the rule's half-open test, exactly
-        rows, edge, cy = rows[keep], edge[keep], cy[keep]
-        xs, ys = xa[edge], ya[edge]
-        x = xs + (cy - ys) * (xb[edge] - xs) / (yb[edge] - ys)
-        # Centre px + 0.5 >= a  <=>  px >= ceil(a - 0.5), exactly (a - 0.5 is exact for
-        # 0.25 <= a < 2**52, and below 0.25 no integer lies between a - 0.5 and its rounding).
-        bounds = np.clip(np.ceil(x - 0.5) - x0, 0, width).astype(np.intp)
-        cells = rows * (width + 1) + bounds
-        toggles ^= (np.bincount(cells, minlength=toggles.size) & 1).astype(np.uint8)
-    parity = np.bitwise_xor.accumulate(toggles.reshape(height, width + 1)[:, :width], axis=1)
-    return parity.astype(np.bool_)
+        return out
+    edges = _edges(rings)
+    lo, hi = _row_span(edges[1], edges[3], y0, height)
+    rows_per_band = max(
+        1, min(_CELLS_PER_STEP // (width + 1), _CROSSINGS_PER_STEP // max(lo.size, 1))
+    )
+    for first in range(0, height, rows_per_band):
+        last = min(first + rows_per_band, height)
+        active = np.flatnonzero((lo < last) & (hi > first))
+        if active.size:
+            out[first:last] = _fill_band(edges, lo, hi, active, first, last, x0, y0, width)
+    return out
 
 
 def _edges(
@@ -101,43 +96,48 @@ def _edges(
 def _row_span(
     ya: npt.NDArray[np.float64], yb: npt.NDArray[np.float64], y0: int, height: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Per edge, a range of box rows that holds every row it crosses (one row of
-    slack each side; the exact test filters)."""
+    """Per edge, a range of box rows holding every row it crosses (one row of
+    slack each side: the exact test in ``_fill_band`` decides)."""
     lo = np.floor(np.minimum(ya, yb) - y0 - 0.5) - 1
     hi = np.ceil(np.maximum(ya, yb) - y0 - 0.5) + 1
-    return (
-        np.clip(lo, 0, height).astype(np.int64),
-        np.clip(hi, 0, height).astype(np.int64),
-    )
+    return np.clip(lo, 0, height).astype(np.int64), np.clip(hi, 0, height).astype(np.int64)
 
 
-def _edge_steps(
-    ya: npt.NDArray[np.float64], yb: npt.NDArray[np.float64], y0: int, height: int
-) -> list[tuple[int, int]]:
-    """Consecutive edge ranges of about ``_CROSSINGS_PER_STEP`` candidate crossings each."""
-    lo, hi = _row_span(ya, yb, y0, height)
-    ends = np.cumsum(hi - lo)
-    steps, first = [], 0
-    while first < ends.size:
-        done = ends[first - 1] if first else 0
-        last = int(np.searchsorted(ends, done + _CROSSINGS_PER_STEP, side="right"))
-        last = max(last, first + 1)
-        steps.append((first, last))
-        first = last
-    return steps
-
-
-def _crossing_rows(
-    ya: npt.NDArray[np.float64], yb: npt.NDArray[np.float64], y0: int, height: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
-    """Candidate (row, edge) pairs: every row of each edge's span."""
-    lo, hi = _row_span(ya, yb, y0, height)
-    counts = hi - lo
-    edge = np.repeat(np.arange(ya.size), counts)
-    # Row = lo of its edge + its position within the edge's run.
-    starts = np.cumsum(counts) - counts
-    rows = lo[edge] + (np.arange(edge.size) - starts[edge])
-    return rows, edge
+def _fill_band(
+    edges: tuple[npt.NDArray[np.float64], ...],
+    lo: npt.NDArray[np.int64],
+    hi: npt.NDArray[np.int64],
+    active: npt.NDArray[np.intp],
+    first: int,
+    last: int,
+    x0: int,
+    y0: int,
+    width: int,
+) -> npt.NDArray[np.bool_]:
+    """Rows ``first:last`` of the mask, from the edges in ``active``."""
+    xa, ya, xb, yb = edges
+    start = np.maximum(lo[active], first)
+    counts = np.minimum(hi[active], last) - start
+    edge = np.repeat(active, counts)
+    # Each candidate's row: its edge's first row plus its place in the edge's run.
+    offsets = np.arange(edge.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.repeat(start, counts) + offsets
+    cy = (rows + y0).astype(np.float64) + 0.5
+    ys = ya[edge]
+    keep = (ys > cy) != (yb[edge] > cy)  # the rule's half-open test, exactly
+    rows, edge, cy, ys = rows[keep], edge[keep], cy[keep], ys[keep]
+    xs = xa[edge]
+    x = xs + (cy - ys) * (xb[edge] - xs) / (yb[edge] - ys)
+    # Centre px + 0.5 >= a  <=>  px >= ceil(a - 0.5), exactly (a - 0.5 is exact for
+    # 0.25 <= a < 2**52, and below 0.25 no integer lies between a - 0.5 and its rounding).
+    bounds = np.clip(np.ceil(x - 0.5) - x0, 0, width).astype(np.intp)
+    cells = (rows - first) * (width + 1) + bounds
+    size = (last - first) * (width + 1)
+    # Pixel px is inside iff an odd number of crossings lie at or left of its
+    # centre: the running parity of the toggles up to its column.
+    toggles = (np.bincount(cells, minlength=size) & 1).astype(np.uint8)
+    parity = np.bitwise_xor.accumulate(toggles.reshape(last - first, width + 1), axis=1)
+    return parity[:, :width].astype(np.bool_)
 
 
 def read_polygon(
