@@ -100,3 +100,18 @@ def test_over_the_limit_is_refused_before_allocating(kernels: ModuleType) -> Non
     counts = np.array([0, 2**32 - 1], dtype=np.uint32)
     with pytest.raises(AllocationError, match="the decoded mask needs 17179869184 bytes"):
         kernels.rle_decode_box(counts, 65537, 65535, 0, 0, 1 << 17, 1 << 17)
+
+
+def test_resize_outputs_are_checked_alike(kernels: ModuleType) -> None:
+    """A resize whose output passes the limit is refused before any work, on both backends."""
+    mask = np.zeros((2, 2), np.uint8)
+    expected = (
+        "the resized mask needs 10000000000 bytes, more than the allocation limit of "
+        "4294967296 bytes"
+    )
+    with pytest.raises(AllocationError) as info:
+        kernels.resize_bilinear(mask, 100_000, 100_000, 13)
+    assert str(info.value) == expected
+    with pytest.raises(AllocationError) as info:
+        kernels.resize_bilinear_threshold(mask, 100_000, 100_000, 127, 13)
+    assert str(info.value) == expected

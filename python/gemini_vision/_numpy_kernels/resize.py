@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from gemini_vision._numpy_kernels.alloc import check, guarded
 from gemini_vision.errors import KernelInputError
 
 __all__ = ["MAX_SIDE", "resize_bilinear", "resize_bilinear_threshold"]
@@ -137,6 +138,16 @@ def resize_bilinear(
 ) -> npt.NDArray[np.uint8]:
     """Resize a 2-D uint8 mask to ``(height, width)`` as Pillow's BILINEAR does."""
     _check(mask, width, height, pillow)
+    # The output is checked against the kernels' allocation limit first, as the
+    # Rust kernel does; a MemoryError on the way is the same AllocationError.
+    what = "the resized mask"
+    with guarded(check(width * height, 1, what), what):
+        return _resize(mask, width, height, pillow)
+
+
+def _resize(
+    mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int
+) -> npt.NDArray[np.uint8]:
     in_h, in_w = mask.shape
     need_h, need_v = in_w != width, in_h != height
     if need_h and need_v:
