@@ -9,7 +9,9 @@
   with a progress bar of the tuning steps.
 
 Progress goes to stderr (a redrawn bar on a terminal, a line per 10 % step
-otherwise); results go to stdout as JSON.
+otherwise); results go to stdout as JSON (one document; ``--json`` is
+accepted and changes nothing). With ``--json`` the emulator prints its base URL
+and key as one JSON line.
 
 >>> import io
 >>> bar = ProgressBar("upload", total=200, stream=io.StringIO(), interactive=False)
@@ -78,9 +80,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         file_processing_polls=args.processing_polls,
         tuning_polls=args.tuning_polls,
     )
-    print(f"gemini-vision emulator on {emulator.base_url}", flush=True)
-    print(f"  api key: {args.api_key}   (send it as x-goog-api-key)", flush=True)
-    print("  stop with Ctrl-C", flush=True)
+    if getattr(args, "json", False):
+        # One document, then the server runs until interrupted.
+        print(json.dumps({"base_url": emulator.base_url, "api_key": args.api_key}), flush=True)
+    else:
+        print(f"gemini-vision emulator on {emulator.base_url}", flush=True)
+        print(f"  api key: {args.api_key}   (send it as x-goog-api-key)", flush=True)
+        print("  stop with Ctrl-C", flush=True)
     try:
         emulator.serve_forever()
     except KeyboardInterrupt:

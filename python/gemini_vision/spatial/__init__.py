@@ -35,6 +35,7 @@ __all__ = [
     "RenderReport",
     "SpatialItem",
     "SpatialResult",
+    "check_threshold",
     "parse",
     "render",
 ]
@@ -47,6 +48,7 @@ def parse(
     threshold: int = 127,
     pillow: int = 13,
     limits: Limits | None = None,
+    duplicates: str = "keep",
 ) -> SpatialResult:
     """Parse a model's spatial answer into pixel items (SPEC S1–S5).
 
@@ -59,13 +61,16 @@ def parse(
         threshold: mask pixels are ``value > threshold`` (127: the documented midpoint).
         pillow: 13 or 12: whose BILINEAR pass order the mask resize follows.
         limits: memory bounds per response (``Limits()`` by default).
+        duplicates: "keep" (default) or "drop" an item that is an exact copy of
+            an earlier one; either way it gets a ``duplicate`` diagnostic.
 
     Returns:
         A ``SpatialResult``; ``result.diagnostics`` lists every repaired or
         dropped item with its index and the reason.
 
     Raises:
-        LocalError: ``image_size``, ``threshold`` or ``pillow`` is invalid.
+        LocalError: ``image_size``, ``threshold`` (0 to 255), ``pillow`` or
+            ``duplicates`` is invalid.
 
     >>> r = parse('{"point": [500, 250], "label": "eye"}', (640, 480))
     >>> r.items[0].point, r.diagnostics
@@ -79,11 +84,28 @@ def parse(
     pillow = _int_arg("pillow", pillow)
     if pillow not in (12, 13):
         raise LocalError(f"pillow must be 12 or 13, got {pillow}")
+    check_threshold(threshold)
+    if duplicates not in ("keep", "drop"):
+        raise LocalError(f"duplicates must be 'keep' or 'drop', got {duplicates!r}")
     limits = limits or Limits()
-    pending = prepare(text, size, threshold=threshold, limits=limits)
+    pending = prepare(text, size, threshold=threshold, limits=limits, duplicates=duplicates)
     return pending.finish(
         decode_pngs(pending.png_jobs, threshold=threshold, pillow=pillow, limits=limits)
     )
+
+
+def check_threshold(threshold: int) -> None:
+    """Raise ``LocalError`` unless ``0 <= threshold <= 255`` (mask pixels are value > threshold).
+
+    >>> check_threshold(300)
+    Traceback (most recent call last):
+    gemini_vision.errors.LocalError: threshold must be 0 to 255 (mask pixels are value > \
+threshold), got 300
+    """
+    if not 0 <= threshold <= 255:
+        raise LocalError(
+            f"threshold must be 0 to 255 (mask pixels are value > threshold), got {threshold}"
+        )
 
 
 def _int_arg(name: str, value: Any) -> int:
