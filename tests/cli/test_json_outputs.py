@@ -29,7 +29,9 @@ def obj(required: dict[str, Any], **more: Any) -> dict[str, Any]:
     return {"type": "object", "required": list(required), "properties": required, **more}
 
 
-DIAGNOSTIC = obj({"index": {"type": ["integer", "null"]}, "action": STR, "code": STR, "message": STR})
+DIAGNOSTIC = obj(
+    {"index": {"type": ["integer", "null"]}, "action": STR, "code": STR, "message": STR}
+)
 ITEM = obj({"index": INT, "kind": {"enum": ["box", "segment", "point", "box_3d"]}, "label": STR})
 RENDER = obj(
     {
@@ -51,7 +53,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "version": STR,
             "python": STR,
             "cores": {"type": ["integer", "null"]},
-            "backend": obj({"name": {"enum": ["rust", "numpy"]}, "rust_extension": {"type": "boolean"}}),
+            "backend": obj(
+                {"name": {"enum": ["rust", "numpy"]}, "rust_extension": {"type": "boolean"}}
+            ),
             "simd": obj(
                 {
                     "in_use": {"type": "array", "items": {"enum": ["avx2", "ssse3", "pclmulqdq"]}},
@@ -91,7 +95,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                 "stored": STR,
                                 "display": STR,
                                 "orientation": INT,
-                                "tokens": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}},
+                                "tokens": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": ["integer", "null"]},
+                                },
                             }
                         ),
                     ]
@@ -162,17 +169,34 @@ def test_render_json_reports_duplicates_and_files(
     scene: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image, answer = scene
-    doc = run_json(capsys, ["render", str(image), "-r", str(answer), "-o", str(tmp_path / "o"), "--json"], "render")
+    doc = run_json(
+        capsys,
+        ["render", str(image), "-r", str(answer), "-o", str(tmp_path / "o"), "--json"],
+        "render",
+    )
     assert [d["code"] for d in doc["diagnostics"]] == ["duplicate"]
     assert len(doc["items"]) == 3
     doc = run_json(
         capsys,
-        ["render", str(image), "-r", str(answer), "-o", str(tmp_path / "o"), "--json", "--drop-duplicates"],
+        [
+            "render",
+            str(image),
+            "-r",
+            str(answer),
+            "-o",
+            str(tmp_path / "o"),
+            "--json",
+            "--drop-duplicates",
+        ],
         "render",
     )
     assert len(doc["items"]) == 2 and doc["diagnostics"][0]["action"] == "rejected"
     # The old spelling --image still works.
-    run_json(capsys, ["render", "--image", str(image), "-r", str(answer), "-o", str(tmp_path / "o"), "--json"], "render")
+    run_json(
+        capsys,
+        ["render", "--image", str(image), "-r", str(answer), "-o", str(tmp_path / "o"), "--json"],
+        "render",
+    )
 
 
 def test_tokens_batch_bench_json(
@@ -186,8 +210,15 @@ def test_tokens_batch_bench_json(
     pq.write_table(pa.Table.from_pylist(list(make_records(20))), tmp_path / "in.parquet")
     doc = run_json(
         capsys,
-        ["batch", str(tmp_path / "in.parquet"), str(tmp_path / "o.parquet"), "-q", "--json",
-         "--coco", str(tmp_path / "o.json")],
+        [
+            "batch",
+            str(tmp_path / "in.parquet"),
+            str(tmp_path / "o.parquet"),
+            "-q",
+            "--json",
+            "--coco",
+            str(tmp_path / "o.json"),
+        ],
         "batch",
     )
     assert doc["records"] == 20
@@ -195,7 +226,9 @@ def test_tokens_batch_bench_json(
     assert [case["name"] for case in doc["cases"]] == ["threshold 1024x1024"]
 
 
-def test_detect_json(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_detect_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     Image.new("RGB", (64, 48)).save(tmp_path / "i.png")
     items = '[{"box_2d": [100, 200, 500, 600], "label": "cat"}]'
@@ -204,13 +237,23 @@ def test_detect_json(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeyp
         server.queue(Reply(200, json.dumps(answer).encode(), {"Content-Type": "application/json"}))
         doc = run_json(
             capsys,
-            ["detect", str(tmp_path / "i.png"), "--base-url", server.url(""), "-o", str(tmp_path / "o"), "--json"],
+            [
+                "detect",
+                str(tmp_path / "i.png"),
+                "--base-url",
+                server.url(""),
+                "-o",
+                str(tmp_path / "o"),
+                "--json",
+            ],
             "render",
         )
     assert any(path.endswith("response.json") for path in doc["files"])
 
 
-def test_bench_shows_progress_and_refuses_an_unknown_case(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_shows_progress_and_refuses_an_unknown_case(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """One stderr line per case as it finishes; --only that matches nothing is a usage error."""
     assert main(["bench", "-q", "--only", "resize"]) == 0
     err = capsys.readouterr().err.splitlines()

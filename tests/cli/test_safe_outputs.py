@@ -137,7 +137,10 @@ def test_a_failing_render_keeps_the_previous_folder(tmp_path: Path) -> None:
 def test_labels_with_lone_surrogates_are_saved_losslessly(tmp_path: Path) -> None:
     """A label "\\ud800" (a valid JSON escape) is written as that escape: save() succeeds,
     the files are UTF-8, and the label reads back the same."""
-    answer = '[{"box_2d": [0, 0, 500, 500], "label": "\\ud800 cat"}, {"point": [5, 5], "label": "\\udfff"}]'
+    answer = (
+        '[{"box_2d": [0, 0, 500, 500], "label": "\\ud800 cat"}, '
+        '{"point": [5, 5], "label": "\\udfff"}]'
+    )
     result = spatial.parse(answer, (40, 30))
     assert result.items[0].label == "\ud800 cat"
     written = result.save(tmp_path / "out")
@@ -167,12 +170,25 @@ def test_sigkill_during_batch_leaves_the_old_or_the_new_output(
 ) -> None:
     """Killed (SIGKILL) while writing, the output is the old table or the new one, whole."""
     _records(tmp_path / "old_in.parquet", 3)
-    assert main(["batch", str(tmp_path / "old_in.parquet"), str(tmp_path / "out.parquet"), "-q"]) == 0
+    assert (
+        main(["batch", str(tmp_path / "old_in.parquet"), str(tmp_path / "out.parquet"), "-q"]) == 0
+    )
     old = (tmp_path / "out.parquet").read_bytes()
     _records(tmp_path / "in.parquet", 1500)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gemini_vision", "batch", str(tmp_path / "in.parquet"),
-         str(tmp_path / "out.parquet"), "-q", "-n", "16", "-j", "1"],
+        [
+            sys.executable,
+            "-m",
+            "gemini_vision",
+            "batch",
+            str(tmp_path / "in.parquet"),
+            str(tmp_path / "out.parquet"),
+            "-q",
+            "-n",
+            "16",
+            "-j",
+            "1",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -210,9 +226,7 @@ def test_sigkill_during_save_leaves_the_old_or_the_new_folder(tmp_path: Path) ->
     )
     assert small.returncode == 0
     old = {p.name: p.read_bytes() for p in out.iterdir()}
-    process = subprocess.Popen(
-        [sys.executable, "-c", SAVE_SCRIPT, str(out), "120", "2"], env=env
-    )
+    process = subprocess.Popen([sys.executable, "-c", SAVE_SCRIPT, str(out), "120", "2"], env=env)
     try:
         assert _wait_for(lambda: bool(_partials(tmp_path)) or process.poll() is not None)
         # Let it write some of the new files into the temporary folder, then kill it.

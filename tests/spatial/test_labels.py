@@ -138,7 +138,10 @@ def test_label_text_colour_has_the_higher_contrast() -> None:
     """Black or white, whichever the WCAG contrast ratio prefers, for every palette colour."""
 
     def luminance(rgb: tuple[int, int, int]) -> float:
-        lin = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        lin = [
+            (c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
+            for c in rgb
+        ]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
     for colour in draw.PALETTE:
@@ -160,8 +163,13 @@ def _label_ink(label: str, shaping: str) -> np.ndarray[Any, Any]:
     """The label drawn alone on a white tag, as a bool ink map cropped to the ink."""
     answer = json.dumps([{"box_2d": [500, 0, 1000, 1000], "label": label}], ensure_ascii=False)
     result = spatial.parse(answer, (420, 120))
-    image = result.overlay(Image.new("RGB", (420, 120), "white"), masks_on=False, boxes=False,
-                           font_size=36, shaping=shaping)
+    image = result.overlay(
+        Image.new("RGB", (420, 120), "white"),
+        masks_on=False,
+        boxes=False,
+        font_size=36,
+        shaping=shaping,
+    )
     grey = np.asarray(image.convert("L"))
     tag = grey < 250  # the tag's colour and the text
     ys, xs = np.nonzero(tag)

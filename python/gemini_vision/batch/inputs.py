@@ -185,7 +185,9 @@ def kept_source(records: Any, keep: list[str]) -> tuple[Any, Any]:
         table = pa.Table.from_pandas(records[names], preserve_index=False)
     else:
         records = list(records)
-        present = set().union(*(r.keys() for r in records if isinstance(r, dict))) if records else set()
+        present = (
+            set().union(*(r.keys() for r in records if isinstance(r, dict))) if records else set()
+        )
         names = [n for n in ("id", *keep) if n in present]
         table = pa.Table.from_pylist(
             [{n: r.get(n) for n in names} if isinstance(r, dict) else {} for r in records]

@@ -15,6 +15,7 @@ gemini-vision ...
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -43,10 +44,8 @@ def _command_modules() -> tuple[ModuleType, ...]:
     eval when that module is there.)
     """
     modules: list[ModuleType] = [spatial, files, wire, batch, bench, info]
-    try:
+    with contextlib.suppress(ImportError):
         modules.append(importlib.import_module("gemini_vision.cli.eval"))
-    except ImportError:
-        pass
     return tuple(modules)
 
 
@@ -82,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         for flag, text in _GLOBAL_FLAGS:
             if flag not in command._option_string_actions:
                 # SUPPRESS: the flag given before the command is not reset by the subparser.
-                command.add_argument(flag, action="store_true", default=argparse.SUPPRESS, help=text)
+                command.add_argument(
+                    flag, action="store_true", default=argparse.SUPPRESS, help=text
+                )
     return parser
 
 

@@ -93,7 +93,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.only and not any(
         case.startswith(prefix) or prefix.startswith(case) for prefix in args.only for case in CASES
     ):
-        raise UsageError(f"--only {' '.join(args.only)} matches no case; the cases are {', '.join(CASES)}")
+        raise UsageError(
+            f"--only {' '.join(args.only)} matches no case; the cases are {', '.join(CASES)}"
+        )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     header = (
         f"gemini-vision {gemini_vision.__version__}; {os.cpu_count()} cores, "

@@ -65,7 +65,11 @@ def collect() -> dict[str, Any]:
         rust_error = None
     except ImportError as exc:
         rust_simd, rust_error = None, str(exc)
-    used = rust_simd if gemini_vision.backend == "rust" else _numpy_kernels.simd_features()
+    used = (
+        rust_simd
+        if gemini_vision.backend == "rust" and rust_simd is not None
+        else _numpy_kernels.simd_features()
+    )
     return {
         "version": gemini_vision.__version__,
         "python": platform.python_version(),

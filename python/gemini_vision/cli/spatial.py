@@ -59,7 +59,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "it must be new, empty, or an earlier output)."
         ),
     )
-    render.add_argument("image", type=Path, nargs="?", metavar="IMAGE", help="the image the model saw")
+    render.add_argument(
+        "image", type=Path, nargs="?", metavar="IMAGE", help="the image the model saw"
+    )
     # Before IMAGE was positional (as for detect, segment and tokens) it was --image.
     render.add_argument("--image", dest="image_option", type=Path, help=argparse.SUPPRESS)
     render.add_argument(
@@ -83,7 +85,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="mask pixels are value > THRESHOLD, 0 to 255 (127)",
     )
     parser.add_argument(
-        "-m", "--model", default=DEFAULT_MODEL, help=f"model for the token estimate ({DEFAULT_MODEL})"
+        "-m",
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"model for the token estimate ({DEFAULT_MODEL})",
     )
     parser.add_argument(
         "--drop-duplicates",
@@ -111,9 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     def text() -> None:
         print(f"gemini-vision {gemini_vision.__version__}, backend: {gemini_vision.backend}")
-        print(
-            f"sample (synthetic scene and answer, offline): {DEMO_IMAGE} and {DEMO_ANSWER}"
-        )
+        print(f"sample (synthetic scene and answer, offline): {DEMO_IMAGE} and {DEMO_ANSWER}")
         _print_render(rendered, args.model)
         width, height = DEMO_BOX
         print(f"sample mask: {sample['width']}x{sample['height']} grey PNG probability map")

@@ -64,9 +64,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         call = sub.add_parser(name, help=f"ask the model for {what}, then render the answer")
         call.add_argument("image", type=Path, metavar="IMAGE")
         call.add_argument("-p", "--prompt", help="what to ask (default: a prompt for the task)")
-        call.add_argument(
-            "-m", "--model", default=DEFAULT_MODEL, help=f"model ({DEFAULT_MODEL})"
-        )
+        call.add_argument("-m", "--model", default=DEFAULT_MODEL, help=f"model ({DEFAULT_MODEL})")
         call.add_argument("--base-url", help="a proxy or emulator speaking the Gemini API")
         call.add_argument(
             "-o",
@@ -178,11 +176,16 @@ def cmd_tokens(args: argparse.Namespace) -> int:
                 "stored": row[2],
                 "display": row[3],
                 "orientation": int(row[4]),
-                "tokens": {h: None if v == "-" else int(v) for h, v in zip(header[5:], row[5:])},
+                "tokens": {
+                    h: None if v == "-" else int(v)
+                    for h, v in zip(header[5:], row[5:], strict=True)
+                },
             }
             for row in rows[1:-1]
         ],
-        "total": {h: None if v == "-" else int(v) for h, v in zip(header[5:], rows[-1][5:])},
+        "total": {
+            h: None if v == "-" else int(v) for h, v in zip(header[5:], rows[-1][5:], strict=True)
+        },
     }
     report(args, doc, lambda: _print_table(rows, sys.stdout))
     return 0 if ok else 1
@@ -235,10 +238,9 @@ class Spinner:
 
 def cmd_call(args: argparse.Namespace) -> int:
     """Ask the model about ``args.image``, save the answer, and render it into ``args.out``."""
+    from gemini_vision.cli.spatial import check_output
     from gemini_vision.client import Client
     from gemini_vision.images import image_part
-
-    from gemini_vision.cli.spatial import check_output
 
     if not os.environ.get("GEMINI_API_KEY") and not args.base_url:
         raise UsageError(

@@ -71,9 +71,7 @@ class CocoDataset:
     skipped_records: int = 0
     _annotations: list[_Annotation] = field(default_factory=list)
 
-    def _add_image(
-        self, width: int, height: int, file_name: str | None, gemini_id: Any
-    ) -> int:
+    def _add_image(self, width: int, height: int, file_name: str | None, gemini_id: Any) -> int:
         image_id = len(self.images) + 1
         entry: dict[str, Any] = {"id": image_id, "width": int(width), "height": int(height)}
         if file_name is not None:
@@ -134,7 +132,7 @@ class CocoDataset:
         for i in range(n):
             order.setdefault(_key(columns["id"][i]), []).append(i)
         added = []
-        for key, positions in order.items():
+        for positions in order.values():
             record_id = columns["id"][positions[0]]
             size = _size_of(columns, positions, sizes, record_id)
             if size is None:
@@ -300,7 +298,9 @@ def _columns(rows: Any) -> dict[str, list[Any]]:
 
 
 def _key(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (list, dict)) else value
+    return (
+        json.dumps(value, sort_keys=True, default=str) if isinstance(value, (list, dict)) else value
+    )
 
 
 def _size_of(
@@ -349,7 +349,13 @@ def detections_by_image(rows: Any) -> dict[Any, Any]:
     from gemini_vision.masks import Rle
 
     columns = _columns(rows)
-    labels = sorted({str(label) for label, x0 in zip(columns["label"], columns["x0"]) if x0 is not None})
+    labels = sorted(
+        {
+            str(label)
+            for label, x0 in zip(columns["label"], columns["x0"], strict=True)
+            if x0 is not None
+        }
+    )
     class_of = {name: i for i, name in enumerate(labels)}
     grouped: dict[Any, list[int]] = {}
     ids: dict[Any, Any] = {}

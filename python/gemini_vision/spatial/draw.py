@@ -319,9 +319,7 @@ def place_labels(
     return out
 
 
-def _candidates(
-    box: tuple[int, int, int, int], tag_w: int, tag_h: int
-) -> list[tuple[int, int]]:
+def _candidates(box: tuple[int, int, int, int], tag_w: int, tag_h: int) -> list[tuple[int, int]]:
     x0, y0, x1, y1 = box
     right = x1 - tag_w
     near = [

@@ -55,9 +55,9 @@ from gemini_vision.errors import LocalError
 
 __all__ = [
     "NameBook",
+    "check_output_folder",
     "dumps_json",
     "inside",
-    "check_output_folder",
     "is_previous_output",
     "refuse_clobber",
     "replace_folder",
@@ -170,14 +170,16 @@ def refuse_clobber(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) 
     gemini_vision.errors.LocalError: the output a/../same.parquet is the input same.parquet; \
 choose another output
     """
-    inputs = [Path(i) for i in inputs]
+    sources = [Path(i) for i in inputs]
     for output in (Path(o) for o in outputs):
         target = output.resolve()
-        for source in inputs:
+        for source in sources:
             resolved = source.resolve()
             same = resolved == target or _same_file(source, output)
             if same:
-                raise LocalError(f"the output {output} is the input {source}; choose another output")
+                raise LocalError(
+                    f"the output {output} is the input {source}; choose another output"
+                )
             if target in resolved.parents:
                 raise LocalError(
                     f"the output folder {output} holds the input {source}, and writing "
@@ -287,7 +289,7 @@ def _swap_into_place(temp: Path, target: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically with Linux's ``renameat2(RENAME_EXCHANGE)``; False if unavailable."""
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unavailable."""
     if not sys.platform.startswith("linux"):
         return False
     import ctypes
