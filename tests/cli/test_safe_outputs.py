@@ -241,3 +241,37 @@ def test_sigkill_during_save_leaves_the_old_or_the_new_folder(tmp_path: Path) ->
     # The next save still works: the leftover temporary folder is not in its way.
     done = subprocess.run([sys.executable, "-c", SAVE_SCRIPT, str(out), "4", "3"], env=env)
     assert done.returncode == 0 and len(list(out.iterdir())) == 4 + 3
+
+
+def test_detect_keeps_the_paid_answer_when_the_render_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The model's answer is saved even if rendering it fails; the next run may replace it."""
+    from tests.loopback_server import LoopbackServer, Reply
+
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    Image.new("RGB", (64, 48)).save(tmp_path / "i.png")
+    items = '[{"box_2d": [100, 200, 500, 600], "label": "cat"}]'
+    answer = {"candidates": [{"content": {"role": "model", "parts": [{"text": items}]}}]}
+    body = json.dumps(answer).encode()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    out = tmp_path / "o"
+    with LoopbackServer() as server:
+        server.queue(Reply(200, body, {"Content-Type": "application/json"}))
+        with monkeypatch.context() as patch:
+            patch.setattr(spatial, "render", broken)
+            code = main(
+                ["detect", str(tmp_path / "i.png"), "--base-url", server.url(""), "-o", str(out)]
+            )
+        assert code == 1
+        assert "answer is saved" in capsys.readouterr().err
+        assert json.loads((out / "response.json").read_text()) == answer
+        server.queue(Reply(200, body, {"Content-Type": "application/json"}))
+        code = main(
+            ["detect", str(tmp_path / "i.png"), "--base-url", server.url(""), "-o", str(out)]
+        )
+    assert code == 0
+    assert (out / "coco.json").is_file() and (out / "response.json").is_file()

@@ -142,6 +142,21 @@ def token_table(
     return rows, ok
 
 
+def _keep_answer(out: Path, answer: str) -> None:
+    """Save the model's answer alone as ``out/response.json`` (after a failed render)."""
+    from gemini_vision.spatial.files import replace_folder
+
+    def write(temp: Path) -> None:
+        (temp / "response.json").write_text(answer, encoding="utf-8")
+
+    try:
+        replace_folder(out, write)
+    except Exception as exc:  # the render's error is the one to report
+        print(f"gemini-vision: could not save the answer either: {exc}", file=sys.stderr)
+    else:
+        print(f"gemini-vision: the answer is saved in {out / 'response.json'}", file=sys.stderr)
+
+
 def _print_table(rows: list[list[str]], out: TextIO) -> None:
     width = max(len(r) for r in rows)
     sizes = [
@@ -262,7 +277,11 @@ def cmd_call(args: argparse.Namespace) -> int:
 
     answer = dumps_json(response.to_json(), indent=2) + "\n"
     # The answer is saved in the same folder, written all or nothing with the rest.
-    rendered = render(args.image, response.to_json(), args.out, extra={"response.json": answer})
+    try:
+        rendered = render(args.image, response.to_json(), args.out, extra={"response.json": answer})
+    except Exception:
+        _keep_answer(args.out, answer)  # a paid answer is never lost to a failed render
+        raise
 
     def text() -> None:
         print(f"answer saved to {args.out / 'response.json'}")

@@ -352,7 +352,8 @@ def is_previous_output(folder: Path) -> bool:
     False
     """
     entries = list(folder.iterdir())
-    return (folder / "result.json").is_file() and all(
+    marker = (folder / "result.json").is_file() or (folder / "response.json").is_file()
+    return marker and all(
         entry.is_file() and not entry.is_symlink() and _OUTPUT_NAME.fullmatch(entry.name)
         for entry in entries
     )
