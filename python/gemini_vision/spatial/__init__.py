@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gemini_vision.errors import LocalError
+from gemini_vision.spatial.dataset import CocoDataset, detections_by_image
 from gemini_vision.spatial.decode import Limits, decode_pngs
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.items import SpatialItem
@@ -30,12 +31,14 @@ from gemini_vision.spatial.result import SpatialResult
 from gemini_vision.wire.response import GenerateContentResponse
 
 __all__ = [
+    "CocoDataset",
     "Diagnostic",
     "Limits",
     "RenderReport",
     "SpatialItem",
     "SpatialResult",
     "check_threshold",
+    "detections_by_image",
     "parse",
     "render",
 ]
