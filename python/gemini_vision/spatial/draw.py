@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,6 +85,12 @@ FONT_CANDIDATES: tuple[str, ...] = (
     "Arial.ttf",
     "arial.ttf",
     "LiberationSans-Regular.ttf",
+    # CJK: none of the above has Han, kana or hangul glyphs.
+    "NotoSansCJK-Regular.ttc",
+    "NotoSansCJKsc-Regular.otf",
+    "wqy-microhei.ttc",
+    "PingFang.ttc",
+    "msyh.ttc",
 )
 
 
@@ -297,16 +303,22 @@ def place_labels(
     [(0, 0), (0, 40)]
     """
     width, height = image_size
-    placed: list[tuple[int, int, int, int]] = []
+    # Rectangles are looked up in a grid of cells, so each candidate is compared with
+    # its neighbours only: linear in the labels for a scene of any size.
+    cell = max(32, min(width, height) // 16)
+    placed = _Grid(cell)
+    boxes = _Grid(cell)
+    for box in obstacles:
+        boxes.add(box)
     out: list[tuple[int, int]] = []
     for anchor, (tag_w, tag_h) in zip(anchors, sizes, strict=True):
-        best: tuple[tuple[int, int, int], tuple[int, int]] | None = None
+        best: tuple[tuple[bool, bool, int], tuple[int, int]] | None = None
         for x, y in _candidates(anchor, tag_w, tag_h):
             x = min(max(x, 0), max(0, width - tag_w))
             y = min(max(y, 0), max(0, height - tag_h))
             rect = (x, y, x + tag_w, y + tag_h)
-            on_labels = sum(_overlap(rect, other) for other in placed)
-            on_boxes = sum(_overlap(rect, box) for box in obstacles if box != anchor)
+            on_labels = placed.overlap(rect)
+            on_boxes = boxes.overlap(rect, skip=anchor)
             score = (on_labels > 0, on_boxes > 0, on_labels * 4 + on_boxes)
             if best is None or score < best[0]:
                 best = (score, (x, y))
@@ -314,9 +326,46 @@ def place_labels(
                 break
         assert best is not None
         x, y = best[1]
-        placed.append((x, y, x + tag_w, y + tag_h))
+        placed.add((x, y, x + tag_w, y + tag_h))
         out.append((x, y))
     return out
+
+
+class _Grid:
+    """Rectangles by the grid cells they cover, for overlap sums over near ones only."""
+
+    def __init__(self, cell: int) -> None:
+        self.cell = cell
+        self.rects: list[tuple[int, int, int, int]] = []
+        self.cells: dict[tuple[int, int], list[int]] = {}
+
+    def _keys(self, rect: tuple[int, int, int, int]) -> Iterator[tuple[int, int]]:
+        x0, y0, x1, y1 = rect
+        c = self.cell
+        for cx in range(x0 // c, max(x0, x1 - 1) // c + 1):
+            for cy in range(y0 // c, max(y0, y1 - 1) // c + 1):
+                yield cx, cy
+
+    def add(self, rect: tuple[int, int, int, int]) -> None:
+        index = len(self.rects)
+        self.rects.append(rect)
+        for key in self._keys(rect):
+            self.cells.setdefault(key, []).append(index)
+
+    def overlap(
+        self, rect: tuple[int, int, int, int], skip: tuple[int, int, int, int] | None = None
+    ) -> int:
+        """The summed overlap area of ``rect`` with the rectangles (other than ``skip``)."""
+        seen: set[int] = set()
+        total = 0
+        for key in self._keys(rect):
+            for index in self.cells.get(key, ()):
+                if index not in seen:
+                    seen.add(index)
+                    other = self.rects[index]
+                    if other != skip:
+                        total += _overlap(rect, other)
+        return total
 
 
 def _candidates(box: tuple[int, int, int, int], tag_w: int, tag_h: int) -> list[tuple[int, int]]:
