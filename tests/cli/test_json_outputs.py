@@ -314,3 +314,33 @@ def test_closed_stdout_exits_quietly(tmp_path: Path) -> None:
     process.stderr.close()
     assert process.wait(timeout=120) == 0
     assert err == ""
+
+
+def test_demo_help_says_the_sample_is_synthetic(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README says the sample is synthetic; so does --help (no "recorded" answer)."""
+    for argv in (["--help"], ["demo", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        text = capsys.readouterr().out
+        assert "synthetic" in text and "recorded" not in text
+
+
+def test_info_text_names_backend_simd_and_shaping(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text form says which backend, SIMD paths and label shaping are in use."""
+    import gemini_vision
+    from gemini_vision import _numpy_kernels
+    from gemini_vision.spatial import draw
+
+    assert main(["info"]) == 0
+    lines = {line[:22].strip(): line[23:].strip() for line in capsys.readouterr().out.splitlines()}
+    assert lines["backend"].startswith(gemini_vision.backend)
+    assert lines["label shaping"] == draw.shaping_path()
+    if gemini_vision.backend == "numpy":
+        expected = _numpy_kernels.simd_features()
+    else:
+        from gemini_vision import _rust
+
+        expected = _rust.simd_features()
+    assert [part.split(" (")[0] for part in lines["SIMD in use"].split("), ")] == (
+        expected or ["none"]
+    )
