@@ -4,6 +4,7 @@ fits pipelines (closed stdout, exit codes, global flags anywhere)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -332,7 +333,9 @@ def test_info_text_names_backend_simd_and_shaping(capsys: pytest.CaptureFixture[
     from gemini_vision.spatial import draw
 
     assert main(["info"]) == 0
-    lines = {line[:22].strip(): line[23:].strip() for line in capsys.readouterr().out.splitlines()}
+    printed = capsys.readouterr().out.splitlines()
+    pairs = [re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in printed]
+    lines = {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
     assert lines["backend"].startswith(gemini_vision.backend)
     assert lines["label shaping"] == draw.shaping_path()
     if gemini_vision.backend == "numpy":
