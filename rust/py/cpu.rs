@@ -6,14 +6,17 @@
 use pyo3::prelude::*;
 
 /// The instruction-set extensions the kernels use on this CPU, in a fixed order:
-/// `avx2` (resize, horizontal pass), `ssse3` (base64 decoding), `pclmulqdq`
-/// (PNG CRC-32). Empty on other architectures: the portable code runs.
+/// `sse2` (mask bit packing, contour classes; always there on x86-64), `avx2`
+/// (resize, horizontal pass), `ssse3` (base64 decoding), `pclmulqdq` (PNG
+/// CRC-32). Empty on other architectures and in a `portable` build: the
+/// portable code runs.
 #[pyfunction]
 fn simd_features() -> Vec<&'static str> {
     #[allow(unused_mut)]
     let mut used = Vec::new();
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
     {
+        used.push("sse2");
         if std::arch::is_x86_feature_detected!("avx2") {
             used.push("avx2");
         }

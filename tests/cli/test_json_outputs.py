@@ -59,7 +59,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ),
             "simd": obj(
                 {
-                    "in_use": {"type": "array", "items": {"enum": ["avx2", "ssse3", "pclmulqdq"]}},
+                    "in_use": {
+                        "type": "array",
+                        "items": {"enum": ["sse2", "avx2", "ssse3", "pclmulqdq"]},
+                    },
                     "numpy": {"type": "array", "items": STR},
                     "rust": {"type": ["array", "null"]},
                 }

@@ -2,9 +2,9 @@
 
 The twin has no vector code of its own; its array loops are NumPy's, which
 picks SIMD paths at run time too. So it answers with the features of the same
-list (``avx2``, ``ssse3``, ``pclmulqdq``) that NumPy reports as available.
+list (``sse2``, ``avx2``, ``ssse3``, ``pclmulqdq``) that NumPy reports as available.
 
->>> set(simd_features()) <= {"avx2", "ssse3", "pclmulqdq"}
+>>> set(simd_features()) <= {"sse2", "avx2", "ssse3", "pclmulqdq"}
 True
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __all__ = ["simd_features"]
 
-_FEATURES = ("avx2", "ssse3", "pclmulqdq")
+_FEATURES = ("sse2", "avx2", "ssse3", "pclmulqdq")
 
 
 def simd_features() -> list[str]:

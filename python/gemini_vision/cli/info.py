@@ -38,6 +38,7 @@ EXTRAS: tuple[tuple[str, str], ...] = (
 
 #: What each SIMD feature speeds up in the kernels.
 SIMD_USES = {
+    "sse2": "mask bit packing, contour classes",
     "avx2": "mask resize (horizontal pass)",
     "ssse3": "base64 decoding",
     "pclmulqdq": "PNG CRC-32",
