@@ -39,6 +39,12 @@ def read_side_table(path: str | Path, key: str) -> dict[Any, dict[str, Any]]:
 
     CSV values that are whole numbers are read as ints (widths, heights, ids).
 
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sizes.csv"
+    >>> _ = path.write_text("key,width,height\\na,640,480\\n")
+    >>> read_side_table(path, "key")
+    {'a': {'key': 'a', 'width': 640, 'height': 480}}
+
     Raises:
         LocalError: the file cannot be read, has no ``key`` column, or repeats a key.
     """
@@ -167,6 +173,10 @@ def kept_source(records: Any, keep: list[str]) -> tuple[Any, Any]:
     """``(records, table)``: the records (an iterator made a list) and an Arrow table of
     their ``id`` (or positions) and the ``keep`` columns, for ``attach_columns``.
 
+    >>> _, table = kept_source([{"id": "a", "path": "a.jpg", "width": 4}], ["path"])
+    >>> table.to_pylist()
+    [{'id': 'a', 'path': 'a.jpg'}]
+
     Raises:
         LocalError: a kept column is missing or clashes with an output column.
     """
@@ -202,6 +212,12 @@ def kept_source(records: Any, keep: list[str]) -> tuple[Any, Any]:
 
 def attach_columns(out: Any, source: Any, keep: list[str]) -> Any:
     """``out`` (an Arrow table of rows) with the ``keep`` columns of ``source`` joined by ``id``.
+
+    >>> import pyarrow as pa
+    >>> out = pa.table({"id": ["b", "a", "b"], "item": [0, 0, 1]})
+    >>> source = pa.table({"id": ["a", "b"], "path": ["a.jpg", "b.jpg"]})
+    >>> attach_columns(out, source, ["path"]).column("path").to_pylist()
+    ['b.jpg', 'a.jpg', 'b.jpg']
 
     Raises:
         LocalError: ``source`` repeats an id (a row could not tell which record it is from).

@@ -135,7 +135,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def format_info(facts: dict[str, Any]) -> str:
-    """The facts as aligned text lines."""
+    """The facts as aligned text lines.
+
+    >>> format_info(collect()).splitlines()[0].split()[0]
+    'gemini-vision'
+    """
     backend, simd, pil, labels = facts["backend"], facts["simd"], facts["pillow"], facts["labels"]
     backend_note = " (forced by GEMINI_VISION_BACKEND)" if backend["forced"] else ""
     if not backend["rust_extension"]:

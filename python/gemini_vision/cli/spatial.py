@@ -181,7 +181,14 @@ def _render(image: Path, response: Path, args: argparse.Namespace) -> RenderRepo
 
 
 def render_document(rendered: RenderReport, model: str) -> dict[str, Any]:
-    """What ``render`` reports, as plain JSON values (the ``--json`` output)."""
+    """What ``render`` reports, as plain JSON values (the ``--json`` output).
+
+    >>> from gemini_vision import spatial
+    >>> r = spatial.parse('[{"box_2d": [0, 0, 500, 500], "label": "a"}]', (4, 4))
+    >>> doc = render_document(spatial.RenderReport(r, (), Path("out")), "gemini-2.5-flash")
+    >>> doc["image"], doc["items"][0]["box"]
+    ({'width': 4, 'height': 4}, [0, 0, 2, 2])
+    """
     from gemini_vision.tokens import image_tokens
 
     result = rendered.result

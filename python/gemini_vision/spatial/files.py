@@ -256,6 +256,15 @@ def replace_folder(target: str | Path, build: Any, *, owned: Any = None) -> Any:
     renaming the old folder aside, the new one into place, and deleting the old.
     ``target`` must be missing, empty, or a folder ``owned(target)`` accepts;
     anything else is refused before ``build`` runs, so no user file is lost.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out"
+    >>> replace_folder(target, lambda temp: (temp / "result.json").write_text("{}"))
+    2
+    >>> replace_folder(target, lambda temp: (temp / "result.json").write_text("[1]"))
+    3
+    >>> (target / "result.json").read_text()
+    '[1]'
     """
     target = Path(target)
     check_output_folder(target, owned=owned)
