@@ -350,3 +350,35 @@ def test_info_text_names_backend_simd_and_shaping(capsys: pytest.CaptureFixture[
     assert [part.split(" (")[0] for part in lines["SIMD in use"].split("), ")] == (
         expected or ["none"]
     )
+
+
+def test_upload_and_tune_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """upload and tune print the File and the TunedModel, one line each with --json."""
+    from gemini_vision.testing import Emulator
+
+    SCHEMAS["upload"] = obj({"name": STR, "state": {"const": "ACTIVE"}, "sizeBytes": STR})
+    SCHEMAS["tune"] = obj({"name": STR, "baseModel": STR, "state": STR})
+    (tmp_path / "clip.bin").write_bytes(b"x" * 2000)
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text("\n".join(json.dumps({"text_input": "a", "output": "b"}) for _ in range(3)))
+    with Emulator(file_processing_polls=1, tuning_polls=1) as emulator:
+        monkeypatch.setenv("GEMINI_API_KEY", emulator.api_key or "")
+        url = emulator.base_url
+        run_json(
+            capsys, ["--json", "upload", str(tmp_path / "clip.bin"), "--base-url", url], "upload"
+        )
+        run_json(
+            capsys,
+            [
+                "tune",
+                str(examples),
+                "--base-model",
+                "models/gemini-1.5-flash-001",
+                "--base-url",
+                url,
+                "--json",
+            ],
+            "tune",
+        )
