@@ -275,3 +275,19 @@ def test_detect_keeps_the_paid_answer_when_the_render_fails(
         )
     assert code == 0
     assert (out / "coco.json").is_file() and (out / "response.json").is_file()
+
+
+def test_render_prints_lone_surrogates_as_escapes(tmp_path: Path) -> None:
+    """The text table of a label "\\ud800 cat" is printed (escaped), not an error."""
+    Image.new("RGB", (40, 30)).save(tmp_path / "i.png")
+    (tmp_path / "a.txt").write_text('[{"box_2d": [0, 0, 500, 500], "label": "\\ud800 cat"}]')
+    done = subprocess.run(
+        [sys.executable, "-m", "gemini_vision", "render", str(tmp_path / "i.png"),
+         "-r", str(tmp_path / "a.txt"), "-o", str(tmp_path / "o")],
+        capture_output=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert b"\\ud800 cat" in done.stdout
+    saved = json.loads((tmp_path / "o" / "result.json").read_text(encoding="utf-8"))
+    assert saved["items"][0]["label"] == "\ud800 cat"
