@@ -106,8 +106,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.sizes is not None and not _is_jsonl(args.input):
         raise UsageError("--sizes goes with a JSONL input (a Parquet input has its own sizes)")
-    if not args.output.parent.is_dir():
-        raise UsageError(f"the folder of {args.output} does not exist")
+    for output in outputs:
+        if not output.parent.is_dir():
+            raise UsageError(f"the folder of {output} does not exist")
 
     batches, total, id_type, names = _open_input(args)
     missing = [name for name in args.keep if name not in names]
