@@ -10,6 +10,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["simd_features"]
 
 _FEATURES = ("sse2", "avx2", "ssse3", "pclmulqdq")
@@ -22,11 +24,13 @@ def simd_features() -> list[str]:
 
 
 def _numpy_cpu_features() -> dict[str, bool]:
-    # NumPy 2 keeps the table in numpy._core, NumPy 1 in numpy.core.
-    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+    # NumPy 2 keeps the table in numpy._core, NumPy 1 in numpy.core (neither has stubs).
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as table  # type: ignore[import-not-found]
+    except ImportError:
         try:
-            table = __import__(module, fromlist=["__cpu_features__"]).__cpu_features__
-        except (ImportError, AttributeError):
-            continue
-        return {str(k): bool(v) for k, v in table.items()}
-    return {}
+            from numpy.core._multiarray_umath import __cpu_features__ as table  # type: ignore[no-redef]
+        except ImportError:
+            return {}
+    features: dict[Any, Any] = table
+    return {str(k): bool(v) for k, v in features.items()}
