@@ -9,7 +9,9 @@ use pyo3::prelude::*;
 
 use crate::error::KernelError;
 
+mod args;
 mod batch;
+mod cpu;
 mod overlay;
 mod paste;
 mod pipeline;
@@ -50,6 +52,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
+    cpu::register(m)?;
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;

@@ -21,11 +21,10 @@ from collections.abc import Callable
 from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
-from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.flow import Flow, Wait
-from gemini_vision.api.pagination import Page, Pager, parse_page
+from gemini_vision.api.pagination import Page, Pager, check_page_size, parse_page
 from gemini_vision.api.polling import Poller
-from gemini_vision.api.resources import parse_delete, require_gemini_api
+from gemini_vision.api.resources import parse_delete, parse_resource, require_gemini_api
 from gemini_vision.api.retry import RetryPolicy
 from gemini_vision.api.upload import (
     DEFAULT_CHUNK_SIZE,
@@ -115,23 +114,14 @@ def build_get_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
 
 def parse_file(response: HttpResponse) -> File:
     """A ``File`` answer; error statuses raise their ``ApiError``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    return File.from_json(response.json(what="a File"))
+    return parse_resource(response, File, "a File")
 
 
 def build_list_files(
     endpoint: Endpoint, *, page_size: int | None = None, page_token: str | None = None
 ) -> HttpRequest:
     """``GET files`` (at most 100 per page)."""
-    if page_size is not None and (
-        isinstance(page_size, bool)
-        or not isinstance(page_size, int)
-        or not 1 <= page_size <= MAX_FILES_PAGE_SIZE
-    ):
-        raise LocalError(
-            f"pageSize: must be an integer in [1, {MAX_FILES_PAGE_SIZE}], got {page_size!r}"
-        )
+    check_page_size(page_size, MAX_FILES_PAGE_SIZE)
     query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token}
     url = require_gemini_api(endpoint, "the Files API").url("files", query)
     return json_request(endpoint, "GET", url)

@@ -32,11 +32,11 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gemini_vision.api.errors import api_error_from_response
-from gemini_vision.errors import LocalError, ProtocolError
+from gemini_vision.errors import LocalError, ProtocolError, as_int
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.model import WireObject, json_type
 
-__all__ = ["Page", "Pager", "parse_page", "with_page_token"]
+__all__ = ["Page", "Pager", "check_page_size", "parse_page", "with_page_token"]
 
 T = TypeVar("T")
 W = TypeVar("W", bound=WireObject)
@@ -48,6 +48,26 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_page_token: str | None = None
+
+
+def check_page_size(page_size: object, most: int | None = None) -> None:
+    """Refuse a ``pageSize`` that is not a positive integer (at most ``most`` when given).
+
+    >>> check_page_size(100, 100)
+    >>> check_page_size(True)
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: pageSize: must be a positive integer, got True
+    """
+    if page_size is None:
+        return
+    try:
+        number = as_int("pageSize", page_size)
+    except LocalError:
+        number = 0  # not an integer: refused below with the rule
+    if number < 1 or (most is not None and number > most):
+        rule = "a positive integer" if most is None else f"an integer in [1, {most}]"
+        raise LocalError(f"pageSize: must be {rule}, got {page_size!r}")
 
 
 def parse_page(response: HttpResponse, key: str, cls: type[W]) -> Page[W]:
