@@ -47,6 +47,7 @@ def parse(
     threshold: int = 127,
     pillow: int = 13,
     limits: Limits | None = None,
+    threads: int | None = None,
 ) -> SpatialResult:
     """Parse a model's spatial answer into pixel items (SPEC S1–S5).
 
@@ -59,13 +60,14 @@ def parse(
         threshold: mask pixels are ``value > threshold`` (127: the documented midpoint).
         pillow: 13 or 12: whose BILINEAR pass order the mask resize follows.
         limits: memory bounds per response (``Limits()`` by default).
+        threads: threads for the PNG masks (None: every core; 1: this thread).
 
     Returns:
         A ``SpatialResult``; ``result.diagnostics`` lists every repaired or
         dropped item with its index and the reason.
 
     Raises:
-        LocalError: ``image_size``, ``threshold`` or ``pillow`` is invalid.
+        LocalError: ``image_size``, ``threshold``, ``pillow`` or ``threads`` is invalid.
 
     >>> r = parse('{"point": [500, 250], "label": "eye"}', (640, 480))
     >>> r.items[0].point, r.diagnostics
@@ -79,10 +81,16 @@ def parse(
     pillow = _int_arg("pillow", pillow)
     if pillow not in (12, 13):
         raise LocalError(f"pillow must be 12 or 13, got {pillow}")
+    if threads is not None:
+        threads = _int_arg("threads", threads)
+        if threads < 1:
+            raise LocalError(f"threads must be at least 1 (or None for every core), got {threads}")
     limits = limits or Limits()
-    pending = prepare(text, size, threshold=threshold, limits=limits)
+    pending = prepare(text, size, threshold=threshold, pillow=pillow, limits=limits)
     return pending.finish(
-        decode_pngs(pending.png_jobs, threshold=threshold, pillow=pillow, limits=limits)
+        decode_pngs(
+            pending.png_jobs, threshold=threshold, pillow=pillow, limits=limits, threads=threads
+        )
     )
 
 
