@@ -58,7 +58,7 @@ def wire_group(case: str) -> Group:
     import json
 
     from benches import test_bench_wire as b
-    from gemini_vision.wire import json as wire_json
+    from gemini_vision.wire import codec as wire_json
 
     os.environ["GEMINI_VISION_JSON"] = "stdlib"
     wire_json._codec = None

@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
+use super::args;
 use crate::json_strings::split_long_strings as kernel_split;
 
 /// `(skeleton, strings)`: the JSON document with its value strings of at least
@@ -13,9 +14,10 @@ use crate::json_strings::split_long_strings as kernel_split;
 fn split_long_strings<'py>(
     py: Python<'py>,
     data: &[u8],
-    min_len: usize,
+    min_len: i64,
     marker: &[u8],
 ) -> PyResult<Option<(Bound<'py, PyBytes>, Bound<'py, PyList>)>> {
+    let min_len = args::size(py, "min_len", min_len)?;
     let Some(split) = py.detach(|| kernel_split(data, min_len, marker)) else {
         return Ok(None);
     };

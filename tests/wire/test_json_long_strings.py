@@ -1,4 +1,4 @@
-"""``wire.json.loads`` with long strings lifted out (issue 15): always ``json.loads``'s result.
+"""``wire.codec.loads`` with long strings lifted out (issue 15): always ``json.loads``'s result.
 
 The reference is the standard library's ``json.loads`` on the same bytes; the
 documents mix short and long strings, keys, escapes of every kind (surrogate
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 
 MIN_LEN = 8  # small, so that generated strings are lifted often
 

@@ -17,7 +17,7 @@ True
 
 from __future__ import annotations
 
-import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -65,9 +65,32 @@ def __getattr__(name: str) -> Any:
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module 'gemini_vision.transports' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"gemini_vision.transports.{home}"), name)
+    value = getattr(_module(home), name)
     globals()[name] = value
     return value
+
+
+def _module(home: str) -> ModuleType:
+    # Plain import statements (not import_module), so the import graph sees them.
+    if home == "base":
+        from gemini_vision.transports import base
+
+        return base
+    if home == "cassette":
+        from gemini_vision.transports import cassette
+
+        return cassette
+    if home == "httpx_transport":
+        from gemini_vision.transports import httpx_transport
+
+        return httpx_transport
+    if home == "threaded":
+        from gemini_vision.transports import threaded
+
+        return threaded
+    from gemini_vision.transports import urllib_transport
+
+    return urllib_transport
 
 
 def __dir__() -> list[str]:
