@@ -21,6 +21,8 @@
 //! is valid. Documents `json.loads` might not read as UTF-8 (a byte-order
 //! mark, a NUL in the first four bytes: UTF-16 or UTF-32) are left alone.
 
+use std::ops::Range;
+
 use memchr::{memchr, memchr_iter};
 
 /// A document with its long strings lifted out.
@@ -39,10 +41,30 @@ pub struct Split {
 /// `marker` must be valid inside a JSON string and contain no `"` or `\`
 /// other than in escapes.
 pub fn split_long_strings(doc: &[u8], min_len: usize, marker: &[u8]) -> Option<Split> {
+    let mut decoded = Vec::new();
+    let (skeleton, spans) = split_long_strings_into(doc, min_len, marker, &mut decoded)?;
+    let strings = spans
+        .into_iter()
+        .map(|span| String::from_utf8(decoded[span].to_vec()).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(Split { skeleton, strings })
+}
+
+/// [`split_long_strings`] with the decoded strings appended to `decoded`
+/// (cleared first; a caller that keeps it keeps its capacity, so a big text
+/// answer does not map fresh pages on every call): the skeleton and, per
+/// lifted string, its range in `decoded` (each valid UTF-8).
+pub fn split_long_strings_into(
+    doc: &[u8],
+    min_len: usize,
+    marker: &[u8],
+    decoded: &mut Vec<u8>,
+) -> Option<(Vec<u8>, Vec<Range<usize>>)> {
+    decoded.clear();
     if doc.len() < min_len.max(1) || !plain_utf8(doc) {
         return None;
     }
-    let mut lifted: Vec<(usize, usize, String)> = Vec::new();
+    let mut lifted: Vec<(usize, usize, Range<usize>)> = Vec::new();
     let mut pos = 0;
     while let Some(offset) = memchr(b'"', &doc[pos..]) {
         let start = pos + offset;
@@ -51,8 +73,11 @@ pub fn split_long_strings(doc: &[u8], min_len: usize, marker: &[u8]) -> Option<S
         };
         let body = &doc[start + 1..end];
         if body.len() >= min_len && !is_key(doc, end + 1) {
-            if let Some(text) = decode(body) {
-                lifted.push((start, end + 1, text));
+            let from = decoded.len();
+            if decode_into(body, decoded) {
+                lifted.push((start, end + 1, from..decoded.len()));
+            } else {
+                decoded.truncate(from);
             }
         }
         pos = end + 1;
@@ -62,19 +87,19 @@ pub fn split_long_strings(doc: &[u8], min_len: usize, marker: &[u8]) -> Option<S
     }
     let kept: usize = doc.len() - lifted.iter().map(|(s, e, _)| e - s).sum::<usize>();
     let mut skeleton = Vec::with_capacity(kept + lifted.len() * (marker.len() + 12));
-    let mut strings = Vec::with_capacity(lifted.len());
+    let mut spans = Vec::with_capacity(lifted.len());
     let mut copied = 0;
-    for (index, (start, end, text)) in lifted.into_iter().enumerate() {
+    for (index, (start, end, span)) in lifted.into_iter().enumerate() {
         skeleton.extend_from_slice(&doc[copied..start]);
         skeleton.push(b'"');
         skeleton.extend_from_slice(marker);
         skeleton.extend_from_slice(index.to_string().as_bytes());
         skeleton.push(b'"');
-        strings.push(text);
+        spans.push(span);
         copied = end;
     }
     skeleton.extend_from_slice(&doc[copied..]);
-    Some(Split { skeleton, strings })
+    Some((skeleton, spans))
 }
 
 /// Whether `json.loads` reads `doc` as UTF-8 (its encoding detection looks
@@ -105,14 +130,20 @@ fn is_key(doc: &[u8], after: usize) -> bool {
         == Some(&b':')
 }
 
-/// The string a JSON string body decodes to, when `json.loads` would surely
-/// decode it the same way (see the module notes); None otherwise.
-fn decode(body: &[u8]) -> Option<String> {
+/// Append the string a JSON string body decodes to, when `json.loads` would
+/// surely decode it the same way (see the module notes); false otherwise.
+fn decode_into(body: &[u8], out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    decode_escapes(body, out).is_some() && std::str::from_utf8(&out[start..]).is_ok()
+}
+
+/// Append the body with its escapes decoded; None on what only json.loads may judge.
+fn decode_escapes(body: &[u8], out: &mut Vec<u8>) -> Option<()> {
     // A fold, not any(): it vectorises (no early exit), and rejects are rare.
     if body.iter().fold(false, |seen, &b| seen | (b < 0x20)) {
         return None;
     }
-    let mut out = Vec::with_capacity(body.len());
+    out.reserve(body.len());
     let mut pos = 0;
     for at in memchr_iter(b'\\', body) {
         if at < pos {
@@ -147,7 +178,7 @@ fn decode(body: &[u8]) -> Option<String> {
         out.push(byte);
     }
     out.extend_from_slice(&body[pos..]);
-    String::from_utf8(out).ok()
+    Some(())
 }
 
 #[cfg(test)]
