@@ -126,6 +126,7 @@ def records_to_items(
     max_decoded_bytes: int,
     threads: int,
 ) -> list[list[tuple[str, int, int, int, int, str | None, int]] | None]: ...
+def simd_features() -> list[str]: ...
 
 # The wire core's help for the standard library's json.loads: the document with
 # its value strings of at least min_len bytes replaced by "<marker><index>",

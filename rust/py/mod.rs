@@ -11,6 +11,7 @@ use crate::error::KernelError;
 
 mod args;
 mod batch;
+mod cpu;
 mod json_strings;
 mod overlay;
 mod paste;
@@ -51,6 +52,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
+    cpu::register(m)?;
     json_strings::register(m)?;
     png::register(m)?;
     resize::register(m)?;
