@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(abspath $(VENV))/bin/python
 
-.PHONY: help dev test test-rust test-numpy test-pillow12 lint fmt bench fuzz demo clean
+.PHONY: help dev test test-rust test-numpy test-pillow12 test-wheel wheel lint fmt bench fuzz demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,6 +22,14 @@ test-numpy: dev ## the Python suite with the NumPy fallback only
 
 test-pillow12: dev ## the resize property tests under Pillow 12
 	bash scripts/test-pillow12.sh
+
+wheel: dev ## build the abi3 manylinux wheel into dist/ (maturin, release)
+	$(PY) -m pip install --quiet "maturin>=1.9,<2"
+	rm -rf dist
+	$(VENV)/bin/maturin build --release --out dist
+
+test-wheel: ## install the wheel into a fresh venv without Rust on PATH; smoke tests there
+	bash scripts/test-wheel.sh
 
 lint: dev ## every linter (scripts/lint.sh, also step 2 of make test)
 	VENV=$(abspath $(VENV)) bash scripts/lint.sh
@@ -43,4 +51,4 @@ demo: ## set up and run the offline demo
 	bash scripts/demo.sh
 
 clean: ## remove build products and environments
-	rm -rf target .venv .venv-pillow12 python/gemini_vision/*.so .pytest_cache .mypy_cache .ruff_cache
+	rm -rf target dist .venv .venv-pillow12 .venv-wheel python/gemini_vision/*.so .pytest_cache .mypy_cache .ruff_cache

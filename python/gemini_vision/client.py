@@ -24,7 +24,6 @@ False
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -357,10 +356,16 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
         transport: AsyncTransport | None = None,
         retry: RetryPolicy | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__(api_key, endpoint, base_url, retry, timeout)
         self.transport = transport if transport is not None else _default_async_transport()
+        if sleep is None:
+            # Imported here, not at the top: asyncio (with ssl, socket, subprocess)
+            # costs more than the rest of the client's import.
+            import asyncio
+
+            sleep = asyncio.sleep
         self._sleep = sleep
 
     async def _drive(self, flow: Flow[T]) -> T:

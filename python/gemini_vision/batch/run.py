@@ -166,7 +166,7 @@ def _process(
         if record.problem is None and record.items is None:
             try:
                 record.pending = prepare(
-                    record.answer, record.size, threshold=threshold, limits=limits
+                    record.answer, record.size, threshold=threshold, pillow=pillow, limits=limits
                 )
             except Exception as exc:
                 record.problem = _problem(exc)

@@ -21,17 +21,28 @@ one call, so both give the same items and diagnostics.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from gemini_vision.masks import MaskFailure, MaskResult
-from gemini_vision.spatial.decode import DecodedMask, Limits, PngJob, mask_failure, plan_masks
+from gemini_vision.spatial.decode import (
+    DecodedMask,
+    Limits,
+    PngJob,
+    decoded,
+    mask_failure,
+    plan_masks,
+)
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.extract import extract
-from gemini_vision.spatial.items import Draft, Kind, SpatialItem, read_item
+from gemini_vision.spatial.items import Draft, Kind, SpatialItem, lazy, read_item
 from gemini_vision.spatial.response import answer_text
 from gemini_vision.spatial.result import SpatialResult
 from gemini_vision.wire.response import GenerateContentResponse
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["Pending", "find_duplicates", "prepare"]
 
@@ -48,6 +59,7 @@ class Pending:
         masks: masks made without decoding (polygons, empty boxes), by item index.
         png_jobs: the PNG masks to decode, in item order.
         truncated, finish_reason, source: as on ``SpatialResult``.
+        pillow, limits: what the probability maps are made with, when asked for.
     """
 
     image_size: tuple[int, int]
@@ -59,6 +71,8 @@ class Pending:
     truncated: bool
     finish_reason: str | None
     source: str
+    pillow: int = 13
+    limits: Limits = field(default_factory=Limits)
 
     def reject_png(self, index: int, failure: MaskFailure) -> None:
         """Record that the PNG mask of item ``index`` could not be decoded."""
@@ -68,13 +82,17 @@ class Pending:
         """Notes about the whole text first, then item by item, each in the order found."""
         return tuple(sorted(self.diagnostics, key=_diagnostic_order))
 
-    def finish(self, decoded: Sequence[MaskResult | MaskFailure]) -> SpatialResult:
-        """The result, given ``png_jobs``' pipeline results (with probabilities), in order."""
+    def finish(self, results: Sequence[MaskResult | MaskFailure]) -> SpatialResult:
+        """The result, given ``png_jobs``' pipeline results, in order.
+
+        A result without its probability map (the contour path) gives an item
+        whose ``probabilities`` are made on first read.
+        """
         out = dict(self.masks)
-        for job, result in zip(self.png_jobs, decoded, strict=True):
-            if isinstance(result, MaskResult) and result.probabilities is not None:
-                out[job.index] = DecodedMask(result.mask, result.probabilities)
-            elif isinstance(result, MaskFailure):
+        for job, result in zip(self.png_jobs, results, strict=True):
+            if isinstance(result, MaskResult):
+                out[job.index] = decoded(job, result, self.threshold, self.pillow, self.limits)
+            else:
                 self.reject_png(job.index, result)
         return SpatialResult(
             items=tuple(_item(d, out.get(d.index)) for d in self.drafts),
@@ -92,6 +110,7 @@ def prepare(
     size: tuple[int, int],
     *,
     threshold: int = 127,
+    pillow: int = 13,
     limits: Limits | None = None,
     duplicates: str = "keep",
 ) -> Pending:
@@ -156,6 +175,8 @@ def prepare(
         truncated=extraction.truncated or finish_reason == "MAX_TOKENS",
         finish_reason=finish_reason,
         source=extraction.source,
+        pillow=pillow,
+        limits=limits,
     )
 
 
@@ -238,9 +259,9 @@ def _diagnostic_order(d: Diagnostic) -> int:
     return -1 if d.index is None else d.index
 
 
-def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
+def _item(draft: Draft, made: DecodedMask | None) -> SpatialItem:
     kind: Kind
-    if decoded is not None:
+    if made is not None:
         kind = "segment"
     elif draft.box is not None:
         kind = "box"
@@ -259,8 +280,13 @@ def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
         point_float=draft.point_float,
         box_3d=draft.box_3d,
         confidence=draft.confidence,
-        mask=None if decoded is None else decoded.mask,
-        probabilities=None if decoded is None else decoded.probabilities,
+        mask=None if made is None else made.mask,
+        probabilities=None if made is None else _probabilities(made),
         mask_source=draft.mask_source,
         extra=draft.extra,
     )
+
+
+def _probabilities(decoded: DecodedMask) -> npt.NDArray[np.uint8]:
+    made = decoded.probabilities
+    return lazy(made) if callable(made) else made
