@@ -77,6 +77,7 @@ __all__ = [
     "Field",
     "Invalid",
     "WireObject",
+    "any_field",
     "as_float",
     "as_int",
     "bool_field",
@@ -94,6 +95,7 @@ __all__ = [
     "list_field",
     "list_of",
     "map_of",
+    "message_field",
     "object_field",
     "objects_field",
     "snake_to_camel",
@@ -593,6 +595,39 @@ def object_field(
         output_only=output_only,
         nested=cls,
     )
+
+
+def message_field(cls: type[W], *, wire: str | None = None) -> Field[W]:
+    """A nested wire object read as an empty one when absent (proto3's default message)."""
+
+    def encode(value: Any) -> Any:
+        if not isinstance(value, cls):
+            raise Invalid(f"expected a {cls.__name__}, got {_short(value)}")
+        return value._data
+
+    return Field(
+        cls._check,
+        lambda obj, value: cls._wrap({} if value is None else value),
+        encode,
+        wire=wire,
+        nested=cls,
+    )
+
+
+def any_field(cls: type[W], *, wire: str | None = None) -> Field[W | None]:
+    """A ``google.protobuf.Any`` holding a ``cls`` (its ``@type`` kept on the wire, not in it)."""
+
+    def decode(obj: WireObject, value: Any) -> W | None:
+        if value is None:
+            return None
+        return cls._wrap({k: v for k, v in value.items() if k != "@type"})
+
+    def encode(value: Any) -> Any:
+        if not isinstance(value, cls):
+            raise Invalid(f"expected a {cls.__name__}, got {_short(value)}")
+        return value._data
+
+    return Field(cls._check, decode, encode, wire=wire, nested=cls)
 
 
 def list_field(
