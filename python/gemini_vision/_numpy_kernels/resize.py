@@ -214,7 +214,9 @@ def resize_bilinear_threshold(
 ) -> npt.NDArray[np.bool_]:
     """``resize_bilinear(mask, width, height, pillow) > threshold``."""
     _check(mask, width, height, pillow)
-    grey = _pillow_resize(mask, width, height, pillow, copy=False)
+    what = "the resized mask"
+    with guarded(check(width * height, 1, what), what):
+        grey = _pillow_resize(mask, width, height, pillow, copy=False)
     if grey is None:
         grey = resize_bilinear(mask, width, height, pillow)
     # Thresholds outside a byte's range saturate; inside it the comparison stays
