@@ -9,6 +9,7 @@ pub mod batch;
 pub mod bitmask;
 pub mod contour;
 pub mod error;
+pub mod eval;
 pub mod overlay;
 pub mod paste;
 pub mod pipeline;

@@ -41,6 +41,7 @@ __all__ = [
     "GeminiVisionError",
     "InternalError",
     "InvalidArgumentError",
+    "EvaluationError",
     "KernelInputError",
     "LocalError",
     "MaskDecodeError",
@@ -76,6 +77,13 @@ class LocalError(GeminiVisionError, ValueError):
 
 class KernelInputError(LocalError):
     """A kernel argument is outside its domain (a zero size, a wrong shape or dtype)."""
+
+
+class EvaluationError(LocalError):
+    """Ground truth or predictions given to ``gemini_vision.evaluate`` are malformed.
+
+    The message names the annotation (by position or id) and the field.
+    """
 
 
 class MaskDecodeError(GeminiVisionError, ValueError):

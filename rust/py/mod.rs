@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use crate::error::KernelError;
 
 mod batch;
+mod eval;
 mod overlay;
 mod paste;
 mod pipeline;
@@ -49,6 +50,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
+    eval::register(m)?;
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;
