@@ -296,6 +296,33 @@ def _mask_args(m: Masks) -> tuple[npt.NDArray[np.uint32], I64, I64]:
     )
 
 
+def _needed_tp(npig: I64, rec_thrs: F64) -> I64:
+    """``(K, A, R)``: the fewest true positives ``c`` with ``c / npig >= r``, in float64.
+
+    pycocotools searches the recall ``tp / npig`` for each recall threshold;
+    recall rises with ``tp`` (an integer), so the same search runs exactly on
+    the integers, for every IoU threshold at once.
+    """
+    n = np.maximum(npig, 1).astype(np.float64)[..., None]
+    r = np.asarray(rec_thrs, dtype=np.float64)[None, None, :]
+    c = np.maximum(np.ceil(r * n), 0)
+    for _ in range(3):  # the float product is off by at most one either way
+        c = np.where((c > 0) & ((c - 1) / n >= r), c - 1, c)
+        c = np.where(c / n < r, c + 1, c)
+    return c.astype(np.int64)
+
+
+def _first_reaching(tp: I64, need: I64, nd: int) -> I64:
+    """``(T, R)``: per IoU threshold (column of ``tp``), the first row where ``tp >= need``."""
+    n_t = tp.shape[1]
+    band = nd + 2
+    offs = np.arange(n_t, dtype=np.int64) * band
+    hay = (tp.T + offs[:, None]).ravel()
+    queries = (np.minimum(need, nd + 1)[None, :] + offs[:, None]).ravel()
+    idx = np.searchsorted(hay, queries, side="left").reshape(n_t, -1)
+    return idx - (np.arange(n_t) * nd)[:, None]
+
+
 def accumulate(mt: Matching) -> tuple[F64, F64, F64]:
     """pycocotools' ``accumulate``: ``(precision, recall, scores)`` tables from a matching."""
     p = mt.params
@@ -314,7 +341,7 @@ def accumulate(mt: Matching) -> tuple[F64, F64, F64]:
     order = np.lexsort((mt.dt_rank, mt.dt_img, -mt.dt_score, mt.dt_cat))
     cats = mt.dt_cat[order]
     bounds = np.searchsorted(cats, np.arange(n_k + 1), side="left")
-    rec_thrs = p.recThrs
+    needed = _needed_tp(npig, p.recThrs)
     for k in range(n_k):
         seg = order[bounds[k] : bounds[k + 1]]
         rank = mt.dt_rank[seg]
@@ -336,18 +363,18 @@ def accumulate(mt: Matching) -> tuple[F64, F64, F64]:
                     precision[:, :, k, a, m] = 0
                     scores[:, :, k, a, m] = 0
                     continue
-                tp = np.cumsum(tps, axis=0).astype(float)
+                tp_int = np.cumsum(tps, axis=0)
+                tp = tp_int.astype(float)
                 fp = np.cumsum(fps, axis=0).astype(float)
-                rc = tp / n_pos
                 pr = tp / (fp + tp + _EPS)
-                recall[:, k, a, m] = rc[-1]
+                recall[:, k, a, m] = tp[-1] / n_pos
                 env = np.maximum.accumulate(pr[::-1], axis=0)[::-1]
-                for t in range(n_t):
-                    inds = np.searchsorted(rc[:, t], rec_thrs, side="left")
-                    valid = inds < nd
-                    idx = np.minimum(inds, nd - 1)
-                    precision[t, :, k, a, m] = np.where(valid, env[idx, t], 0.0)
-                    scores[t, :, k, a, m] = np.where(valid, ss[idx], 0.0)
+                idx = _first_reaching(tp_int, needed[k, a], nd)
+                valid = idx < nd
+                idx = np.minimum(idx, nd - 1)
+                cols = np.arange(n_t)[:, None]
+                precision[:, :, k, a, m] = np.where(valid, env[idx, cols], 0.0)
+                scores[:, :, k, a, m] = np.where(valid, ss[idx], 0.0)
     return precision, recall, scores
 
 
