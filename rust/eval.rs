@@ -347,9 +347,26 @@ pub fn polygon_counts(xy: &[f64], height: usize, width: usize) -> KernelResult<V
     let mut y: Vec<i64> = (0..k).map(|j| c_int(scale * xy[2 * j + 1] + 0.5)).collect();
     x.push(x[0]);
     y.push(y[0]);
-    // Dense points along every edge, in the upsampled grid.
-    let mut u: Vec<i64> = Vec::new();
-    let mut v: Vec<i64> = Vec::new();
+    // Walk the dense points along every edge in the upsampled grid, and keep
+    // each step that crosses a pixel column's centre line (pycocotools builds
+    // the whole point list first; the points and their order are the same).
+    let (h, w) = (height as f64, width as f64);
+    let mut a: Vec<u64> = Vec::new();
+    let mut prev: Option<(i64, i64)> = None;
+    let mut step = |u: i64, v: i64| {
+        if let Some((pu, pv)) = prev {
+            if u != pu {
+                let xd = (if u < pu { u } else { u - 1 }) as f64;
+                let xd = (xd + 0.5) / scale - 0.5;
+                if xd.floor() == xd && xd >= 0.0 && xd <= w - 1.0 {
+                    let yd = v.min(pv) as f64;
+                    let yd = ((yd + 0.5) / scale - 0.5).clamp(0.0, h).ceil();
+                    a.push(xd as u64 * height as u64 + yd as u64);
+                }
+            }
+        }
+        prev = Some((u, v));
+    };
     for j in 0..k {
         let (mut xs, mut xe, mut ys, mut ye) = (x[j], x[j + 1], y[j], y[j + 1]);
         let (dx, dy) = ((xe - xs).abs(), (ys - ye).abs());
@@ -361,42 +378,22 @@ pub fn polygon_counts(xy: &[f64], height: usize, width: usize) -> KernelResult<V
         if dx == 0 && dy == 0 {
             // pycocotools divides 0 by 0 here; the point's row is never read,
             // because its column equals both neighbours'.
-            u.push(xs);
-            v.push(ys);
+            step(xs, ys);
             continue;
         }
         if dx >= dy {
             let s = (ye - ys) as f64 / dx as f64;
             for d in 0..=dx {
                 let t = if flip { dx - d } else { d };
-                u.push(t + xs);
-                v.push(c_int(ys as f64 + s * t as f64 + 0.5));
+                step(t + xs, c_int(ys as f64 + s * t as f64 + 0.5));
             }
         } else {
             let s = (xe - xs) as f64 / dy as f64;
             for d in 0..=dy {
                 let t = if flip { dy - d } else { d };
-                v.push(t + ys);
-                u.push(c_int(xs as f64 + s * t as f64 + 0.5));
+                step(c_int(xs as f64 + s * t as f64 + 0.5), t + ys);
             }
         }
-    }
-    // Where the boundary crosses a column: one run boundary per crossing.
-    let (h, w) = (height as f64, width as f64);
-    let mut a: Vec<u64> = Vec::new();
-    for j in 1..u.len() {
-        if u[j] == u[j - 1] {
-            continue;
-        }
-        let xd = (if u[j] < u[j - 1] { u[j] } else { u[j] - 1 }) as f64;
-        let xd = (xd + 0.5) / scale - 0.5;
-        if xd.floor() != xd || xd < 0.0 || xd > w - 1.0 {
-            continue;
-        }
-        let yd = v[j].min(v[j - 1]) as f64;
-        let mut yd = (yd + 0.5) / scale - 0.5;
-        yd = yd.clamp(0.0, h).ceil();
-        a.push(xd as u64 * height as u64 + yd as u64);
     }
     a.push(pixels);
     a.sort_unstable();

@@ -27,7 +27,7 @@ envelope; a category without ground truth is -1 and left out of the means.
 >>> dt = [{"image_id": 1, "category_id": 1, "bbox": [12, 10, 40, 40], "score": 0.9}]
 >>> r = coco(gt, dt)
 >>> [round(float(v), 4) for v in r.stats[:3]]
-[0.8, 1.0, 1.0]
+[0.9, 1.0, 1.0]
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ class CocoResult:
         category_names: category id to name, from the ground truth.
         matching: the per-detection outcome, for galleries and further metrics.
         unmapped: per image, the items whose label mapped to no category.
+        ground_truth, predictions: the inputs as read (for galleries).
     """
 
     stats: F64
@@ -116,6 +117,8 @@ class CocoResult:
     category_names: dict[Any, str] = field(default_factory=dict)
     matching: Matching | None = field(default=None, repr=False)
     unmapped: dict[Any, int] = field(default_factory=dict)
+    ground_truth: GroundTruth | None = field(default=None, repr=False)
+    predictions: Predictions | None = field(default=None, repr=False)
 
     def per_category(self, area: str = "all", max_dets: int | None = None) -> dict[Any, dict[str, float]]:
         """``{category id: {"AP", "AP50", "AP75", "AR"}}``; -1 where the category has no ground truth.
@@ -313,18 +316,29 @@ def _needed_tp(npig: I64, rec_thrs: F64) -> I64:
 
 
 def _first_reaching(tp: I64, need: I64, nd: int) -> I64:
-    """``(T, R)``: per IoU threshold (column of ``tp``), the first row where ``tp >= need``."""
-    n_t = tp.shape[1]
+    """``(C, R)``: per column of ``tp`` (``(nd, C)``, rising), the first row with ``tp >= need[c, r]``.
+
+    One ``searchsorted`` for every column: column ``c`` is shifted into its own band
+    ``[c * (nd + 2), c * (nd + 2) + nd + 1]`` of the integers, so all stay sorted.
+    """
+    n_c = tp.shape[1]
     band = nd + 2
-    offs = np.arange(n_t, dtype=np.int64) * band
+    offs = np.arange(n_c, dtype=np.int64) * band
     hay = (tp.T + offs[:, None]).ravel()
-    queries = (np.minimum(need, nd + 1)[None, :] + offs[:, None]).ravel()
-    idx = np.searchsorted(hay, queries, side="left").reshape(n_t, -1)
-    return idx - (np.arange(n_t) * nd)[:, None]
+    queries = (np.minimum(need, nd + 1) + offs[:, None]).ravel()
+    idx = np.searchsorted(hay, queries, side="left").reshape(n_c, -1)
+    return idx - (np.arange(n_c) * nd)[:, None]
 
 
 def accumulate(mt: Matching) -> tuple[F64, F64, F64]:
-    """pycocotools' ``accumulate``: ``(precision, recall, scores)`` tables from a matching."""
+    """pycocotools' ``accumulate``: ``(precision, recall, scores)`` tables from a matching.
+
+    Vectorised per category over every (maxDets, area range, IoU threshold)
+    column at once. A detection beyond a column's ``maxDets`` stays in the
+    column with no true- or false-positive increment: the cumulative counts of
+    the others, their precision and its upper envelope are then exactly those
+    of pycocotools' shorter list, and the recall search lands on kept rows.
+    """
     p = mt.params
     n_t, n_r = len(p.iouThrs), len(p.recThrs)
     n_k = len(p.catIds) if p.useCats else 1
@@ -339,42 +353,49 @@ def accumulate(mt: Matching) -> tuple[F64, F64, F64]:
     # Per category: every detection, best score first, ties by image then rank
     # (pycocotools' mergesort over detections concatenated image by image).
     order = np.lexsort((mt.dt_rank, mt.dt_img, -mt.dt_score, mt.dt_cat))
-    cats = mt.dt_cat[order]
-    bounds = np.searchsorted(cats, np.arange(n_k + 1), side="left")
-    needed = _needed_tp(npig, p.recThrs)
+    bounds = np.searchsorted(mt.dt_cat[order], np.arange(n_k + 1), side="left")
+    counted = ~mt.dt_ignore[order]
+    tp_inc = mt.dt_matched[order] & counted
+    fp_inc = ~mt.dt_matched[order] & counted
+    rank, score = mt.dt_rank[order], mt.dt_score[order]
+    needed = _needed_tp(npig, p.recThrs)  # (K, A, R)
+    max_dets = np.asarray(p.maxDets, dtype=np.int64)
+    n_c = n_m * n_a * n_t
+    col_m = np.repeat(np.arange(n_m), n_a * n_t)
+    cols = np.arange(n_c)[:, None]
     for k in range(n_k):
-        seg = order[bounds[k] : bounds[k + 1]]
-        rank = mt.dt_rank[seg]
-        sc = mt.dt_score[seg]
-        for a in range(n_a):
-            n_pos = int(npig[k, a])
-            if n_pos == 0:
-                continue
-            matched = mt.dt_matched[seg, a, :]
-            counted = ~mt.dt_ignore[seg, a, :]
-            tps_all = matched & counted
-            fps_all = ~matched & counted
-            for m, max_det in enumerate(p.maxDets):
-                sel = rank < max_det
-                tps, fps, ss = tps_all[sel], fps_all[sel], sc[sel]
-                nd = len(ss)
-                if nd == 0:
-                    recall[:, k, a, m] = 0
-                    precision[:, :, k, a, m] = 0
-                    scores[:, :, k, a, m] = 0
-                    continue
-                tp_int = np.cumsum(tps, axis=0)
-                tp = tp_int.astype(float)
-                fp = np.cumsum(fps, axis=0).astype(float)
-                pr = tp / (fp + tp + _EPS)
-                recall[:, k, a, m] = tp[-1] / n_pos
-                env = np.maximum.accumulate(pr[::-1], axis=0)[::-1]
-                idx = _first_reaching(tp_int, needed[k, a], nd)
-                valid = idx < nd
-                idx = np.minimum(idx, nd - 1)
-                cols = np.arange(n_t)[:, None]
-                precision[:, :, k, a, m] = np.where(valid, env[idx, cols], 0.0)
-                scores[:, :, k, a, m] = np.where(valid, ss[idx], 0.0)
+        live = npig[k] > 0
+        if not live.any():
+            continue
+        s, e = int(bounds[k]), int(bounds[k + 1])
+        nd = e - s
+        if nd == 0:
+            recall[:, k, live, :] = 0
+            precision[:, :, k, live, :] = 0
+            scores[:, :, k, live, :] = 0
+            continue
+        kept = rank[s:e, None] < max_dets[None, :]  # (nd, M)
+        tp5 = tp_inc[s:e, None, :, :] & kept[:, :, None, None]  # (nd, M, A, T)
+        fp5 = fp_inc[s:e, None, :, :] & kept[:, :, None, None]
+        tp_int = np.cumsum(tp5.reshape(nd, n_c), axis=0)
+        tp = tp_int.astype(float)
+        fp = np.cumsum(fp5.reshape(nd, n_c), axis=0).astype(float)
+        pr = tp / (fp + tp + _EPS)
+        env = np.maximum.accumulate(pr[::-1], axis=0)[::-1]
+        rec = tp[-1].reshape(n_m, n_a, n_t) / np.where(live, npig[k], 1)[None, :, None]
+        need = np.broadcast_to(needed[k][None, :, None, :], (n_m, n_a, n_t, n_r)).reshape(n_c, n_r)
+        idx = _first_reaching(tp_int, need, nd)
+        # The first kept row at or after each row (nd if none), per maxDets.
+        pos = np.where(kept, np.arange(nd)[:, None], nd)
+        nxt = np.vstack([np.minimum.accumulate(pos[::-1], axis=0)[::-1], np.full((1, n_m), nd)])
+        j = nxt[np.minimum(idx, nd), col_m[:, None]]
+        valid = j < nd
+        jj = np.minimum(j, nd - 1)
+        prec = np.where(valid, env[jj, cols], 0.0).reshape(n_m, n_a, n_t, n_r)
+        sc = np.where(valid, score[s:e][jj], 0.0).reshape(n_m, n_a, n_t, n_r)
+        precision[:, :, k, live, :] = prec.transpose(2, 3, 1, 0)[:, :, live, :]
+        scores[:, :, k, live, :] = sc.transpose(2, 3, 1, 0)[:, :, live, :]
+        recall[:, k, live, :] = rec.transpose(2, 1, 0)[:, live, :]
     return precision, recall, scores
 
 
@@ -421,7 +442,7 @@ def coco(
     ...       "annotations": [{"id": 1, "image_id": 1, "category_id": 1,
     ...                        "bbox": [0, 0, 10, 10], "area": 100}]}
     >>> r = coco(gt, [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 1}])
-    >>> float(r.stats[0]), r.per_category()[2]["AP"]
+    >>> round(float(r.stats[0]), 6), r.per_category()[2]["AP"]
     (1.0, -1.0)
     """
     from gemini_vision.evaluate.sources import as_predictions
@@ -450,4 +471,6 @@ def coco(
         category_names=dict(gt.category_names),
         matching=mt,
         unmapped=dict(dt.unmapped),
+        ground_truth=gt,
+        predictions=dt,
     )

@@ -23,7 +23,6 @@ one batched kernel call each (:func:`masks_of`).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,10 +47,13 @@ F64 = npt.NDArray[np.float64]
 
 
 def _read_json(source: Any, what: str) -> Any:
+    """A path's JSON (orjson when installed, as ``wire.json``), else ``source`` itself."""
     if isinstance(source, (str, os.PathLike)):
+        from gemini_vision.wire.json import loads
+
         try:
-            with open(source, encoding="utf-8") as f:
-                return json.load(f)
+            with open(source, "rb") as f:
+                return loads(f.read())
         except (OSError, ValueError) as e:
             raise EvaluationError(f"cannot read {what} from {os.fspath(source)!r}: {e}") from None
     return source
@@ -143,6 +145,7 @@ class Predictions:
     area_from_box: bool
     masks: Masks | None = None
     unmapped: dict[Any, int] = field(default_factory=dict)
+    unmapped_items: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _field(ann: Mapping[str, Any], key: str, where: str) -> Any:
@@ -190,34 +193,52 @@ def load_ground_truth(source: Any) -> GroundTruth:
             files[iid] = str(img["file_name"])
     for i, cat in enumerate(cats):
         names[_field(cat, "id", f"categories[{i}]")] = str(cat.get("name", ""))
-    ids, img_ids, cat_ids, boxes, areas, crowd, segs = [], [], [], [], [], [], []
-    for i, ann in enumerate(anns):
-        where = f"annotations[{i}]"
-        iid = _field(ann, "image_id", where)
-        if iid not in sizes:
-            raise EvaluationError(f"{where} refers to image {iid!r}, which is not in images")
-        ids.append(int(ann.get("id", 0)))
-        img_ids.append(iid)
-        cat_ids.append(_field(ann, "category_id", where))
-        box = ann.get("bbox")
-        if box is None:
-            raise EvaluationError(f"{where} has no 'bbox'")
-        boxes.append(box)
-        area = ann.get("area")
-        areas.append(float(box[2]) * float(box[3]) if area is None else area)
-        crowd.append(bool(ann.get("iscrowd", 0)))
-        segs.append(ann.get("segmentation"))
+    try:
+        # The common case in one pass per column; the loop below finds what is wrong.
+        img_ids = [a["image_id"] for a in anns]
+        cat_ids = [a["category_id"] for a in anns]
+        boxes = [a["bbox"] for a in anns]
+        ids = [a.get("id", 0) for a in anns]
+        areas = [a.get("area") for a in anns]
+        crowd = [a.get("iscrowd", 0) for a in anns]
+        segs = [a.get("segmentation") for a in anns]
+        if not set(img_ids) <= sizes.keys() or None in areas:
+            raise KeyError
+    except (KeyError, TypeError, AttributeError):
+        ids, img_ids, cat_ids, boxes, areas, crowd, segs = [], [], [], [], [], [], []
+        for i, ann in enumerate(anns):
+            where = f"annotations[{i}]"
+            iid = _field(ann, "image_id", where)
+            if iid not in sizes:
+                raise EvaluationError(f"{where} refers to image {iid!r}, which is not in images")
+            ids.append(ann.get("id", 0))
+            img_ids.append(iid)
+            cat_ids.append(_field(ann, "category_id", where))
+            box = ann.get("bbox")
+            if box is None or not isinstance(box, (list, tuple)) or len(box) != 4:
+                raise EvaluationError(f"{where} needs 'bbox': [x, y, w, h]")
+            boxes.append(box)
+            area = ann.get("area")
+            areas.append(float(box[2]) * float(box[3]) if area is None else area)
+            crowd.append(ann.get("iscrowd", 0))
+            segs.append(ann.get("segmentation"))
+    try:
+        id_arr = np.array(ids, dtype=np.int64)
+        area_arr = np.array(areas, dtype=np.float64)
+        crowd_arr = np.array(crowd, dtype=np.int64).astype(np.bool_)
+    except (TypeError, ValueError, OverflowError):
+        raise EvaluationError("annotation id, area and iscrowd must be numbers") from None
     return GroundTruth(
         image_ids=list(sizes),
         image_sizes=sizes,
         category_ids=list(names),
         category_names=names,
-        id=np.array(ids, dtype=np.int64),
+        id=id_arr,
         image_id=img_ids,
         category_id=cat_ids,
         bbox=_boxes(boxes, "annotation"),
-        area=np.array(areas, dtype=np.float64),
-        iscrowd=np.array(crowd, dtype=np.bool_),
+        area=area_arr,
+        iscrowd=crowd_arr,
         segmentation=segs,
         file_names=files,
     )
@@ -235,26 +256,46 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
     if not isinstance(anns, Sequence) or isinstance(anns, (str, bytes)):
         raise EvaluationError("predictions must be a list of COCO result dicts")
     known = gt.image_sizes
-    img_ids, cat_ids, scores, boxes, segs = [], [], [], [], []
     first_box = bool(anns) and isinstance(anns[0], Mapping) and bool(anns[0].get("bbox"))
-    for i, ann in enumerate(anns):
-        where = f"predictions[{i}]"
-        iid = _field(ann, "image_id", where)
-        if iid not in known:
-            raise EvaluationError(f"{where} refers to image {iid!r}, which the ground truth lacks")
-        img_ids.append(iid)
-        cat_ids.append(_field(ann, "category_id", where))
-        score = ann.get("score")
-        scores.append(1.0 / (1.0 + i) if score is None else score)
-        seg = ann.get("segmentation")
-        box = ann.get("bbox")
+    try:
+        img_ids = [a["image_id"] for a in anns]
+        cat_ids = [a["category_id"] for a in anns]
+        scores = [a["score"] for a in anns]
+        segs = [a.get("segmentation") for a in anns]
         if first_box:
-            if not box:
-                raise EvaluationError(f"{where} has no 'bbox' (the first result has one)")
-        elif seg is None:
-            raise EvaluationError(f"{where} has neither 'bbox' nor 'segmentation'")
-        boxes.append(box if box else [0.0, 0.0, 0.0, 0.0])
-        segs.append(seg)
+            boxes = [a["bbox"] for a in anns]
+        else:
+            boxes = [a.get("bbox") or [0.0, 0.0, 0.0, 0.0] for a in anns]
+            if None in segs:
+                raise KeyError
+        if not set(img_ids) <= known.keys() or (first_box and not all(boxes)):
+            raise KeyError
+    except (KeyError, TypeError, AttributeError):
+        img_ids, cat_ids, scores, boxes, segs = [], [], [], [], []
+        for i, ann in enumerate(anns):
+            where = f"predictions[{i}]"
+            iid = _field(ann, "image_id", where)
+            if iid not in known:
+                raise EvaluationError(
+                    f"{where} refers to image {iid!r}, which the ground truth lacks"
+                ) from None
+            img_ids.append(iid)
+            cat_ids.append(_field(ann, "category_id", where))
+            score = ann.get("score")
+            scores.append(1.0 / (1.0 + i) if score is None else score)
+            seg = ann.get("segmentation")
+            box = ann.get("bbox")
+            if first_box:
+                if not box:
+                    raise EvaluationError(
+                        f"{where} has no 'bbox' (the first result has one)"
+                    ) from None
+            elif seg is None:
+                raise EvaluationError(
+                    f"{where} has neither 'bbox' nor 'segmentation'"
+                ) from None
+            boxes.append(box if box else [0.0, 0.0, 0.0, 0.0])
+            segs.append(seg)
     try:
         score_arr = np.array(scores, dtype=np.float64)
     except (TypeError, ValueError):

@@ -57,8 +57,13 @@ def _score(confidence: Any, item: Any) -> float:
     return 1.0 / (1.0 + float(item or 0))
 
 
+def _unmapped_item(image_id: Any, label: Any, box: Any) -> dict[str, Any]:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return {"image_id": image_id, "label": label, "bbox": [x0, y0, x1 - x0, y1 - y0]}
+
+
 def results_from_table(
-    table: Any, labels: LabelMap, unmapped: dict[Any, int] | None = None
+    table: Any, labels: LabelMap, unmapped: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """COCO results from the batch's item table (box and segment rows)."""
     cols = table.to_pydict()
@@ -76,11 +81,11 @@ def results_from_table(
         if cols["kind"][i] not in ("box", "segment") or cols["x0"][i] is None:
             continue
         cid = labels.category(cols["label"][i] or "")
+        x0, y0, x1, y1 = cols["x0"][i], cols["y0"][i], cols["x1"][i], cols["y1"][i]
         if cid is None:
             if unmapped is not None:
-                unmapped[cols["id"][i]] = unmapped.get(cols["id"][i], 0) + 1
+                unmapped.append(_unmapped_item(cols["id"][i], cols["label"][i], (x0, y0, x1, y1)))
             continue
-        x0, y0, x1, y1 = cols["x0"][i], cols["y0"][i], cols["x1"][i], cols["y1"][i]
         res: dict[str, Any] = {
             "image_id": cols["id"][i],
             "category_id": cid,
@@ -97,7 +102,7 @@ def results_from_items(
     answers: Mapping[Any, Any],
     labels: LabelMap,
     gt: GroundTruth | None = None,
-    unmapped: dict[Any, int] | None = None,
+    unmapped: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """COCO results from parsed answers: image id to ``SpatialResult``."""
     from gemini_vision import masks
@@ -116,11 +121,11 @@ def results_from_items(
             if it.kind not in ("box", "segment") or it.box is None:
                 continue
             cid = labels.category(it.label)
+            x0, y0, x1, y1 = it.box
             if cid is None:
                 if unmapped is not None:
-                    unmapped[image_id] = unmapped.get(image_id, 0) + 1
+                    unmapped.append(_unmapped_item(image_id, it.label, it.box))
                 continue
-            x0, y0, x1, y1 = it.box
             res: dict[str, Any] = {
                 "image_id": image_id,
                 "category_id": cid,
@@ -139,11 +144,14 @@ def as_predictions(source: Any, gt: GroundTruth, labels: LabelMap | None = None)
         return source
     if labels is None:
         labels = LabelMap(gt.category_names)
-    unmapped: dict[Any, int] = {}
+    unmapped: list[dict[str, Any]] = []
     if _is_table(source):
         results = results_from_table(source, labels, unmapped)
     elif isinstance(source, Mapping):
         results = results_from_items(source, labels, gt, unmapped)
     else:
         return load_predictions(source, gt)
-    return replace(load_predictions(results, gt), unmapped=unmapped)
+    per_image: dict[Any, int] = {}
+    for u in unmapped:
+        per_image[u["image_id"]] = per_image.get(u["image_id"], 0) + 1
+    return replace(load_predictions(results, gt), unmapped=per_image, unmapped_items=unmapped)

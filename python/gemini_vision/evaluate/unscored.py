@@ -22,8 +22,8 @@ nor penalise. The mean IoU of the matches is averaged over the true positives.
 >>> dt = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 8]},
 ...       {"image_id": 1, "category_id": 1, "bbox": [80, 80, 5, 5]}]
 >>> m = prf(gt, dt)
->>> m.precision[0], m.recall[0], m.f1[0], m.mean_iou[0]
-(0.5, 0.5, 0.5, 0.8)
+>>> [float(v[0]) for v in (m.precision, m.recall, m.f1, m.mean_iou)]
+[0.5, 0.5, 0.5, 0.8]
 """
 
 from __future__ import annotations
