@@ -16,10 +16,11 @@ from collections.abc import Sequence
 
 import gemini_vision
 from gemini_vision.cli import batch, bench, files, spatial, wire
+from gemini_vision.cli import eval as evaluation
 
 #: The modules that add subcommands, in the order ``--help`` lists them.
 #: (demo, render; emulator, upload, tune; tokens, detect, segment; batch; bench)
-_COMMANDS = (spatial, files, wire, batch, bench)
+_COMMANDS = (spatial, files, wire, batch, bench, evaluation)
 
 EXIT_OK = 0
 EXIT_FAILED = 1

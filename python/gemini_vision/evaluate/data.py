@@ -144,6 +144,7 @@ class Predictions:
     segmentation: list[Any]
     area_from_box: bool
     masks: Masks | None = None
+    score_given: npt.NDArray[np.bool_] | None = None
     unmapped: dict[Any, int] = field(default_factory=dict)
     unmapped_items: list[dict[str, Any]] = field(default_factory=list)
 
@@ -247,8 +248,10 @@ def load_ground_truth(source: Any) -> GroundTruth:
 def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
     """Read COCO results (a list of dicts, or a path to their JSON) as pycocotools' ``loadRes``.
 
-    A result without ``score`` gets its rank (see :mod:`gemini_vision.evaluate.unscored`):
-    ``1 / (1 + position)`` so that earlier answers rank first.
+    A result without ``score`` is scored by its place among its image's results,
+    ``1 / (1 + place)``: the first result of every image scores 1, the second 0.5,
+    ..., so earlier items rank first and ties across images keep image order
+    (``score_given`` records which scores came with the data).
     """
     if isinstance(source, Predictions):
         return source
@@ -261,6 +264,7 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
         img_ids = [a["image_id"] for a in anns]
         cat_ids = [a["category_id"] for a in anns]
         scores = [a["score"] for a in anns]
+        given = [True] * len(anns)
         segs = [a.get("segmentation") for a in anns]
         if first_box:
             boxes = [a["bbox"] for a in anns]
@@ -272,6 +276,8 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
             raise KeyError
     except (KeyError, TypeError, AttributeError):
         img_ids, cat_ids, scores, boxes, segs = [], [], [], [], []
+        given = []
+        per_image: dict[Any, int] = {}
         for i, ann in enumerate(anns):
             where = f"predictions[{i}]"
             iid = _field(ann, "image_id", where)
@@ -282,7 +288,10 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
             img_ids.append(iid)
             cat_ids.append(_field(ann, "category_id", where))
             score = ann.get("score")
-            scores.append(1.0 / (1.0 + i) if score is None else score)
+            place = per_image.get(iid, 0)
+            per_image[iid] = place + 1
+            scores.append(1.0 / (1.0 + place) if score is None else score)
+            given.append(score is not None)
             seg = ann.get("segmentation")
             box = ann.get("bbox")
             if first_box:
@@ -326,6 +335,7 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
         segmentation=segs,
         area_from_box=first_box,
         masks=masks,
+        score_given=np.array(given, dtype=np.bool_),
     )
 
 

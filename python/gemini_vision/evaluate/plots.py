@@ -56,8 +56,8 @@ def pr_curves(result: CocoResult, path: str | Path, ious: tuple[float, ...] = (0
         rec, prec = result.pr_curve(None, iou=iou)
         if prec[0] > -1:
             ax.plot(rec, prec, linewidth=2.4, label=f"mean @IoU {iou:g}")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
+    ax.set_xlim(0, 1.0)
+    ax.set_ylim(-0.03, 1.05)  # curves at exactly 0 or 1 stay visible
     ax.set_xlabel("recall")
     ax.set_ylabel("interpolated precision")
     ax.set_title(f"Precision–recall ({result.params.iouType}), AP={result.stats[0]:.3f}")
@@ -81,6 +81,9 @@ def category_bars(result: CocoResult, path: str | Path) -> Path:
     y = np.arange(len(rows))
     ax.barh(y - 0.2, [r[2] for r in rows], height=0.4, label="AP50", color="#9ecae1")
     ax.barh(y + 0.2, [r[1] for r in rows], height=0.4, label="AP .50:.95", color="#3182bd")
+    for yi, (_, ap, ap50) in zip(y, rows, strict=True):
+        ax.text(min(ap, 0.86) + 0.01, yi + 0.2, f"{ap:.3f}", va="center", fontsize=7)
+        ax.text(min(ap50, 0.86) + 0.01, yi - 0.2, f"{ap50:.3f}", va="center", fontsize=7)
     ax.set_yticks(y, [r[0] for r in rows])
     ax.set_xlim(0, 1)
     ax.set_xlabel("average precision")
@@ -125,6 +128,39 @@ def gallery_outcomes(result: CocoResult, iou: float = 0.5) -> dict[Any, dict[str
     return out
 
 
+def _font(size: int = 13) -> Any:
+    """A TrueType font with Cyrillic, Greek and Hebrew (DejaVu Sans, from matplotlib or
+    the system) so that labels in any of them are legible; Pillow's default otherwise."""
+    from PIL import ImageFont
+
+    candidates = []
+    try:
+        import matplotlib
+
+        candidates.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    except ImportError:
+        pass
+    candidates.append(Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    for path in candidates:
+        if path.is_file():
+            try:
+                return ImageFont.truetype(str(path), size)
+            except OSError:
+                continue
+    return ImageFont.load_default()
+
+
+def _visual(text: str) -> str:
+    """Right-to-left words (Hebrew, Arabic) in display order, for Pillow without raqm."""
+    import unicodedata
+
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        words = text.split(" ")
+        return " ".join(w[::-1] if any(unicodedata.bidirectional(c) in ("R", "AL") for c in w)
+                        else w for w in words)
+    return text
+
+
 def _tint(image: Any, mask: np.ndarray, colour: tuple[int, int, int]) -> Any:
     from PIL import Image
 
@@ -132,6 +168,11 @@ def _tint(image: Any, mask: np.ndarray, colour: tuple[int, int, int]) -> Any:
     alpha = Image.fromarray((mask * 110).astype(np.uint8), "L")
     layer.putalpha(alpha)
     return Image.alpha_composite(image, layer)
+
+
+def _answer_rank(score: float) -> int:
+    """The 1-based place in the answer of an item scored ``1 / (1 + index)``."""
+    return int(round(1.0 / score)) if score > 0 else 0
 
 
 def error_gallery(
@@ -168,7 +209,8 @@ def error_gallery(
                 cat = side.category_id[r]
                 label = names.get(cat, str(cat))
                 if kind != "miss":
-                    label += f" {dt.score[r]:.2f}"
+                    given = dt.score_given is None or bool(dt.score_given[r])
+                    label += f" {dt.score[r]:.2f}" if given else f" #{_answer_rank(dt.score[r])}"
                 seg = side.segmentation[r] if segm else None
                 shapes.append((kind, side.bbox[r].tolist(), seg, label))
         for u in dt.unmapped_items:
@@ -186,19 +228,21 @@ def error_gallery(
                     if frame.shape == (base.size[1], base.size[0]):
                         base = _tint(base, frame, COLOURS[kind])
         draw = ImageDraw.Draw(base)
+        font = _font()
+        n_fp = sum(1 for kind, *_ in shapes if kind == "fp")
         for kind, (x, y, w, h), _, label in shapes:
             colour = COLOURS[kind]
             draw.rectangle((x, y, x + max(w, 1) - 1, y + max(h, 1) - 1), outline=colour, width=3)
-            tx, ty = x + 3, max(y - 14, 0) if kind != "miss" else y + max(h, 1) + 2
-            text = f"{'missed ' if kind == 'miss' else ''}{label}"
-            box = draw.textbbox((tx, ty), text)
+            tx, ty = x + 3, max(y - 17, 0) if kind != "miss" else y + max(h, 1) + 2
+            text = _visual(f"{'missed ' if kind == 'miss' else ''}{label}")
+            box = draw.textbbox((tx, ty), text, font=font)
             draw.rectangle(box, fill=(0, 0, 0))
-            draw.text((tx, ty), text, fill=colour)
-        legend = f"IoU >= {iou:g}: TP {len(rows['tp'])} green, FP {len(rows['fp'])} red, "
+            draw.text((tx, ty), text, fill=colour, font=font)
+        legend = f"IoU >= {iou:g}: TP {len(rows['tp'])} green, FP {n_fp} red, "
         legend += f"missed {len(rows['miss'])} amber"
-        lb = draw.textbbox((6, 6), legend)
+        lb = draw.textbbox((6, 6), legend, font=font)
         draw.rectangle((lb[0] - 3, lb[1] - 3, lb[2] + 3, lb[3] + 3), fill=(0, 0, 0))
-        draw.text((6, 6), legend, fill=(255, 255, 255))
+        draw.text((6, 6), legend, fill=(255, 255, 255), font=font)
         path = folder / f"errors_{image_id}.png"
         base.convert("RGB").save(path)
         written.append(path)

@@ -14,10 +14,11 @@ per image, in :attr:`Predictions.unmapped` (the score-less metrics count it as a
 false positive). Only boxes and segments are detections: points and 3-D boxes
 are not part of these metrics.
 
-Scores: the model's ``confidence`` when it gave one; otherwise the item's rank
-in its answer, as ``1 / (1 + item)``: the first item of every answer scores 1,
-the second 0.5, and so on, so earlier items rank first and ties across images
-keep image order (pycocotools sorts stably).
+Scores: the model's ``confidence`` when it gave one; otherwise the item's place
+among its answer's detections, as ``1 / (1 + place)``: the first of every
+answer scores 1, the second 0.5, and so on, so earlier items rank first and
+ties across images keep image order (pycocotools sorts stably). Mixing answers
+with and without confidences in one evaluation is allowed but not meaningful.
 
 >>> gt = {"images": [{"id": 7, "height": 4, "width": 4}],
 ...       "categories": [{"id": 1, "name": "cat"}], "annotations": []}
@@ -51,10 +52,10 @@ def _is_table(obj: Any) -> bool:
     return hasattr(obj, "schema") and hasattr(obj, "column_names") and hasattr(obj, "to_pydict")
 
 
-def _score(confidence: Any, item: Any) -> float:
+def _with_score(res: dict[str, Any], confidence: Any) -> dict[str, Any]:
     if confidence is not None and np.isfinite(confidence):
-        return float(confidence)
-    return 1.0 / (1.0 + float(item or 0))
+        res["score"] = float(confidence)
+    return res
 
 
 def _unmapped_item(image_id: Any, label: Any, box: Any) -> dict[str, Any]:
@@ -72,7 +73,6 @@ def results_from_table(
     if missing:
         raise EvaluationError(f"the item table lacks the columns {sorted(missing)}")
     n = len(cols["id"])
-    item = cols.get("item") or [0] * n
     conf = cols.get("confidence") or [None] * n
     rle_counts = cols.get("rle_counts") or [None] * n
     rle_size = cols.get("rle_size") or [None] * n
@@ -90,8 +90,8 @@ def results_from_table(
             "image_id": cols["id"][i],
             "category_id": cid,
             "bbox": [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-            "score": _score(conf[i], item[i]),
         }
+        _with_score(res, conf[i])
         if rle_counts[i] is not None and rle_size[i] is not None:
             res["segmentation"] = {"size": list(rle_size[i]), "counts": rle_counts[i]}
         out.append(res)
@@ -130,8 +130,8 @@ def results_from_items(
                 "image_id": image_id,
                 "category_id": cid,
                 "bbox": [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-                "score": _score(it.confidence, it.index),
             }
+            _with_score(res, it.confidence)
             if it.mask is not None:
                 res["segmentation"] = masks.rle_encode(it.mask, (x0, y0), (height, width)).to_coco()
             out.append(res)
