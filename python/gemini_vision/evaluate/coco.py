@@ -199,9 +199,9 @@ def _stat_specs(p: Params) -> list[tuple[bool, float | None, str, int]]:
     ]
 
 
-def _group_sort(keys: I64, scores: F64 | None) -> tuple[I64, I64]:
-    """The stable order by key (then by descending score), and each row's rank in its key."""
-    order = np.argsort(keys, kind="stable") if scores is None else np.lexsort((-scores, keys))
+def _group_sort(keys: I64, scores: F64 | None, sub: I64) -> tuple[I64, I64]:
+    """The stable order by key (then by descending score, then ``sub``), and each row's rank."""
+    order = np.lexsort((sub, keys)) if scores is None else np.lexsort((sub, -scores, keys))
     ks = keys[order]
     n = len(ks)
     starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if n else np.zeros(0, np.int64)
@@ -222,18 +222,24 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
     n_cat = len(p.catIds) if p.useCats else 1
     g_img = _positions(gt.image_id, p.imgIds)
     d_img = _positions(dt.image_id, p.imgIds)
+    g_pos = _positions(gt.category_id, p.catIds)
+    d_pos = _positions(dt.category_id, p.catIds)
     if p.useCats:
-        g_cat = _positions(gt.category_id, p.catIds)
-        d_cat = _positions(dt.category_id, p.catIds)
+        g_cat, d_cat = g_pos, d_pos
+        g_sub = np.zeros(len(g_img), dtype=np.int64)
+        d_sub = np.zeros(len(d_img), dtype=np.int64)
     else:
+        # One pool per image, gathered category by category as pycocotools does
+        # (which orders ties in score by category first).
         g_cat = np.zeros(len(g_img), dtype=np.int64)
         d_cat = np.zeros(len(d_img), dtype=np.int64)
-    g_keep = np.flatnonzero((g_img >= 0) & (g_cat >= 0))
-    d_keep = np.flatnonzero((d_img >= 0) & (d_cat >= 0))
+        g_sub, d_sub = g_pos, d_pos
+    g_keep = np.flatnonzero((g_img >= 0) & (g_pos >= 0))
+    d_keep = np.flatnonzero((d_img >= 0) & (d_pos >= 0))
     g_key = g_img[g_keep] * n_cat + g_cat[g_keep]
     d_key = d_img[d_keep] * n_cat + d_cat[d_keep]
-    g_order, _ = _group_sort(g_key, None)
-    d_order, d_rank = _group_sort(d_key, dt.score[d_keep])
+    g_order, _ = _group_sort(g_key, None, g_sub[g_keep])
+    d_order, d_rank = _group_sort(d_key, dt.score[d_keep], d_sub[d_keep])
     top = d_rank < p.maxDets[-1]
     d_order, d_rank = d_order[top], d_rank[top]
     g_rows = g_keep[g_order]

@@ -35,7 +35,10 @@ class Params:
 
     ``imgIds`` and ``catIds`` empty mean "every image / category of the ground
     truth" (filled in by :func:`gemini_vision.evaluate.coco`); ``useCats=False``
-    pools all categories into one, as pycocotools does for proposals.
+    pools the categories in ``catIds`` into one, as pycocotools does for proposals.
+    (pycocotools then fills its tables only when ``catIds`` also holds -1, and
+    gathers nothing for -1 itself: pass ``catIds=[-1, *ids]`` to compare with it;
+    here -1 is not needed.)
 
     >>> Params(maxDets=[100, 1]).normalized().maxDets
     [1, 100]
