@@ -91,7 +91,8 @@ def counts(mt: Matching, unmapped: int = 0) -> tuple[I64, I64, I64, F64]:
     fp = (~matched & counted).sum(axis=0).astype(np.int64) + unmapped
     n_pos = int(np.count_nonzero(~mt.gt_ignore[:, 0]))
     fn = n_pos - tp
-    iou_sum = np.where(tp_mask, mt.dt_iou, 0.0).sum(axis=0)
+    # Summed in sorted order, so the total does not depend on where each image was matched.
+    iou_sum = np.sort(np.where(tp_mask, mt.dt_iou, 0.0), axis=0).sum(axis=0)
     return tp, fp, fn, iou_sum
 
 
