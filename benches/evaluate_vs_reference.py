@@ -115,7 +115,7 @@ def main() -> None:
                 if ref is not None and r["stats"] != ref["stats"]:
                     diff = max(
                         abs(a - b)
-                        for a, b in zip(r["stats"], ref["stats"])  # type: ignore[call-overload]
+                        for a, b in zip(r["stats"], ref["stats"], strict=True)  # type: ignore[call-overload]
                     )
                     same += f" (max |diff| {diff:.2e})"
                 print(

@@ -117,7 +117,9 @@ impl MatchInput<'_> {
             ("gt_id_nonzero", self.gt_id_nonzero.len()),
         ] {
             if len != ng {
-                return Err(invalid(format!("{name} has {len} entries for {ng} ground truths")));
+                return Err(invalid(format!(
+                    "{name} has {len} entries for {ng} ground truths"
+                )));
             }
         }
         if self.dt_area.len() != nd {
@@ -130,10 +132,18 @@ impl MatchInput<'_> {
             (&self.gt, &self.dt),
             (Regions::Boxes(_), Regions::Masks(_)) | (Regions::Masks(_), Regions::Boxes(_))
         ) {
-            return Err(invalid("ground truths and detections must both be boxes or both masks".into()));
+            return Err(invalid(
+                "ground truths and detections must both be boxes or both masks".into(),
+            ));
         }
-        if nd.saturating_mul(self.area_rng.len()).saturating_mul(self.iou_thrs.len()) > (1 << 40) {
-            return Err(invalid("too many detections x area ranges x thresholds".into()));
+        if nd
+            .saturating_mul(self.area_rng.len())
+            .saturating_mul(self.iou_thrs.len())
+            > (1 << 40)
+        {
+            return Err(invalid(
+                "too many detections x area ranges x thresholds".into(),
+            ));
         }
         Ok(())
     }

@@ -48,7 +48,9 @@ def tree(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
         top = y0 + k * 0.22 * h
         bottom = top + 0.38 * h
         spread = 0.3 + 0.1 * k
-        parts.append([x0 + (0.5 - spread) * w, bottom, x0 + 0.5 * w, top, x0 + (0.5 + spread) * w, bottom])
+        parts.append(
+            [x0 + (0.5 - spread) * w, bottom, x0 + 0.5 * w, top, x0 + (0.5 + spread) * w, bottom]
+        )
     return parts
 
 

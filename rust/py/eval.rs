@@ -41,10 +41,12 @@ fn sizes(py: Python<'_>, a: &PyReadonlyArray2<'_, i64>, n: usize) -> PyResult<Ve
     }
     slice(py, a, "sizes")?
         .chunks_exact(2)
-        .map(|hw| match (usize::try_from(hw[0]), usize::try_from(hw[1])) {
-            (Ok(h), Ok(w)) => Ok((h, w)),
-            _ => Err(invalid(py, "sizes must be >= 0".into())),
-        })
+        .map(
+            |hw| match (usize::try_from(hw[0]), usize::try_from(hw[1])) {
+                (Ok(h), Ok(w)) => Ok((h, w)),
+                _ => Err(invalid(py, "sizes must be >= 0".into())),
+            },
+        )
         .collect()
 }
 
@@ -58,8 +60,7 @@ fn masks<'a>(
     if offs.len() != hw.len() + 1 || offs.last().copied().unwrap_or(0) != flat.len() {
         return Err(invalid(
             py,
-            "mask offsets must have one more entry than masks and end at the counts' length"
-                .into(),
+            "mask offsets must have one more entry than masks and end at the counts' length".into(),
         ));
     }
     offs.windows(2)
@@ -177,10 +178,10 @@ fn eval_match<'py>(
     ))
 }
 
-fn to_arrays<'py>(
-    py: Python<'py>,
-    (flat, offs): (Vec<u32>, Vec<usize>),
-) -> (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>) {
+/// Concatenated counts and their offsets, as returned to Python.
+type Counts<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
+
+fn to_arrays<'py>(py: Python<'py>, (flat, offs): (Vec<u32>, Vec<usize>)) -> Counts<'py> {
     let offs: Vec<i64> = offs.into_iter().map(|v| v as i64).collect();
     (PyArray1::from_vec(py, flat), PyArray1::from_vec(py, offs))
 }
@@ -193,7 +194,7 @@ fn eval_polygons<'py>(
     point_offsets: PyReadonlyArray1<'py, i64>,
     poly_offsets: PyReadonlyArray1<'py, i64>,
     sizes_hw: PyReadonlyArray2<'py, i64>,
-) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>)> {
+) -> PyResult<Counts<'py>> {
     let c = slice(py, &coords, "coords")?;
     let po = as_offsets(py, &point_offsets, "point_offsets")?;
     let ao = as_offsets(py, &poly_offsets, "poly_offsets")?;
@@ -210,7 +211,7 @@ fn eval_rle_strings<'py>(
     py: Python<'py>,
     data: &[u8],
     offsets: PyReadonlyArray1<'py, i64>,
-) -> PyResult<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>)> {
+) -> PyResult<Counts<'py>> {
     let o = as_offsets(py, &offsets, "offsets")?;
     let out = py
         .detach(|| kernel::rle_strings(data, &o))

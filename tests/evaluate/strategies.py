@@ -16,7 +16,9 @@ from pycocotools.coco import COCO  # noqa: E402
 from pycocotools.cocoeval import COCOeval  # noqa: E402
 
 
-def reference(gt: dict[str, Any], dt: list[dict[str, Any]], iou_type: str, **params: Any) -> COCOeval:
+def reference(
+    gt: dict[str, Any], dt: list[dict[str, Any]], iou_type: str, **params: Any
+) -> COCOeval:
     """pycocotools' COCOeval, run on copies (it writes into its inputs)."""
     with contextlib.redirect_stdout(io.StringIO()):
         g = COCO()

@@ -9,7 +9,9 @@ import numpy as np
 from gemini_vision.evaluate.synthetic import synthetic_coco
 
 
-def item_tables(n_images: int, parts: int, seed: int = 3, segm: bool = False) -> tuple[dict[str, Any], list[Any]]:
+def item_tables(
+    n_images: int, parts: int, seed: int = 3, segm: bool = False
+) -> tuple[dict[str, Any], list[Any]]:
     """``(ground truth, [item table per part])``: images split over ``parts`` tables.
 
     Boxes become the integer pixel boxes the batch writes; a third of the items

@@ -27,7 +27,9 @@ PARAMS = st.sampled_from(
 )
 
 
-def _check(gt: dict[str, Any], dt: list[dict[str, Any]], iou_type: str, params: dict[str, Any]) -> None:
+def _check(
+    gt: dict[str, Any], dt: list[dict[str, Any]], iou_type: str, params: dict[str, Any]
+) -> None:
     ref = reference(gt, dt, iou_type, **params)
     ours = evaluate.coco(gt, dt, iou_type, **params)  # type: ignore[arg-type]
     np.testing.assert_array_equal(ours.stats, ref.stats)
@@ -100,8 +102,19 @@ def test_missing_image_is_an_error() -> None:
 def test_bad_segmentation_is_an_error() -> None:
     from gemini_vision.errors import EvaluationError
 
-    gt = {"images": [{"id": 1, "height": 5, "width": 5}], "categories": [{"id": 1}], "annotations": []}
-    dt = [{"image_id": 1, "category_id": 1, "score": 1, "segmentation": {"size": [5, 5], "counts": "x"}}]
+    gt = {
+        "images": [{"id": 1, "height": 5, "width": 5}],
+        "categories": [{"id": 1}],
+        "annotations": [],
+    }
+    dt = [
+        {
+            "image_id": 1,
+            "category_id": 1,
+            "score": 1,
+            "segmentation": {"size": [5, 5], "counts": "x"},
+        }
+    ]
     with pytest.raises(EvaluationError):
         evaluate.coco(gt, dt, "segm")
     dt[0]["segmentation"] = {"size": [5, 5], "counts": [3, 4]}

@@ -39,7 +39,9 @@ def test_polygons_cover_pycocotools_pixels(kernels: ModuleType, data: Any, h: in
 
 
 @given(data=st.data(), h=st.integers(1, 20), w=st.integers(1, 20))
-def test_single_polygon_counts_equal_pycocotools(kernels: ModuleType, data: Any, h: int, w: int) -> None:
+def test_single_polygon_counts_equal_pycocotools(
+    kernels: ModuleType, data: Any, h: int, w: int
+) -> None:
     """One polygon: the very counts pycocotools' rleFrPoly writes (merge keeps them)."""
     from gemini_vision.masks import rle_from_string
 
@@ -97,14 +99,24 @@ def test_rle_strings_backends_agree(rust_kernels: ModuleType, numpy_kernels: Mod
     "call",
     [
         lambda k: k.eval_polygons(np.zeros(4), np.array([0, 2]), np.array([0, 1]), np.array([[2]])),
-        lambda k: k.eval_polygons(np.zeros(4), np.array([0, 3]), np.array([0, 1]), np.array([[2, 2]])),
+        lambda k: k.eval_polygons(
+            np.zeros(4), np.array([0, 3]), np.array([0, 1]), np.array([[2, 2]])
+        ),
         lambda k: k.eval_polygons(
             np.array([np.nan, 0.0]), np.array([0, 1]), np.array([0, 1]), np.array([[2, 2]])
         ),
         lambda k: k.eval_rle_strings(b"12", np.array([0, 5])),
         lambda k: k.eval_match(
-            np.array([0, 2]), np.array([0, 0]), np.zeros((1, 4)), np.zeros((0, 4)), np.zeros(1),
-            np.zeros(1, bool), np.ones(1, bool), np.zeros(0), np.array([0.5]), np.array([[0.0, 1.0]]),
+            np.array([0, 2]),
+            np.array([0, 0]),
+            np.zeros((1, 4)),
+            np.zeros((0, 4)),
+            np.zeros(1),
+            np.zeros(1, bool),
+            np.ones(1, bool),
+            np.zeros(0),
+            np.array([0.5]),
+            np.array([[0.0, 1.0]]),
         ),
     ],
 )

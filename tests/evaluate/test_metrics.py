@@ -42,8 +42,10 @@ def test_referring_boxes_by_counting_pixels(pairs: list[Any], thr: float) -> Non
 
 masks = st.integers(2, 8).flatmap(
     lambda n: st.lists(
-        st.tuples(st.none() | st.lists(st.booleans(), min_size=n * n, max_size=n * n),
-                  st.lists(st.booleans(), min_size=n * n, max_size=n * n)),
+        st.tuples(
+            st.none() | st.lists(st.booleans(), min_size=n * n, max_size=n * n),
+            st.lists(st.booleans(), min_size=n * n, max_size=n * n),
+        ),
         min_size=1,
         max_size=6,
     ).map(lambda ps: (n, ps))
@@ -88,7 +90,11 @@ def test_referring_masks_accept_rle() -> None:
     assert r["mean_iou"] == 1.0
 
 
-@given(st.lists(st.tuples(st.none() | st.tuples(st.floats(-2, 12), st.floats(-2, 12)), box), max_size=10))
+@given(
+    st.lists(
+        st.tuples(st.none() | st.tuples(st.floats(-2, 12), st.floats(-2, 12)), box), max_size=10
+    )
+)
 def test_point_accuracy_in_boxes_and_masks(pairs: list[Any]) -> None:
     points = [p for p, _ in pairs]
     boxes = [b for _, b in pairs]

@@ -8,6 +8,7 @@ Rust module's theory of operation for the layout of the arguments.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -23,7 +24,12 @@ Masks = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int6
 
 def _offsets(name: str, a: npt.NDArray[np.int64], total: int) -> list[int]:
     offs = [int(v) for v in np.asarray(a).tolist()]
-    if not offs or offs[0] != 0 or offs[-1] != total or any(x > y for x, y in zip(offs, offs[1:])):
+    if (
+        not offs
+        or offs[0] != 0
+        or offs[-1] != total
+        or any(x > y for x, y in itertools.pairwise(offs))
+    ):
         raise KernelInputError(f"{name} must rise from 0 to {total} (one more entry than groups)")
     return offs
 
@@ -104,7 +110,10 @@ def eval_match(
         else:
             rows = []
         for a, (lo, hi) in enumerate(rngs):
-            ignored = [c or ar < lo or ar > hi for c, ar in zip(crowd, gt_area[g0:g1].tolist())]
+            ignored = [
+                c or ar < lo or ar > hi
+                for c, ar in zip(crowd, gt_area[g0:g1].tolist(), strict=True)
+            ]
             gt_ig[g0:g1, a] = ignored
             order = [k for k in range(g1 - g0) if not ignored[k]]
             order += [k for k in range(g1 - g0) if ignored[k]]
@@ -141,7 +150,7 @@ def eval_match(
 
 def _c_int(v: float) -> int:
     """C's ``(int)`` of a double: truncation toward zero."""
-    return int(math.trunc(v))
+    return math.trunc(v)
 
 
 def _polygon_counts(xy: list[float], h: int, w: int) -> list[int]:
@@ -252,7 +261,9 @@ def eval_polygons(
             raise KernelInputError(
                 f"a {h}x{w} frame has more pixels than COCO RLE counts can hold (2**32 - 1)"
             )
-        parts = [_polygon_counts(xy[2 * po[p] : 2 * po[p + 1]], h, w) for p in range(ao[i], ao[i + 1])]
+        parts = [
+            _polygon_counts(xy[2 * po[p] : 2 * po[p + 1]], h, w) for p in range(ao[i], ao[i + 1])
+        ]
         if not parts:
             raise KernelInputError(f"annotation {i} has no polygon")
         out.append(_union(parts, h * w))

@@ -132,8 +132,10 @@ def _run(args: argparse.Namespace, images_dir: Path | None, evaluate: Any, plots
     preds = _load(args, args.predictions, gt, labels)
     result = evaluate.coco(gt, preds, args.iou_type)
     scores = evaluate.prf(result)
-    print(f"{args.iou_type} evaluation: {len(gt.image_ids)} images, {len(gt.id)} instances, "
-          f"{len(preds.score)} predictions with a category")
+    print(
+        f"{args.iou_type} evaluation: {len(gt.image_ids)} images, {len(gt.id)} instances, "
+        f"{len(preds.score)} predictions with a category"
+    )
     print(result.summary())
     at = scores.at(0.5)
     print(
@@ -149,8 +151,10 @@ def _run(args: argparse.Namespace, images_dir: Path | None, evaluate: Any, plots
         other_labels = evaluate.LabelMap(gt.category_names, synonyms=synonyms, prompt=prompt)
         other = evaluate.coco(gt, _load(args, args.compare, gt, other_labels), args.iou_type)
         comparison = evaluate.compare(result, other, n_boot=args.n_boot, seed=args.seed)
-        print(f"comparison (b = {args.compare.name} minus a), paired bootstrap, "
-              f"{args.n_boot} draws, seed {args.seed}:")
+        print(
+            f"comparison (b = {args.compare.name} minus a), paired bootstrap, "
+            f"{args.n_boot} draws, seed {args.seed}:"
+        )
         print(comparison.table())
     if args.out is None:
         return 0

@@ -27,7 +27,12 @@ from __future__ import annotations
 
 from gemini_vision.evaluate.coco import CocoResult, Matching, coco
 from gemini_vision.evaluate.compare import Comparison, compare
-from gemini_vision.evaluate.data import GroundTruth, Predictions, load_ground_truth, load_predictions
+from gemini_vision.evaluate.data import (
+    GroundTruth,
+    Predictions,
+    load_ground_truth,
+    load_predictions,
+)
 from gemini_vision.evaluate.labels import LabelMap, normalize_label
 from gemini_vision.evaluate.params import Params
 from gemini_vision.evaluate.referring import point_accuracy, referring_boxes, referring_masks

@@ -68,7 +68,8 @@ class Matching:
     Attributes:
         params: the normalised parameters.
         gt_rows, dt_rows: each kept ground truth's / detection's row in the input.
-        gt_img, gt_cat, dt_img, dt_cat: image and category positions in ``params.imgIds`` / ``catIds``.
+        gt_img, gt_cat, dt_img, dt_cat: image and category positions in ``params.imgIds``
+            and ``params.catIds``.
         dt_rank: the detection's place in its (image, category) after the score sort.
         dt_score: its score.
         dt_gt: ``(D, A, T)`` the matched ground truth (an index into the kept ones), or -1.
@@ -120,8 +121,10 @@ class CocoResult:
     ground_truth: GroundTruth | None = field(default=None, repr=False)
     predictions: Predictions | None = field(default=None, repr=False)
 
-    def per_category(self, area: str = "all", max_dets: int | None = None) -> dict[Any, dict[str, float]]:
-        """``{category id: {"AP", "AP50", "AP75", "AR"}}``; -1 where the category has no ground truth.
+    def per_category(
+        self, area: str = "all", max_dets: int | None = None
+    ) -> dict[Any, dict[str, float]]:
+        """``{category id: {"AP", "AP50", "AP75", "AR"}}``; -1 without ground truth.
 
         AP averages the interpolated precision over IoU thresholds and recall points, as
         ``stats[0]`` does for all categories at once.
@@ -149,7 +152,7 @@ class CocoResult:
     def pr_curve(
         self, category: Any = None, iou: float = 0.5, area: str = "all", max_dets: int | None = None
     ) -> tuple[F64, F64]:
-        """``(recall points, precision)`` at one IoU threshold, for one category or averaged over all.
+        """``(recall points, precision)`` at one IoU, for one category or averaged over all.
 
         Categories without ground truth are left out of the average; -1 if none has any.
         """
@@ -174,9 +177,8 @@ class CocoResult:
             title = "Average Precision" if ap else "Average Recall"
             kind = "(AP)" if ap else "(AR)"
             iou = f"{p.iouThrs[0]:0.2f}:{p.iouThrs[-1]:0.2f}" if thr is None else f"{thr:0.2f}"
-            lines.append(
-                f" {title:<18} {kind} @[ IoU={iou:<9} | area={area:>6s} | maxDets={md:>3d} ] = {v:0.3f}"
-            )
+            where = f"IoU={iou:<9} | area={area:>6s} | maxDets={md:>3d}"
+            lines.append(f" {title:<18} {kind} @[ {where} ] = {v:0.3f}")
         return "\n".join(lines)
 
 
@@ -251,7 +253,11 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
     area_rng = np.asarray(p.areaRng, dtype=np.float64).reshape(-1, 2)
     gt_masks = dt_masks = None
     if p.iouType == "segm":
-        gm = masks_of([gt.segmentation[i] for i in g_rows.tolist()], [gt.image_id[i] for i in g_rows.tolist()], gt)
+        gm = masks_of(
+            [gt.segmentation[i] for i in g_rows.tolist()],
+            [gt.image_id[i] for i in g_rows.tolist()],
+            gt,
+        )
         if dt.masks is not None:
             dm = dt.masks.take(d_rows)
         else:
@@ -322,7 +328,8 @@ def _needed_tp(npig: I64, rec_thrs: F64) -> I64:
 
 
 def _first_reaching(tp: I64, need: I64, nd: int) -> I64:
-    """``(C, R)``: per column of ``tp`` (``(nd, C)``, rising), the first row with ``tp >= need[c, r]``.
+    """``(C, R)``: per column ``c`` of ``tp`` (``(nd, C)``, rising), the first row reaching
+    ``need[c, r]``.
 
     One ``searchsorted`` for every column: column ``c`` is shifted into its own band
     ``[c * (nd + 2), c * (nd + 2) + nd + 1]`` of the integers, so all stay sorted.
@@ -383,7 +390,7 @@ def accumulate(mt: Matching) -> tuple[F64, F64, F64]:
         kept = rank[s:e, None] < max_dets[None, :]  # (nd, M)
         tp5 = tp_inc[s:e, None, :, :] & kept[:, :, None, None]  # (nd, M, A, T)
         fp5 = fp_inc[s:e, None, :, :] & kept[:, :, None, None]
-        tp_int = np.cumsum(tp5.reshape(nd, n_c), axis=0)
+        tp_int = np.cumsum(tp5.reshape(nd, n_c), axis=0, dtype=np.int64)
         tp = tp_int.astype(float)
         fp = np.cumsum(fp5.reshape(nd, n_c), axis=0).astype(float)
         pr = tp / (fp + tp + _EPS)

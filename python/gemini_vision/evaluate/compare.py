@@ -26,6 +26,7 @@ Each draw re-runs the accumulation (not the matching), so the cost is about
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
 import numpy as np
 import numpy.typing as npt
 
@@ -94,9 +95,9 @@ def metrics_of(mt: Matching, unmapped: int) -> dict[str, float]:
     return out
 
 
-def _take(n_items: int, owner: npt.NDArray[np.int64], draw: npt.NDArray[np.int64]) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.int64]
-]:
+def _take(
+    n_items: int, owner: npt.NDArray[np.int64], draw: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Rows of the drawn images (each as often as drawn) and their new image positions."""
     order = np.argsort(owner, kind="stable")
     starts = np.searchsorted(owner[order], np.arange(n_items), side="left")

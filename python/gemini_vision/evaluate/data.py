@@ -61,7 +61,10 @@ def _read_json(source: Any, what: str) -> Any:
 
 @dataclass(frozen=True)
 class Masks:
-    """Concatenated RLE counts: mask ``i`` is ``counts[offsets[i]:offsets[i + 1]]`` of ``sizes[i]``."""
+    """Concatenated RLE counts: mask ``i`` is ``counts[offsets[i]:offsets[i + 1]]``.
+
+    ``sizes[i]`` is its frame, ``(height, width)``.
+    """
 
     counts: npt.NDArray[np.uint32]
     offsets: npt.NDArray[np.int64]
@@ -73,7 +76,8 @@ class Masks:
     def take(self, index: npt.NDArray[np.int64]) -> Masks:
         """The masks at ``index``, in that order.
 
-        >>> m = Masks(np.array([1, 2, 4], np.uint32), np.array([0, 1, 3]), np.array([[1, 1], [2, 3]]))
+        >>> counts = np.array([1, 2, 4], np.uint32)
+        >>> m = Masks(counts, np.array([0, 1, 3]), np.array([[1, 1], [2, 3]]))
         >>> m.take(np.array([1])).counts.tolist()
         [2, 4]
         """
@@ -203,9 +207,10 @@ def load_ground_truth(source: Any) -> GroundTruth:
         areas = [a.get("area") for a in anns]
         crowd = [a.get("iscrowd", 0) for a in anns]
         segs = [a.get("segmentation") for a in anns]
-        if not set(img_ids) <= sizes.keys() or None in areas:
-            raise KeyError
+        fast = set(img_ids) <= sizes.keys() and None not in areas
     except (KeyError, TypeError, AttributeError):
+        fast = False
+    if not fast:
         ids, img_ids, cat_ids, boxes, areas, crowd, segs = [], [], [], [], [], [], []
         for i, ann in enumerate(anns):
             where = f"annotations[{i}]"
@@ -271,10 +276,11 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
         else:
             boxes = [a.get("bbox") or [0.0, 0.0, 0.0, 0.0] for a in anns]
             if None in segs:
-                raise KeyError
-        if not set(img_ids) <= known.keys() or (first_box and not all(boxes)):
-            raise KeyError
+                raise KeyError("segmentation")
+        fast = set(img_ids) <= known.keys() and not (first_box and not all(boxes))
     except (KeyError, TypeError, AttributeError):
+        fast = False
+    if not fast:
         img_ids, cat_ids, scores, boxes, segs = [], [], [], [], []
         given = []
         per_image: dict[Any, int] = {}
@@ -284,7 +290,7 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
             if iid not in known:
                 raise EvaluationError(
                     f"{where} refers to image {iid!r}, which the ground truth lacks"
-                ) from None
+                )
             img_ids.append(iid)
             cat_ids.append(_field(ann, "category_id", where))
             score = ann.get("score")
@@ -296,13 +302,9 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
             box = ann.get("bbox")
             if first_box:
                 if not box:
-                    raise EvaluationError(
-                        f"{where} has no 'bbox' (the first result has one)"
-                    ) from None
+                    raise EvaluationError(f"{where} has no 'bbox' (the first result has one)")
             elif seg is None:
-                raise EvaluationError(
-                    f"{where} has neither 'bbox' nor 'segmentation'"
-                ) from None
+                raise EvaluationError(f"{where} has neither 'bbox' nor 'segmentation'") from None
             boxes.append(box if box else [0.0, 0.0, 0.0, 0.0])
             segs.append(seg)
     try:
@@ -395,7 +397,9 @@ def masks_of(segmentations: Sequence[Any], image_ids: Sequence[Any], gt: GroundT
             hw = _rle_size(seg, where)
             counts = seg["counts"]
             if isinstance(counts, (str, bytes)):
-                strs.append(counts.encode("ascii", "replace") if isinstance(counts, str) else counts)
+                strs.append(
+                    counts.encode("ascii", "replace") if isinstance(counts, str) else counts
+                )
                 str_sizes.append(hw)
                 str_idx.append(i)
             else:

@@ -113,7 +113,9 @@ class LabelMap:
             cid = self._phrases.get(n)
             if cid is None:
                 hits = {
-                    c for p, c in self._phrases.items() if p and re.search(rf"\b{re.escape(p)}\b", n)
+                    c
+                    for p, c in self._phrases.items()
+                    if p and re.search(rf"\b{re.escape(p)}\b", n)
                 }
                 if len(hits) == 1:
                     cid = hits.pop()

@@ -34,9 +34,7 @@ def _pyplot() -> Any:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise EvaluationError(
-            "charts need matplotlib: pip install 'gemini-vision[eval]'"
-        ) from None
+        raise EvaluationError("charts need matplotlib: pip install 'gemini-vision[eval]'") from None
     return plt
 
 
@@ -156,8 +154,10 @@ def _visual(text: str) -> str:
 
     if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
         words = text.split(" ")
-        return " ".join(w[::-1] if any(unicodedata.bidirectional(c) in ("R", "AL") for c in w)
-                        else w for w in words)
+        return " ".join(
+            w[::-1] if any(unicodedata.bidirectional(c) in ("R", "AL") for c in w) else w
+            for w in words
+        )
     return text
 
 
@@ -172,7 +172,7 @@ def _tint(image: Any, mask: np.ndarray, colour: tuple[int, int, int]) -> Any:
 
 def _answer_rank(score: float) -> int:
     """The 1-based place in the answer of an item scored ``1 / (1 + index)``."""
-    return int(round(1.0 / score)) if score > 0 else 0
+    return round(1.0 / score) if score > 0 else 0
 
 
 def error_gallery(

@@ -47,12 +47,16 @@ def _boxes(values: Sequence[Any], name: str) -> tuple[F64, npt.NDArray[np.bool_]
     return arr, present
 
 
+def _area(x: F64) -> F64:
+    out: F64 = np.clip(x[:, 2] - x[:, 0], 0, None) * np.clip(x[:, 3] - x[:, 1], 0, None)
+    return out
+
+
 def _pair_iou(a: F64, b: F64) -> F64:
     w = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
     h = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
     inter = w * h
-    area = lambda x: np.clip(x[:, 2] - x[:, 0], 0, None) * np.clip(x[:, 3] - x[:, 1], 0, None)  # noqa: E731
-    union = area(a) + area(b) - inter
+    union = _area(a) + _area(b) - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(union > 0, inter / union, 0.0)
 
@@ -67,9 +71,7 @@ def referring_boxes(
     (0.0, 0.3333)
     """
     if len(predicted) != len(ground_truth):
-        raise EvaluationError(
-            f"{len(predicted)} predictions for {len(ground_truth)} expressions"
-        )
+        raise EvaluationError(f"{len(predicted)} predictions for {len(ground_truth)} expressions")
     p, present = _boxes(predicted, "predicted")
     g, g_present = _boxes(ground_truth, "ground-truth")
     if not g_present.all():
@@ -116,9 +118,7 @@ def referring_masks(
     (0.1667, 0.2)
     """
     if len(predicted) != len(ground_truth):
-        raise EvaluationError(
-            f"{len(predicted)} predictions for {len(ground_truth)} expressions"
-        )
+        raise EvaluationError(f"{len(predicted)} predictions for {len(ground_truth)} expressions")
     inter = np.zeros(len(predicted), dtype=np.int64)
     union = np.zeros(len(predicted), dtype=np.int64)
     ious = np.zeros(len(predicted), dtype=np.float64)

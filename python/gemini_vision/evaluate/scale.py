@@ -137,7 +137,9 @@ def _outcome(mt: Matching, unmapped: list[dict[str, Any]], img_pos: dict[Any, in
                 lists(mt.dt_iou, nt, n_d, pa.float64()),
                 pa.nulls(n_g + n_u, pa.list_(pa.float64())),
             ),
-            "label": pa.array([None] * (n_d + n_g) + [str(u["label"]) for u in unmapped], pa.string()),
+            "label": pa.array(
+                [None] * (n_d + n_g) + [str(u["label"]) for u in unmapped], pa.string()
+            ),
         },
         schema=outcome_schema(),
     )
@@ -161,7 +163,9 @@ def partial(
     ids = set(items.column("id").to_pylist()) if items.num_rows else set()
     missing = ids - gt.image_sizes.keys()
     if missing:
-        raise EvaluationError(f"the items name images the ground truth lacks: {sorted(missing)[:5]}")
+        raise EvaluationError(
+            f"the items name images the ground truth lacks: {sorted(missing)[:5]}"
+        )
     unmapped: list[dict[str, Any]] = []
     results = results_from_table(items, labels, unmapped)
     sub = _subset(gt, ids)
@@ -192,12 +196,13 @@ def combine(
     na, nt = len(p.areaRng), len(p.iouThrs)
 
     def col(name: str, mask: np.ndarray) -> np.ndarray:
-        return np.asarray(table.column(name).to_numpy(zero_copy_only=False))[mask]
+        out: np.ndarray = np.asarray(table.column(name).to_numpy(zero_copy_only=False))[mask]
+        return out
 
     def listcol(name: str, mask: np.ndarray, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         chunked = table.column(name).filter(pa.array(mask))
-        flat = pa.concat_arrays([c.flatten() for c in chunked.chunks]) if chunked.num_chunks else []
-        arr = np.asarray(flat.to_numpy(zero_copy_only=False) if len(flat) else [], dtype=dtype)
+        values = [c.flatten().to_numpy(zero_copy_only=False) for c in chunked.chunks]
+        arr = np.concatenate(values).astype(dtype) if values else np.zeros(0, dtype)
         return arr.reshape((int(mask.sum()), *shape))
 
     d, g, u = side == "dt", side == "gt", side == "unmapped"
@@ -260,7 +265,9 @@ def coco_dask(
     from gemini_vision.batch.schema import output_schema
 
     gt = load_ground_truth(ground_truth)
-    schema = output_schema(pa.from_numpy_dtype(items.dtypes["id"]) if "id" in items.dtypes else None)
+    schema = output_schema(
+        pa.from_numpy_dtype(items.dtypes["id"]) if "id" in items.dtypes else None
+    )
 
     def one(frame: Any) -> Any:
         table = pa.Table.from_pandas(frame, preserve_index=False)

@@ -30,7 +30,8 @@ def _polygon(rng: np.random.Generator, cx: float, cy: float, rx: float, ry: floa
     rad = rng.uniform(0.75, 1.0, k)
     xs = cx + rx * rad * np.cos(ang)
     ys = cy + ry * rad * np.sin(ang)
-    return np.round(np.stack([xs, ys], axis=1).reshape(-1), 2).tolist()
+    out: list[float] = np.round(np.stack([xs, ys], axis=1).reshape(-1), 2).tolist()
+    return out
 
 
 def synthetic_coco(
@@ -51,7 +52,7 @@ def synthetic_coco(
     anns: list[dict[str, Any]] = []
     dts: list[dict[str, Any]] = []
     for img in images:
-        h, w = img["height"], img["width"]
+        h, w = int(img["height"]), int(img["width"])  # type: ignore[call-overload]
         n = int(rng.poisson(per_image))
         for _ in range(n):
             # Sizes spread over COCO's small / medium / large ranges.

@@ -117,9 +117,7 @@ def _subset(mt: Matching, dt: npt.NDArray[np.bool_], gt: npt.NDArray[np.bool_]) 
     )
 
 
-def prf(
-    ground_truth: Any, predictions: Any = None, iou_type: str = "bbox", **kwargs: Any
-) -> PRF:
+def prf(ground_truth: Any, predictions: Any = None, iou_type: str = "bbox", **kwargs: Any) -> PRF:
     """Precision, recall, F1 and mean IoU at each IoU threshold.
 
     Give a :class:`CocoResult`, or the same arguments as :func:`~gemini_vision.evaluate.coco`.
