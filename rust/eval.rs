@@ -334,9 +334,51 @@ pub fn match_groups(input: &MatchInput<'_>) -> KernelResult<Matches> {
     Ok(res)
 }
 
-/// C's `(int)` of a double: truncation toward zero.
+/// C's `(int)` of a double: truncation toward zero (`as` truncates; the
+/// coordinates are bounded, so it never saturates).
 fn c_int(v: f64) -> i64 {
-    v.trunc() as i64
+    v as i64
+}
+
+/// The boundary walk of [`polygon_counts`]: the last point, and the run
+/// boundaries found so far.
+struct Walker {
+    prev: Option<(i64, i64)>,
+    a: Vec<u64>,
+    h: f64,
+    w: f64,
+    height: u64,
+}
+
+impl Walker {
+    /// The next dense point.
+    fn step(&mut self, u: i64, v: i64) {
+        if let Some((pu, pv)) = self.prev {
+            self.cross(pu, pv, u, v);
+        }
+        self.prev = Some((u, v));
+    }
+
+    /// The step from `(pu, pv)` to `(u, v)`: a run boundary if it crosses a
+    /// column centre inside the frame (pycocotools' downsampling test).
+    fn cross(&mut self, pu: i64, pv: i64, u: i64, v: i64) {
+        if u == pu {
+            return;
+        }
+        // pycocotools computes xd = (q + 0.5) / 5 - 0.5 and keeps it when it is a
+        // whole number: exactly when q is 2 mod 5, and then xd = (q - 2) / 5.
+        let q = if u < pu { u } else { u - 1 };
+        if (q - 2).rem_euclid(5) != 0 {
+            return;
+        }
+        let xd = (q - 2) / 5;
+        if xd < 0 || xd as f64 > self.w - 1.0 {
+            return;
+        }
+        let yd = v.min(pv) as f64;
+        let yd = ((yd + 0.5) / 5.0 - 0.5).clamp(0.0, self.h).ceil();
+        self.a.push(xd as u64 * self.height + yd as u64);
+    }
 }
 
 /// pycocotools' `rleFrPoly`: the RLE counts of the polygon `xy`
@@ -360,22 +402,12 @@ pub fn polygon_counts(xy: &[f64], height: usize, width: usize) -> KernelResult<V
     // Walk the dense points along every edge in the upsampled grid, and keep
     // each step that crosses a pixel column's centre line (pycocotools builds
     // the whole point list first; the points and their order are the same).
-    let (h, w) = (height as f64, width as f64);
-    let mut a: Vec<u64> = Vec::new();
-    let mut prev: Option<(i64, i64)> = None;
-    let mut step = |u: i64, v: i64| {
-        if let Some((pu, pv)) = prev {
-            if u != pu {
-                let xd = (if u < pu { u } else { u - 1 }) as f64;
-                let xd = (xd + 0.5) / scale - 0.5;
-                if xd.floor() == xd && xd >= 0.0 && xd <= w - 1.0 {
-                    let yd = v.min(pv) as f64;
-                    let yd = ((yd + 0.5) / scale - 0.5).clamp(0.0, h).ceil();
-                    a.push(xd as u64 * height as u64 + yd as u64);
-                }
-            }
-        }
-        prev = Some((u, v));
+    let mut walk = Walker {
+        prev: None,
+        a: Vec::new(),
+        h: height as f64,
+        w: width as f64,
+        height: height as u64,
     };
     for j in 0..k {
         let (mut xs, mut xe, mut ys, mut ye) = (x[j], x[j + 1], y[j], y[j + 1]);
@@ -388,23 +420,70 @@ pub fn polygon_counts(xy: &[f64], height: usize, width: usize) -> KernelResult<V
         if dx == 0 && dy == 0 {
             // pycocotools divides 0 by 0 here; the point's row is never read,
             // because its column equals both neighbours'.
-            step(xs, ys);
+            walk.step(xs, ys);
             continue;
         }
         if dx >= dy {
             let s = (ye - ys) as f64 / dx as f64;
-            for d in 0..=dx {
-                let t = if flip { dx - d } else { d };
-                step(t + xs, c_int(ys as f64 + s * t as f64 + 0.5));
+            let t_of = |d: i64| if flip { dx - d } else { d };
+            let u_of = |d: i64| t_of(d) + xs;
+            let v_of = |d: i64| c_int(ys as f64 + s * t_of(d) as f64 + 0.5);
+            walk.step(u_of(0), v_of(0));
+            // Inside the edge every point moves one column; only a step whose
+            // left column is 2 mod 5 (a pixel centre of the 5x grid) can count,
+            // so only those steps are computed.
+            let u0 = u_of(0);
+            let r = if flip {
+                (u0 - 2).rem_euclid(5)
+            } else {
+                (3 - u0).rem_euclid(5)
+            };
+            let mut d = if r == 0 { 5 } else { r };
+            while d <= dx {
+                walk.cross(u_of(d - 1), v_of(d - 1), u_of(d), v_of(d));
+                d += 5;
             }
+            walk.prev = Some((u_of(dx), v_of(dx)));
         } else {
             let s = (xe - xs) as f64 / dy as f64;
-            for d in 0..=dy {
-                let t = if flip { dy - d } else { d };
-                step(c_int(xs as f64 + s * t as f64 + 0.5), t + ys);
+            let u_at = |t: i64| c_int(xs as f64 + s * t as f64 + 0.5);
+            let (t_first, t_last) = if flip { (dy, 0) } else { (0, dy) };
+            walk.step(u_at(t_first), t_first + ys);
+            // Here |s| < 1: the column moves by at most one per point, and
+            // rarely. In t order it is monotone, so each change of column is
+            // found from the line's equation (and checked against the exact
+            // per-point formula), and only changes at a column centre are
+            // looked for. A step's crossing depends on its two points only
+            // through min(u) and min(v), so walking t backwards (flip) finds
+            // the same crossings.
+            let (u0, u1) = (u_at(0), u_at(dy));
+            let rising = u1 >= u0;
+            let (lo, hi) = if rising { (u0, u1) } else { (u1, u0) };
+            let mut c = lo + (2 - lo).rem_euclid(5);
+            while c < hi {
+                // The first t whose column is past c (rising: >= c + 1; falling: <= c).
+                let past = |t: i64| if rising { u_at(t) > c } else { u_at(t) <= c };
+                // Estimate where the line reaches the column, then step to the exact
+                // first point (the estimate is off by a point or two at most).
+                let est = ((c as f64 + 0.5 - xs as f64) / s).ceil();
+                let mut l = if est.is_finite() {
+                    (est as i64).clamp(1, dy)
+                } else {
+                    dy
+                };
+                while l > 1 && past(l - 1) {
+                    l -= 1;
+                }
+                while !past(l) {
+                    l += 1;
+                }
+                walk.cross(c + 1, l - 1 + ys, c, l + ys);
+                c += 5;
             }
+            walk.prev = Some((u_at(t_last), t_last + ys));
         }
     }
+    let mut a = walk.a;
     a.push(pixels);
     a.sort_unstable();
     // Positions to runs; a repeated position toggles twice, so its zero run

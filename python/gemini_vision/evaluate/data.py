@@ -82,22 +82,32 @@ class Masks:
         [2, 4]
         """
         index = np.asarray(index, dtype=np.int64)
+        if len(index) == len(self.sizes) and np.array_equal(index, np.arange(len(index))):
+            return self
         lens = (self.offsets[1:] - self.offsets[:-1])[index]
         offsets = np.zeros(len(index) + 1, dtype=np.int64)
         np.cumsum(lens, out=offsets[1:])
-        starts = self.offsets[:-1][index]
-        # Position of every output count in the input: its run's start plus its place in it.
-        pos = np.repeat(starts - offsets[:-1], lens) + np.arange(offsets[-1])
-        return Masks(self.counts[pos], offsets, self.sizes[index])
+        # One slice per mask: far less memory than an index per count.
+        starts, ends = self.offsets[:-1][index].tolist(), self.offsets[1:][index].tolist()
+        c = self.counts
+        parts = [c[a:b] for a, b in zip(starts, ends, strict=True)]
+        counts = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
+        return Masks(counts, offsets, self.sizes[index])
 
     def areas(self) -> F64:
         """Each mask's pixel count (the sum of its odd runs), as float64."""
-        n = len(self.sizes)
-        lens = self.offsets[1:] - self.offsets[:-1]
-        owner = np.repeat(np.arange(n), lens)
-        local = np.arange(len(self.counts)) - np.repeat(self.offsets[:-1], lens)
-        w = np.where(local % 2 == 1, self.counts.astype(np.float64), 0.0)
-        return np.bincount(owner, weights=w, minlength=n).astype(np.float64)
+        # Running sums of the counts at even and at odd positions: a mask starting at
+        # an even position has its on runs at odd ones, and the other way round.
+        c = self.counts.astype(np.uint64)
+        sums = []
+        for parity in (0, 1):
+            part = c.copy()
+            part[parity::2] = 0
+            cs = np.zeros(len(c) + 1, dtype=np.uint64)
+            np.cumsum(part, out=cs[1:])
+            sums.append(cs[self.offsets[1:]] - cs[self.offsets[:-1]])
+        start_even = self.offsets[:-1] % 2 == 0
+        return np.where(start_even, sums[0], sums[1]).astype(np.float64)
 
     def bboxes(self) -> F64:
         """Each mask's ``[x, y, w, h]`` as pycocotools' ``toBbox``."""
