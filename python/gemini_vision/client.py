@@ -56,7 +56,7 @@ from gemini_vision.transports.base import (
     open_stream,
 )
 from gemini_vision.wire.http import HttpRequest, HttpResponse
-from gemini_vision.wire.json import snake_to_camel
+from gemini_vision.wire.model import snake_to_camel
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]

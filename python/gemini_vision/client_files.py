@@ -16,7 +16,6 @@ True
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -161,7 +160,7 @@ def _patched(
         )
     if isinstance(model, str):
         model = TunedModel(name=model)
-    updated = dataclasses.replace(model, **changes)
+    updated = model.replace(**changes)
     return updated, tuple(PATCHABLE_FIELDS[key] for key in changes)
 
 

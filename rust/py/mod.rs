@@ -9,8 +9,10 @@ use pyo3::prelude::*;
 
 use crate::error::KernelError;
 
+mod args;
 mod batch;
 mod eval;
+mod cpu;
 mod overlay;
 mod paste;
 mod pipeline;
@@ -51,6 +53,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
     eval::register(m)?;
+    cpu::register(m)?;
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;

@@ -100,5 +100,5 @@ def test_compare_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_bad_usage_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval"]) == 1
+    assert main(["eval"]) == 2
     assert "give --ground-truth" in capsys.readouterr().err

@@ -5,6 +5,7 @@ Chosen by ``_backend`` when the extension is missing or
 """
 
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
+from gemini_vision._numpy_kernels.cpu import simd_features
 from gemini_vision._numpy_kernels.eval import eval_match, eval_polygons, eval_rle_strings
 from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
@@ -55,6 +56,7 @@ __all__ = [
     "rle_from_string",
     "rle_iou",
     "rle_to_string",
+    "simd_features",
     "threshold",
     "union",
 ]

@@ -21,11 +21,10 @@ from collections.abc import Callable
 from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
-from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.flow import Flow, Wait, with_retry
-from gemini_vision.api.pagination import Page, Pager
+from gemini_vision.api.pagination import Page, Pager, check_page_size, parse_page
 from gemini_vision.api.polling import Poller
-from gemini_vision.api.resources import parse_delete, require_gemini_api
+from gemini_vision.api.resources import parse_delete, parse_resource, require_gemini_api
 from gemini_vision.api.retry import RetryPolicy
 from gemini_vision.api.upload import (
     DEFAULT_CHUNK_SIZE,
@@ -36,7 +35,6 @@ from gemini_vision.api.upload import (
     UploadCancelledError,
 )
 from gemini_vision.errors import LocalError, TransportError
-from gemini_vision.wire.fields import expect_object, read_list, read_str
 from gemini_vision.wire.files import File, FileState
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.status import Status
@@ -116,23 +114,14 @@ def build_get_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
 
 def parse_file(response: HttpResponse) -> File:
     """A ``File`` answer; error statuses raise their ``ApiError``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    return File.from_json(response.json(what="a File"))
+    return parse_resource(response, File, "a File")
 
 
 def build_list_files(
     endpoint: Endpoint, *, page_size: int | None = None, page_token: str | None = None
 ) -> HttpRequest:
     """``GET files`` (at most 100 per page)."""
-    if page_size is not None and (
-        isinstance(page_size, bool)
-        or not isinstance(page_size, int)
-        or not 1 <= page_size <= MAX_FILES_PAGE_SIZE
-    ):
-        raise LocalError(
-            f"pageSize: must be an integer in [1, {MAX_FILES_PAGE_SIZE}], got {page_size!r}"
-        )
+    check_page_size(page_size, MAX_FILES_PAGE_SIZE)
     query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token}
     url = require_gemini_api(endpoint, "the Files API").url("files", query)
     return json_request(endpoint, "GET", url)
@@ -140,14 +129,7 @@ def build_list_files(
 
 def parse_list_files(response: HttpResponse) -> Page[File]:
     """One page of ``files.list``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    payload = expect_object(response.json(what="a files list"), "")
-    items = tuple(
-        File.from_json(item, f"files[{i}]")
-        for i, item in enumerate(read_list(payload, "files", ""))
-    )
-    return Page(items, read_str(payload, "nextPageToken", ""))
+    return parse_page(response, "files", File)
 
 
 def files_pager(endpoint: Endpoint, *, page_size: int | None = None) -> Pager[File]:

@@ -22,11 +22,15 @@ from typing import Any, Union
 
 from gemini_vision.api.endpoints import Endpoint, json_request, model_resource
 from gemini_vision.api.errors import api_error_from_response, api_error_from_status
-from gemini_vision.wire import json as wire_json
+
+# Imported for its side effect: images registers wire's to_part converter for
+# image values (bytes, paths, PIL images, arrays), so contents may hold images.
+from gemini_vision.images import inputs as _image_inputs  # noqa: F401
+from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.config import GenerationConfig, SafetySetting, Tool, ToolConfig
 from gemini_vision.wire.content import Content, ContentLike, to_content, to_contents
 from gemini_vision.wire.http import HttpRequest, HttpResponse
-from gemini_vision.wire.json import WireObject
+from gemini_vision.wire.model import WireObject
 from gemini_vision.wire.request import CountTokensRequest, GenerateContentRequest
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
 
@@ -98,7 +102,7 @@ def _post(
 ) -> HttpRequest:
     url = endpoint.model_url(model, method, query or None)
     # generateContent and countTokens change nothing on the server: safe to retry.
-    return json_request(endpoint, "POST", url, body._data, idempotent=True)
+    return json_request(endpoint, "POST", url, body.as_json(), idempotent=True)
 
 
 def build_generate_content(
@@ -178,7 +182,7 @@ def parse_generate_content(response: HttpResponse) -> GenerateContentResponse:
     error = api_error_from_status(document, response.status, response.headers)
     if error is not None:  # an error document with a 2xx status: still an error
         raise error
-    return GenerateContentResponse._from_owned_json(document)
+    return GenerateContentResponse.from_owned_json(document)
 
 
 def parse_count_tokens(response: HttpResponse) -> CountTokensResponse:
@@ -188,4 +192,4 @@ def parse_count_tokens(response: HttpResponse) -> CountTokensResponse:
     7
     """
     document = parse_json_response(response, "a CountTokensResponse JSON body")
-    return CountTokensResponse._from_owned_json(document)
+    return CountTokensResponse.from_owned_json(document)

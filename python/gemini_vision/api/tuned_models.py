@@ -29,13 +29,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
-from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.operations import parse_operation, validate_operation_name
-from gemini_vision.api.pagination import Page, Pager
-from gemini_vision.api.resources import parse_delete, require_gemini_api
+from gemini_vision.api.pagination import Page, Pager, check_page_size, parse_page
+from gemini_vision.api.resources import parse_delete, parse_resource, require_gemini_api
 from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
 from gemini_vision.errors import LocalError
-from gemini_vision.wire.fields import expect_object, read_list, read_str
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.tuned import TunedModel
 
@@ -116,9 +114,7 @@ def build_get_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
 
 def parse_tuned_model(response: HttpResponse) -> TunedModel:
     """A ``TunedModel`` answer (get, patch); error statuses raise their ``ApiError``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    return TunedModel.from_json(response.json(what="a TunedModel"))
+    return parse_resource(response, TunedModel, "a TunedModel")
 
 
 def tuned_model_filter(*roles: str, text: str | None = None) -> str:
@@ -147,10 +143,7 @@ def build_list_tuned_models(
     >>> build_list_tuned_models(GeminiApi(), page_size=50, filter="owner:me").url
     'https://generativelanguage.googleapis.com/v1beta/tunedModels?pageSize=50&filter=owner%3Ame'
     """
-    if page_size is not None and (
-        isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
-    ):
-        raise LocalError(f"pageSize: must be a positive integer, got {page_size!r}")
+    check_page_size(page_size)
     query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token, "filter": filter}
     url = require_gemini_api(endpoint, "tunedModels").url("tunedModels", query)
     return json_request(endpoint, "GET", url)
@@ -158,14 +151,7 @@ def build_list_tuned_models(
 
 def parse_list_tuned_models(response: HttpResponse) -> Page[TunedModel]:
     """One page of ``tunedModels.list``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    payload = expect_object(response.json(what="a tunedModels list"), "")
-    items = tuple(
-        TunedModel.from_json(item, f"tunedModels[{i}]")
-        for i, item in enumerate(read_list(payload, "tunedModels", ""))
-    )
-    return Page(items, read_str(payload, "nextPageToken", ""))
+    return parse_page(response, "tunedModels", TunedModel)
 
 
 def tuned_models_pager(

@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from gemini_vision.cli.output import UsageError
+
 __all__ = ["cmd_eval", "register"]
 
 
@@ -85,12 +87,11 @@ def _answers(specs: list[str], gt: Any) -> dict[Any, Any]:
 
 
 def _load(args: argparse.Namespace, source: Path | None, gt: Any, labels: Any) -> Any:
-    from gemini_vision.errors import EvaluationError
     from gemini_vision.evaluate.sources import as_predictions
 
     if source is None:
         if not args.answer:
-            raise EvaluationError("give --predictions or --answer (or --demo)")
+            raise UsageError("give --predictions or --answer (or --demo)")
         return as_predictions(_answers(args.answer, gt), gt, labels)
     if source.suffix in (".parquet", ".arrow", ".feather", ".ipc"):
         return as_predictions(_read_table(source), gt, labels)
@@ -100,7 +101,6 @@ def _load(args: argparse.Namespace, source: Path | None, gt: Any, labels: Any) -
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the metrics, write the files; 0 when done."""
     from gemini_vision import evaluate
-    from gemini_vision.errors import EvaluationError
     from gemini_vision.evaluate import plots
 
     images_dir = args.images
@@ -115,7 +115,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 args.out = Path("gemini-vision-eval")
             return _run(args, images_dir, evaluate, plots)
     if args.ground_truth is None:
-        raise EvaluationError("give --ground-truth (or --demo)")
+        raise UsageError("give --ground-truth (or --demo)")
     return _run(args, images_dir, evaluate, plots)
 
 

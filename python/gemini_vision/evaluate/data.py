@@ -47,9 +47,9 @@ F64 = npt.NDArray[np.float64]
 
 
 def _read_json(source: Any, what: str) -> Any:
-    """A path's JSON (orjson when installed, as ``wire.json``), else ``source`` itself."""
+    """A path's JSON (orjson when installed, as ``wire.codec``), else ``source`` itself."""
     if isinstance(source, (str, os.PathLike)):
-        from gemini_vision.wire.json import loads
+        from gemini_vision.wire.codec import loads
 
         try:
             with open(source, "rb") as f:
