@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gemini_vision import evaluate
@@ -119,6 +119,7 @@ def test_length_mismatch_is_an_error() -> None:
         evaluate.point_accuracy([(0, 0)], [])
 
 
+@settings(max_examples=50)
 @given(data=coco_sets("bbox"))
 def test_prf_counts_equal_pycocotools_eval_imgs(data: Any) -> None:
     """TP/FP/FN at each IoU threshold from pycocotools' own per-image matches (area all)."""
