@@ -8,15 +8,10 @@ use numpy::ndarray::{Array2, Array3};
 use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::paste::slice;
+use super::args::{invalid, slice};
 use super::to_pyerr;
-use crate::error::KernelError;
 use crate::eval::{self as kernel, MatchInput, Regions};
 use crate::rle::Rle;
-
-fn invalid(py: Python<'_>, msg: String) -> PyErr {
-    to_pyerr(py, KernelError::InvalidArgument(msg))
-}
 
 fn as_offsets(py: Python<'_>, a: &PyReadonlyArray1<'_, i64>, name: &str) -> PyResult<Vec<usize>> {
     slice(py, a, name)?

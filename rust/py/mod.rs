@@ -11,8 +11,8 @@ use crate::error::KernelError;
 
 mod args;
 mod batch;
-mod eval;
 mod cpu;
+mod eval;
 mod overlay;
 mod paste;
 mod pipeline;
