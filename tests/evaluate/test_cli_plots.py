@@ -102,3 +102,10 @@ def test_compare_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFix
 def test_bad_usage_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval"]) == 2
     assert "give --ground-truth" in capsys.readouterr().err
+
+
+def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--demo", "--json", "--out", str(tmp_path / "o")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["predictions"] == 4 and doc["at_iou_0.5"]["tp"] == 4
+    assert len(doc["files"]) == 4

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gemini_vision.cli.output import UsageError
+from gemini_vision.cli.output import UsageError, report
 
 __all__ = ["cmd_eval", "register"]
 
@@ -131,38 +131,17 @@ def _run(args: argparse.Namespace, images_dir: Path | None, evaluate: Any, plots
     labels = evaluate.LabelMap(gt.category_names, synonyms=synonyms, prompt=prompt)
     preds = _load(args, args.predictions, gt, labels)
     result = evaluate.coco(gt, preds, args.iou_type)
-    scores = evaluate.prf(result)
-    print(
-        f"{args.iou_type} evaluation: {len(gt.image_ids)} images, {len(gt.id)} instances, "
-        f"{len(preds.score)} predictions with a category"
-    )
-    print(result.summary())
-    at = scores.at(0.5)
-    print(
-        f"IoU 0.5, one-to-one: TP {at['tp']:.0f}, FP {at['fp']:.0f}, FN {at['fn']:.0f}; "
-        f"precision {at['precision']:.3f}, recall {at['recall']:.3f}, F1 {at['f1']:.3f}, "
-        f"mean IoU of matches {at['mean_iou']:.3f}"
-    )
-    if labels.unmapped:
-        listed = ", ".join(f"{k!r} x{n}" for k, n in labels.unmapped.most_common())
-        print(f"labels that mapped to no category (counted as false positives): {listed}")
+    at = evaluate.prf(result).at(0.5)
     comparison = None
     if args.compare is not None:
         other_labels = evaluate.LabelMap(gt.category_names, synonyms=synonyms, prompt=prompt)
         other = evaluate.coco(gt, _load(args, args.compare, gt, other_labels), args.iou_type)
         comparison = evaluate.compare(result, other, n_boot=args.n_boot, seed=args.seed)
-        print(
-            f"comparison (b = {args.compare.name} minus a), paired bootstrap, "
-            f"{args.n_boot} draws, seed {args.seed}:"
-        )
-        print(comparison.table())
-    if args.out is None:
-        return 0
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    metrics = {
+    metrics: dict[str, Any] = {
         "iou_type": args.iou_type,
+        "images": len(gt.image_ids),
+        "instances": len(gt.id),
+        "predictions": len(preds.score),
         "stats": dict(zip(STAT_NAMES, result.stats.tolist(), strict=True)),
         "per_category": {
             result.category_names.get(c, str(c)): v for c, v in result.per_category().items()
@@ -172,23 +151,58 @@ def _run(args: argparse.Namespace, images_dir: Path | None, evaluate: Any, plots
     }
     if comparison is not None:
         metrics["comparison"] = comparison.rows
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n")
-    written.append(out / "metrics.json")
-    try:
-        written.append(plots.pr_curves(result, out / "pr_curves.png"))
-        written.append(plots.category_bars(result, out / "categories.png"))
-    except EvaluationError as e:
-        print(f"note: no charts: {e}")
-    if images_dir is not None:
-        files = gt.file_names
 
-        def image(image_id: Any) -> Path | None:
-            name = files.get(image_id)
-            path = images_dir / name if name else None
-            return path if path is not None and path.is_file() else None
+    def text() -> None:
+        print(
+            f"{args.iou_type} evaluation: {len(gt.image_ids)} images, {len(gt.id)} instances, "
+            f"{len(preds.score)} predictions with a category"
+        )
+        print(result.summary())
+        print(
+            f"IoU 0.5, one-to-one: TP {at['tp']:.0f}, FP {at['fp']:.0f}, FN {at['fn']:.0f}; "
+            f"precision {at['precision']:.3f}, recall {at['recall']:.3f}, F1 {at['f1']:.3f}, "
+            f"mean IoU of matches {at['mean_iou']:.3f}"
+        )
+        if labels.unmapped:
+            listed = ", ".join(f"{k!r} x{n}" for k, n in labels.unmapped.most_common())
+            print(f"labels that mapped to no category (counted as false positives): {listed}")
+        if comparison is not None:
+            print(
+                f"comparison (b = {args.compare.name} minus a), paired bootstrap, "
+                f"{args.n_boot} draws, seed {args.seed}:"
+            )
+            print(comparison.table())
 
-        written += plots.error_gallery(result, image, out / "gallery")
-    print(f"wrote {len(written)} files to {out}/:")
-    for path in written:
-        print(f"  {path.relative_to(out)}")
+    written: list[Path] = []
+    if args.out is not None:
+        out: Path = args.out
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n")
+        written.append(out / "metrics.json")
+        try:
+            written.append(plots.pr_curves(result, out / "pr_curves.png"))
+            written.append(plots.category_bars(result, out / "categories.png"))
+        except EvaluationError as e:
+            metrics["note"] = f"no charts: {e}"
+        if images_dir is not None:
+            files = gt.file_names
+
+            def image(image_id: Any) -> Path | None:
+                name = files.get(image_id)
+                path = images_dir / name if name else None
+                return path if path is not None and path.is_file() else None
+
+            written += plots.error_gallery(result, image, out / "gallery")
+        metrics["files"] = [str(p) for p in written]
+
+    def text_and_files() -> None:
+        text()
+        if "note" in metrics:
+            print(f"note: {metrics['note']}")
+        if args.out is not None:
+            print(f"wrote {len(written)} files to {args.out}/:")
+            for path in written:
+                print(f"  {path.relative_to(args.out)}")
+
+    report(args, metrics, text_and_files)
     return 0
