@@ -30,6 +30,7 @@ process on the same predictions: the accumulation sorts every detection by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -262,17 +263,22 @@ def coco_dask(
     import dask
     import pyarrow as pa
 
-    from gemini_vision.batch.schema import output_schema
-
     gt = load_ground_truth(ground_truth)
-    schema = output_schema(
-        pa.from_numpy_dtype(items.dtypes["id"]) if "id" in items.dtypes else None
-    )
+    wanted = ["id", "item", "kind", "label", "x0", "y0", "x1", "y1", "confidence"]
+    wanted += ["rle_counts", "rle_size"]
+
+    def size(v: Any) -> Any:
+        # Dask may turn list columns into text ("[480 640]"): read the numbers back.
+        if isinstance(v, str):
+            return [int(x) for x in re.findall(r"-?\d+", v)]
+        return None if v is None else [int(x) for x in v]
 
     def one(frame: Any) -> Any:
+        frame = frame[[c for c in wanted if c in frame.columns]]
+        if "rle_size" in frame.columns:
+            frame = frame.assign(rle_size=[size(v) for v in frame["rle_size"].tolist()])
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        cols = [c for c in schema.names if c in table.column_names]
-        return partial(gt, table.select(cols), iou_type, params)
+        return partial(gt, table, iou_type, params)
 
     parts = dask.compute(*[dask.delayed(one)(p) for p in items.to_delayed()])
     return combine(gt, parts, iou_type, params)
