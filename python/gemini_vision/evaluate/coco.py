@@ -213,7 +213,13 @@ def _group_sort(keys: I64, scores: F64 | None, sub: I64) -> tuple[I64, I64]:
 
 
 def _positions(values: list[Any], ids: list[Any]) -> I64:
-    """Each value's position in ``ids``, -1 if absent."""
+    """Each value's position in ``ids`` (sorted by ``Params.normalized``), -1 if absent."""
+    if values and ids:
+        v, s = np.asarray(values), np.asarray(ids)
+        if v.ndim == 1 and s.ndim == 1 and v.dtype.kind in "iu" and s.dtype.kind in "iu":
+            # Integer ids (the usual case): a binary search instead of a dict per value.
+            pos = np.minimum(np.searchsorted(s, v), len(s) - 1)
+            return np.where(s[pos] == v, pos, -1).astype(np.int64)
     where = {v: i for i, v in enumerate(ids)}
     return np.array([where.get(v, -1) for v in values], dtype=np.int64)
 
