@@ -157,3 +157,10 @@ def eval_rle_strings(
     data: bytes, offsets: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
 def simd_features() -> list[str]: ...
+
+# The wire core's help for the standard library's json.loads: the document with
+# its value strings of at least min_len bytes replaced by "<marker><index>",
+# and those strings decoded; None when there is nothing to lift.
+def split_long_strings(
+    data: bytes, min_len: int, marker: bytes
+) -> tuple[bytes, list[str]] | None: ...

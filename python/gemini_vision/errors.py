@@ -31,6 +31,7 @@ from typing import Any
 
 __all__ = [
     "AbortedError",
+    "AllocationError",
     "AlreadyExistsError",
     "ApiError",
     "CancelledError",
@@ -85,6 +86,16 @@ class EvaluationError(LocalError):
     """Ground truth or predictions given to ``gemini_vision.evaluate`` are malformed.
 
     The message names the annotation (by position or id) and the field.
+    """
+
+
+class AllocationError(KernelInputError, MemoryError):
+    """The input asks for a buffer larger than the allocation limit, or one the
+    process cannot get (``MAX_ALLOC_BYTES``, 4 GiB per buffer, in both backends).
+
+    It is both a ``LocalError`` (the input is at fault) and a ``MemoryError``
+    (code that already catches that keeps working); nothing was allocated and
+    the process goes on.
     """
 
 

@@ -13,6 +13,7 @@ mod args;
 mod batch;
 mod cpu;
 mod eval;
+mod json_strings;
 mod overlay;
 mod paste;
 mod pipeline;
@@ -30,6 +31,7 @@ pub(crate) fn error_class(err: &KernelError) -> &'static str {
         KernelError::PixelLimit { .. } => "PixelLimitError",
         KernelError::InvalidArgument(_) => "KernelInputError",
         KernelError::Rle(_) => "RleError",
+        KernelError::Allocation { .. } => "AllocationError",
     }
 }
 
@@ -54,6 +56,7 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
     eval::register(m)?;
     cpu::register(m)?;
+    json_strings::register(m)?;
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;

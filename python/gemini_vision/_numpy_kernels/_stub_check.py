@@ -52,6 +52,7 @@ KERNELS = (
     "eval_polygons",
     "eval_rle_strings",
     "simd_features",
+    "split_long_strings",
 )
 
 if TYPE_CHECKING:
@@ -175,3 +176,7 @@ if TYPE_CHECKING:
     stub_simd_features = twin.simd_features
     twin_simd_features = twin.simd_features
     twin_simd_features = stub.simd_features
+    stub_split_long_strings = stub.split_long_strings
+    stub_split_long_strings = twin.split_long_strings
+    twin_split_long_strings = twin.split_long_strings
+    twin_split_long_strings = stub.split_long_strings
