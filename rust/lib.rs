@@ -10,6 +10,7 @@ pub mod batch;
 pub mod bitmask;
 pub mod contour;
 pub mod error;
+pub mod eval;
 pub mod json_strings;
 pub mod overlay;
 pub mod paste;

@@ -289,7 +289,7 @@ pub fn mask_bbox(mask: &BoxMask<'_>, height: usize, width: usize) -> [f64; 4] {
 }
 
 /// pycocotools' `bbIou` for one pair: `d` a detection, `g` a ground truth.
-fn box_pair_iou(d: &[f64; 4], g: &[f64; 4], crowd: bool) -> f64 {
+pub(crate) fn box_pair_iou(d: &[f64; 4], g: &[f64; 4], crowd: bool) -> f64 {
     let w = (d[2] + d[0]).min(g[2] + g[0]) - d[0].max(g[0]);
     if w <= 0.0 {
         return 0.0;
@@ -329,7 +329,7 @@ pub fn box_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], iscrowd: &[bool]) -> KernelResu
 }
 
 /// Pixels on in both and on in either, walking the two run lists together.
-fn intersection_union(a: &[u32], b: &[u32]) -> (u64, u64) {
+pub(crate) fn intersection_union(a: &[u32], b: &[u32]) -> (u64, u64) {
     let (mut ia, mut ib) = (0usize, 0usize);
     let (mut ra, mut rb) = (0u64, 0u64);
     // Each side starts "before" its first (off) run; the first refill makes it off.

@@ -28,6 +28,7 @@ _SUBMODULES = frozenset(
         "spatial",
         "batch",
         "distributed",
+        "evaluate",
     }
 )
 

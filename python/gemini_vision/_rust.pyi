@@ -126,6 +126,36 @@ def records_to_items(
     max_decoded_bytes: int,
     threads: int,
 ) -> list[list[tuple[str, int, int, int, int, str | None, int]] | None]: ...
+
+# COCO evaluation (gemini_vision.evaluate): pycocotools' evaluateImg for every
+# (image, category) group, polygon rasterisation and batched RLE strings.
+def eval_match(
+    gt_offsets: npt.NDArray[np.int64],
+    dt_offsets: npt.NDArray[np.int64],
+    gt_boxes: npt.NDArray[np.float64],
+    dt_boxes: npt.NDArray[np.float64],
+    gt_area: npt.NDArray[np.float64],
+    gt_crowd: npt.NDArray[np.bool_],
+    gt_id_nonzero: npt.NDArray[np.bool_],
+    dt_area: npt.NDArray[np.float64],
+    iou_thrs: npt.NDArray[np.float64],
+    area_rng: npt.NDArray[np.float64],
+    gt_masks: tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+    | None = None,
+    dt_masks: tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+    | None = None,
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.float64], npt.NDArray[np.bool_]
+]: ...
+def eval_polygons(
+    coords: npt.NDArray[np.float64],
+    point_offsets: npt.NDArray[np.int64],
+    poly_offsets: npt.NDArray[np.int64],
+    sizes_hw: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def eval_rle_strings(
+    data: bytes, offsets: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
 def simd_features() -> list[str]: ...
 
 # The wire core's help for the standard library's json.loads: the document with

@@ -38,6 +38,7 @@ __all__ = [
     "ConnectError",
     "DataLossError",
     "DeadlineExceededError",
+    "EvaluationError",
     "FailedPreconditionError",
     "FieldViolation",
     "GeminiVisionError",
@@ -79,6 +80,13 @@ class LocalError(GeminiVisionError, ValueError):
 
 class KernelInputError(LocalError):
     """A kernel argument is outside its domain (a zero size, a wrong shape or dtype)."""
+
+
+class EvaluationError(LocalError):
+    """Ground truth or predictions given to ``gemini_vision.evaluate`` are malformed.
+
+    The message names the annotation (by position or id) and the field.
+    """
 
 
 class AllocationError(KernelInputError, MemoryError):

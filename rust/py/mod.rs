@@ -12,6 +12,7 @@ use crate::error::KernelError;
 mod args;
 mod batch;
 mod cpu;
+mod eval;
 mod json_strings;
 mod overlay;
 mod paste;
@@ -53,6 +54,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
+    eval::register(m)?;
     cpu::register(m)?;
     json_strings::register(m)?;
     png::register(m)?;

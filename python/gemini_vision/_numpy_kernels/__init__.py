@@ -6,6 +6,7 @@ Chosen by ``_backend`` when the extension is missing or
 
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
 from gemini_vision._numpy_kernels.cpu import simd_features
+from gemini_vision._numpy_kernels.eval import eval_match, eval_polygons, eval_rle_strings
 from gemini_vision._numpy_kernels.json_strings import split_long_strings
 from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
@@ -34,6 +35,9 @@ __all__ = [
     "decode_base64",
     "decode_masks",
     "decode_png",
+    "eval_match",
+    "eval_polygons",
+    "eval_rle_strings",
     "full_masks",
     "image_tokens_batch",
     "label_map",

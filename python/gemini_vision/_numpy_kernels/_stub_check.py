@@ -48,6 +48,9 @@ KERNELS = (
     "decode_base64",
     "png_masks_to_rle",
     "records_to_items",
+    "eval_match",
+    "eval_polygons",
+    "eval_rle_strings",
     "simd_features",
     "split_long_strings",
 )
@@ -157,6 +160,18 @@ if TYPE_CHECKING:
     stub_records_to_items = twin.records_to_items
     twin_records_to_items = twin.records_to_items
     twin_records_to_items = stub.records_to_items
+    stub_eval_match = stub.eval_match
+    stub_eval_match = twin.eval_match
+    twin_eval_match = twin.eval_match
+    twin_eval_match = stub.eval_match
+    stub_eval_polygons = stub.eval_polygons
+    stub_eval_polygons = twin.eval_polygons
+    twin_eval_polygons = twin.eval_polygons
+    twin_eval_polygons = stub.eval_polygons
+    stub_eval_rle_strings = stub.eval_rle_strings
+    stub_eval_rle_strings = twin.eval_rle_strings
+    twin_eval_rle_strings = twin.eval_rle_strings
+    twin_eval_rle_strings = stub.eval_rle_strings
     stub_simd_features = stub.simd_features
     stub_simd_features = twin.simd_features
     twin_simd_features = twin.simd_features
