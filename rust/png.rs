@@ -119,7 +119,7 @@ struct Pass {
 }
 
 /// Adam7: (x start, y start, x step, y step) of each pass.
-const ADAM7: [(u32, u32, u32, u32); 7] = [
+pub const ADAM7: [(u32, u32, u32, u32); 7] = [
     (0, 0, 8, 8),
     (4, 0, 8, 8),
     (0, 4, 4, 8),
@@ -413,6 +413,16 @@ fn passes(header: &Header) -> KernelResult<Vec<Pass>> {
         });
     }
     Ok(out)
+}
+
+/// The CRC-32 a PNG chunk carries over its type and data, for code that writes
+/// PNGs (the tests' fixtures, the fuzz harness).
+///
+/// ```
+/// assert_eq!(_rust::png::crc32(b"IEND"), 0xAE42_6082);
+/// ```
+pub fn crc32(data: &[u8]) -> u32 {
+    crc::update(0, data)
 }
 
 /// Decode `data` to grey, refusing images of more than `max_pixels` pixels.

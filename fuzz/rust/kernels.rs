@@ -63,21 +63,6 @@ impl Rng {
 
 const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 fn adler32(bytes: &[u8]) -> u32 {
     let (mut a, mut b) = (1u32, 0u32);
     for &x in bytes {
@@ -134,7 +119,7 @@ fn write_png(chunks: &[Chunk], trailer: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&c.data);
         let mut crc_input = c.kind.to_vec();
         crc_input.extend_from_slice(&c.data);
-        let crc = crc32(&crc_input) ^ u32::from(c.bad_crc);
+        let crc = png::crc32(&crc_input) ^ u32::from(c.bad_crc);
         out.extend_from_slice(&crc.to_be_bytes());
     }
     out.extend_from_slice(trailer);
@@ -208,18 +193,10 @@ fn generate_png(rng: &mut Rng) -> Vec<u8> {
     }
     // Scanlines: every pass's rows, each with a filter byte (mostly valid).
     let passes: Vec<(usize, usize)> = if interlace == 1 {
-        const ADAM7: [(usize, usize, usize, usize); 7] = [
-            (0, 0, 8, 8),
-            (4, 0, 8, 8),
-            (0, 4, 4, 8),
-            (2, 0, 4, 4),
-            (0, 2, 2, 4),
-            (1, 0, 2, 2),
-            (0, 1, 1, 2),
-        ];
-        ADAM7
+        png::ADAM7
             .iter()
             .map(|&(x0, y0, dx, dy)| {
+                let (x0, y0, dx, dy) = (x0 as usize, y0 as usize, dx as usize, dy as usize);
                 (
                     w.saturating_sub(x0).div_ceil(dx),
                     h.saturating_sub(y0).div_ceil(dy),
