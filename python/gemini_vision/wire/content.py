@@ -34,6 +34,7 @@ from gemini_vision.wire.json import (
     list_of,
     str_field,
 )
+from gemini_vision.wire.sdk import from_sdk, is_sdk_object
 
 __all__ = [
     "Blob",
@@ -380,8 +381,10 @@ def to_part(value: PartLike) -> Part:
     """Turn a plain value into a ``Part``.
 
     ``str`` -> text; ``Part`` as is; ``Blob``/``FileData``/``FunctionCall``/
-    ``FunctionResponse`` wrapped; a dict read as wire JSON; anything else
-    (bytes, paths, PIL images, arrays) goes to ``gemini_vision.images.image_part``.
+    ``FunctionResponse`` wrapped; a dict read as wire JSON; google-genai's
+    ``types.Part`` (and ``types.File``, as a file reference) read through its
+    JSON form; anything else (bytes, paths, PIL images, arrays) goes to
+    ``gemini_vision.images.image_part``.
 
     >>> to_part("hi").to_json(), to_part({"file_data": {"file_uri": "u"}}).to_json()
     ({'text': 'hi'}, {'fileData': {'fileUri': 'u'}})
@@ -390,6 +393,8 @@ def to_part(value: PartLike) -> Part:
         return value
     if isinstance(value, str):
         return Part(text=value)
+    if is_sdk_object(value):
+        return _sdk_part(from_sdk(value), type(value).__name__)
     if isinstance(value, Blob):
         return Part(inline_data=value)
     if isinstance(value, FileData):
@@ -414,6 +419,15 @@ def to_part(value: PartLike) -> Part:
             "(gemini_vision.images is not available)"
         )
     return _image_to_part(image_part(value))
+
+
+def _sdk_part(data: dict[str, Any], kind: str) -> Part:
+    """A ``Part`` from the JSON of a google-genai Part (or File: a reference to it)."""
+    if kind == "File" and "uri" in data:
+        return Part(file_data=FileData(data["uri"], data.get("mimeType")))
+    if "parts" in data or "role" in data:
+        raise LocalError(f"expected a part, got a google-genai {kind} (a whole Content)")
+    return Part.from_json(data)
 
 
 def _image_to_part(image: Any) -> Part:
@@ -441,6 +455,11 @@ def to_content(value: ContentLike, role: str | None = None) -> Content:
     """
     if isinstance(value, Content):
         return value
+    if is_sdk_object(value):
+        data = from_sdk(value)
+        if "parts" in data or "role" in data:  # a types.Content
+            return Content.from_json(data)
+        return Content([value], role=role)  # a types.Part or File: one part
     if isinstance(value, Mapping) and ("parts" in value or "role" in value):
         return Content.from_json(dict(value))
     return Content(value, role=role)
@@ -461,6 +480,15 @@ def to_contents(value: ContentLike | Iterable[ContentLike]) -> list[Content]:
     items = list(value)
     if not items:
         return []
-    if all(isinstance(v, Content) or (isinstance(v, Mapping) and "parts" in v) for v in items):
+    if all(_is_content(v) for v in items):
         return [to_content(v) for v in items]
     return [to_content(items)]
+
+
+def _is_content(value: Any) -> bool:
+    """A whole turn: ours, its wire dict, or google-genai's ``types.Content``."""
+    if isinstance(value, Content):
+        return True
+    if isinstance(value, Mapping):
+        return "parts" in value
+    return is_sdk_object(value) and type(value).__name__ == "Content"
