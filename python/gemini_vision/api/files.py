@@ -23,7 +23,7 @@ from typing import Any
 from gemini_vision.api.endpoints import Endpoint, json_request
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.flow import Flow, Wait, with_retry
-from gemini_vision.api.pagination import Page, Pager
+from gemini_vision.api.pagination import Page, Pager, check_page_size, check_page_token
 from gemini_vision.api.polling import Poller
 from gemini_vision.api.resources import parse_delete, require_gemini_api
 from gemini_vision.api.retry import RetryPolicy
@@ -33,6 +33,7 @@ from gemini_vision.api.upload import (
     Finished,
     ProgressCallback,
     ResumableUpload,
+    SourceChangedError,
     UploadCancelledError,
 )
 from gemini_vision.errors import LocalError, TransportError
@@ -124,16 +125,11 @@ def parse_file(response: HttpResponse) -> File:
 def build_list_files(
     endpoint: Endpoint, *, page_size: int | None = None, page_token: str | None = None
 ) -> HttpRequest:
-    """``GET files`` (at most 100 per page)."""
-    if page_size is not None and (
-        isinstance(page_size, bool)
-        or not isinstance(page_size, int)
-        or not 1 <= page_size <= MAX_FILES_PAGE_SIZE
-    ):
-        raise LocalError(
-            f"pageSize: must be an integer in [1, {MAX_FILES_PAGE_SIZE}], got {page_size!r}"
-        )
-    query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token}
+    """``GET files`` (at most 100 per page; 0 or None: the server's default)."""
+    query: dict[str, Any] = {
+        "pageSize": check_page_size(page_size, MAX_FILES_PAGE_SIZE),
+        "pageToken": check_page_token(page_token),
+    }
     url = require_gemini_api(endpoint, "the Files API").url("files", query)
     return json_request(endpoint, "GET", url)
 
@@ -150,9 +146,12 @@ def parse_list_files(response: HttpResponse) -> Page[File]:
     return Page(items, read_str(payload, "nextPageToken", ""))
 
 
-def files_pager(endpoint: Endpoint, *, page_size: int | None = None) -> Pager[File]:
-    """A ``Pager`` over every file."""
-    return Pager(build_list_files(endpoint, page_size=page_size), parse=parse_list_files)
+def files_pager(
+    endpoint: Endpoint, *, page_size: int | None = None, page_token: str | None = None
+) -> Pager[File]:
+    """A ``Pager`` over every file (from ``page_token``'s page on, when given)."""
+    first = build_list_files(endpoint, page_size=page_size, page_token=page_token)
+    return Pager(first, parse=parse_list_files)
 
 
 def build_delete_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
@@ -230,11 +229,22 @@ def upload_flow(
     ...                               b'{"file": {"name": "files/1"}}')).name
     'files/1'
     """
+    changed: SourceChangedError | None = None
     while True:
         if should_cancel is not None and should_cancel():
             machine.cancel()
-        step = machine.next_step()
+        try:
+            step = machine.next_step()
+        except SourceChangedError as error:
+            if changed is not None:
+                raise
+            # The file changed under us: close the session on the server, then say why.
+            changed = error
+            machine.cancel()
+            step = machine.next_step()
         if isinstance(step, Finished):
+            if changed is not None:
+                raise changed
             if step.file is None:
                 raise UploadCancelledError("the upload was cancelled; no file was made")
             return step.file

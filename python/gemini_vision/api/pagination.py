@@ -35,7 +35,7 @@ from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 
-__all__ = ["Page", "Pager", "with_page_token"]
+__all__ = ["Page", "Pager", "check_page_size", "check_page_token", "with_page_token"]
 
 T = TypeVar("T")
 
@@ -119,3 +119,40 @@ class Pager(Generic[T]):
             self._seen_tokens.add(token)
             self._next = with_page_token(self.first, token)
         return page.items
+
+
+def check_page_size(page_size: object, maximum: int | None = None) -> int | None:
+    """A ``pageSize`` to send: ``None`` for 0 or None (the server's default), else the size.
+
+    >>> check_page_size(0), check_page_size(50, 100)
+    (None, 50)
+    >>> check_page_size("10")
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: pageSize: must be an integer (0 for the server's default), got '10'
+    """  # noqa: E501
+    if page_size is None:
+        return None
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise LocalError(
+            f"pageSize: must be an integer (0 for the server's default), got {page_size!r}"
+        )
+    if page_size < 0 or (maximum is not None and page_size > maximum):
+        top = "" if maximum is None else f" and at most {maximum}"
+        raise LocalError(f"pageSize: must be at least 0{top}, got {page_size}")
+    return page_size or None
+
+
+def check_page_token(page_token: object) -> str | None:
+    """A ``pageToken`` to send (``None`` or ``""``: the first page).
+
+    >>> check_page_token(5)
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: pageToken: must be a string from a previous page, got 5
+    """
+    if page_token is None or page_token == "":
+        return None
+    if not isinstance(page_token, str):
+        raise LocalError(f"pageToken: must be a string from a previous page, got {page_token!r}")
+    return page_token

@@ -252,6 +252,17 @@ class TuningStore:
             self._advance(job)
             return json_response(self._operation(job))
 
+    def list_operations(self, request: Incoming, name: str) -> HttpResponse:
+        """``GET tunedModels/{m}/operations``: the model's operations, oldest first (paged)."""
+        with self._lock:
+            self._record(name)
+            operations = [self._operation(job) for job in self.jobs.values() if job.model == name]
+        page, token = paginate(operations, request.query, default_size=10, max_size=100)
+        payload: dict[str, Any] = {"operations": page} if page else {}
+        if token:
+            payload["nextPageToken"] = token
+        return json_response(payload)
+
     def _record(self, name: str) -> dict[str, Any]:
         record = self.models.get(name)
         if record is None:

@@ -59,6 +59,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", rf"/{_VERSION}/tunedModels", "tuned.create"),
         ("GET", rf"/{_VERSION}/tunedModels", "tuned.list"),
         ("GET", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+/operations/[^/:]+)", "operations.get"),
+        ("GET", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)/operations", "operations.list"),
         ("GET", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)", "tuned.get"),
         ("PATCH", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)", "tuned.patch"),
         ("DELETE", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)", "tuned.delete"),
@@ -282,6 +283,8 @@ class Emulator:
             return self.tuning.list(request)
         if route == "operations.get":
             return self.tuning.get_operation(name)
+        if route == "operations.list":
+            return self.tuning.list_operations(request, name)
         if route == "tuned.get":
             return self.tuning.get(name)
         if route == "tuned.patch":
