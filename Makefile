@@ -23,13 +23,8 @@ test-numpy: dev ## the Python suite with the NumPy fallback only
 test-pillow12: dev ## the resize property tests under Pillow 12
 	bash scripts/test-pillow12.sh
 
-lint: dev ## ruff, mypy, cargo fmt --check, cargo clippy -D warnings
-	$(VENV)/bin/ruff check python tests benches scripts fuzz
-	$(VENV)/bin/ruff format --check python tests benches scripts fuzz
-	$(VENV)/bin/mypy
-	$(PY) -m mypy.stubtest gemini_vision._rust --allowlist scripts/stubtest-allowlist.txt
-	cargo fmt --check
-	PYO3_PYTHON=$(PY) cargo clippy --all-targets --features python -- -D warnings
+lint: dev ## every linter (scripts/lint.sh, also step 2 of make test)
+	VENV=$(abspath $(VENV)) bash scripts/lint.sh
 
 fmt: dev ## format Rust and Python in place
 	cargo fmt

@@ -27,7 +27,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from gemini_vision.api import GeminiApi, build_generate_content, parse_generate_content
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.content import Part
 from gemini_vision.wire.http import HttpResponse
 

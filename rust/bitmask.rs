@@ -23,17 +23,29 @@ pub struct BitMask {
 
 /// Eight 0/1 bytes as the eight low bits of a byte (first byte, lowest bit).
 #[inline(always)]
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn pack8(bytes: [u8; 8]) -> u64 {
     // Byte k (0 or 1) lands alone on bit 56 + k: no two products share a bit,
     // so nothing carries into the top byte.
     u64::from_le_bytes(bytes).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
-/// Sixteen pixels as the sixteen low bits of a word (first pixel, lowest bit).
-#[cfg(target_arch = "x86_64")]
+/// Sixteen pixels as the sixteen low bits of a word (first pixel, lowest bit):
+/// SSE2 on x86-64, the multiply trick of [`pack8`] elsewhere and in the
+/// `portable` build.
 #[inline(always)]
 fn pack16(pixels: &[bool; 16]) -> u64 {
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
+    let bits = pack16_sse2(pixels);
+    #[cfg(not(all(target_arch = "x86_64", not(feature = "portable"))))]
+    let bits = pack16_portable(pixels);
+    bits
+}
+
+/// [`pack16`] with SSE2.
+#[cfg(target_arch = "x86_64")]
+#[cfg_attr(feature = "portable", allow(dead_code))]
+#[inline(always)]
+fn pack16_sse2(pixels: &[bool; 16]) -> u64 {
     use std::arch::x86_64::{_mm_loadu_si128, _mm_movemask_epi8, _mm_slli_epi64};
     // SAFETY: SSE2 is part of every x86-64 CPU; the load reads the 16 bytes of
     // `pixels` (a bool is one byte, 0 or 1) and has no alignment requirement.
@@ -44,9 +56,13 @@ fn pack16(pixels: &[bool; 16]) -> u64 {
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// [`pack16`] without SIMD.
+#[cfg_attr(
+    all(target_arch = "x86_64", not(feature = "portable")),
+    allow(dead_code)
+)]
 #[inline(always)]
-fn pack16(pixels: &[bool; 16]) -> u64 {
+fn pack16_portable(pixels: &[bool; 16]) -> u64 {
     let half = |k: usize| pack8(std::array::from_fn(|i| u8::from(pixels[k + i])));
     half(0) | half(8) << 8
 }
@@ -183,6 +199,20 @@ impl BitMask {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every one of the 65,536 patterns: the SSE2 arm, the portable arm and
+    /// the bit-by-bit definition agree.
+    #[test]
+    fn pack16_arms_agree_on_every_pattern() {
+        for pattern in 0..=u16::MAX {
+            let pixels: [bool; 16] = std::array::from_fn(|k| pattern >> k & 1 == 1);
+            let expected = u64::from(pattern);
+            assert_eq!(pack16_portable(&pixels), expected, "{pattern:#06x}");
+            assert_eq!(pack16(&pixels), expected, "{pattern:#06x}");
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(pack16_sse2(&pixels), expected, "{pattern:#06x}");
+        }
+    }
 
     #[test]
     fn pack8_puts_byte_k_on_bit_k() {

@@ -5,7 +5,7 @@
 //! # Theory of operation
 //!
 //! Pillow composites a source pixel S over a destination pixel D in unsigned
-//! 32-bit integers (`/work/shared/pillow-resample.md`, alpha_composite):
+//! 32-bit integers (`docs/resize.md`, "Alpha composite"):
 //!
 //! ```text
 //! S.a == 0:  out = D

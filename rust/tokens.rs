@@ -1,6 +1,6 @@
 //! Image token estimates (SPEC K1, K3, M8): how many tokens the Gemini API
 //! bills for one image of `w` x `h` pixels, under each named rule of
-//! `/work/shared/tokens-data.md`.
+//! `docs/tokens.md`.
 //!
 //! Theory of operation
 //! -------------------

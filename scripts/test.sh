@@ -2,8 +2,9 @@
 # Every check, from nothing: the README's test command and what CI runs.
 #
 #   1. set up .venv and build the extension
-#   2. linters: ruff, mypy, cargo fmt, cargo clippy (-D warnings)
-#   3. cargo test (the kernels, without Python)
+#   2. linters: scripts/lint.sh (the same as `make lint`)
+#   3. cargo test (the kernels, without Python), then again with the portable
+#      feature (every SIMD dispatcher takes its portable arm)
 #   4. the Python suite and the benchmarks-as-tests with the Rust backend
 #      (fails if the extension did not load)
 #   5. the same suite with GEMINI_VISION_BACKEND=numpy
@@ -14,19 +15,12 @@ source "$(dirname "$0")/env.sh"
 ensure_venv test
 PY="$VENV/bin/python"
 
-step "lint: ruff"
-"$VENV/bin/ruff" check python tests benches scripts fuzz
-"$VENV/bin/ruff" format --check python tests benches scripts fuzz
-step "lint: mypy (strict) on the package, stubtest on the extension"
-"$VENV/bin/mypy"
-"$PY" -m mypy.stubtest gemini_vision._rust --allowlist scripts/stubtest-allowlist.txt
-step "lint: cargo fmt, cargo clippy"
-cargo fmt --check
-cargo clippy --quiet --all-targets -- -D warnings
-cargo clippy --quiet --all-targets --features python -- -D warnings
+VENV="$VENV" bash "$ROOT/scripts/lint.sh"
 
 step "cargo test"
 cargo test --quiet
+step "cargo test --features portable (the code non-x86 CPUs run)"
+cargo test --quiet --features portable
 
 step "pytest, Rust backend"
 GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 \

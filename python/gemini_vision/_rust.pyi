@@ -1,6 +1,7 @@
 # The kernels' signatures. The Rust extension and the NumPy fallback
-# (gemini_vision._numpy_kernels) both implement exactly these; mypy checks the
-# fallback against this file, stubtest the extension.
+# (gemini_vision._numpy_kernels) both implement exactly these; stubtest checks
+# the extension against this file, mypy --strict the fallback (through
+# _numpy_kernels/_stub_check.py, which binds each twin to its signature here).
 from collections.abc import Sequence
 
 import numpy as np

@@ -67,7 +67,7 @@ from gemini_vision.transports.base import (
 from gemini_vision.wire.config import GenerationConfig
 from gemini_vision.wire.enums import nearest
 from gemini_vision.wire.http import HttpRequest, HttpResponse
-from gemini_vision.wire.json import camel_to_snake, snake_to_camel
+from gemini_vision.wire.model import camel_to_snake, snake_to_camel
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]

@@ -16,7 +16,6 @@ True
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import mimetypes
 import os
@@ -201,7 +200,7 @@ def _patched(
             "model: must be a TunedModel or its name ('tunedModels/{id}'), got "
             f"{type(model).__name__}"
         )
-    updated = dataclasses.replace(model, **changes)
+    updated = model.replace(**changes)
     return updated, tuple(PATCHABLE_FIELDS[key] for key in changes)
 
 

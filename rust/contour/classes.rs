@@ -25,10 +25,22 @@ fn above_bits(row: &[u8], t: u8, out: &mut [u64]) {
     }
 }
 
-/// Sixteen bytes `> t` as sixteen bits (first byte, lowest bit).
-#[cfg(target_arch = "x86_64")]
+/// Sixteen bytes `> t` as sixteen bits (first byte, lowest bit): SSE2 on
+/// x86-64, a plain loop elsewhere and in the `portable` build.
 #[inline(always)]
 fn above16(bytes: &[u8; 16], t: u8) -> u64 {
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
+    let bits = above16_sse2(bytes, t);
+    #[cfg(not(all(target_arch = "x86_64", not(feature = "portable"))))]
+    let bits = above16_portable(bytes, t);
+    bits
+}
+
+/// [`above16`] with SSE2.
+#[cfg(target_arch = "x86_64")]
+#[cfg_attr(feature = "portable", allow(dead_code))]
+#[inline(always)]
+fn above16_sse2(bytes: &[u8; 16], t: u8) -> u64 {
     use std::arch::x86_64::{
         _mm_cmpgt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8, _mm_xor_si128,
     };
@@ -43,9 +55,13 @@ fn above16(bytes: &[u8; 16], t: u8) -> u64 {
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// [`above16`] without SIMD.
+#[cfg_attr(
+    all(target_arch = "x86_64", not(feature = "portable")),
+    allow(dead_code)
+)]
 #[inline(always)]
-fn above16(bytes: &[u8; 16], t: u8) -> u64 {
+fn above16_portable(bytes: &[u8; 16], t: u8) -> u64 {
     bytes
         .iter()
         .enumerate()
@@ -159,6 +175,37 @@ impl Classes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SSE2 arm, the portable arm and a plain compare agree for every
+    /// threshold on rows that hold every byte value, including both sides of
+    /// the signed/unsigned boundary at 128.
+    #[test]
+    fn above16_arms_agree_for_every_threshold() {
+        let mut seed = 0x9e37_79b9_u32;
+        let mut rows: Vec<[u8; 16]> = (0..16u8)
+            .map(|k| std::array::from_fn(|i| k * 16 + i as u8))
+            .collect();
+        rows.extend((0..64).map(|_| {
+            std::array::from_fn(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                (seed >> 24) as u8
+            })
+        }));
+        for bytes in &rows {
+            for t in 0..=255u8 {
+                let expected = bytes
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |bits, (k, &v)| bits | u64::from(v > t) << k);
+                assert_eq!(above16_portable(bytes, t), expected, "t={t}");
+                assert_eq!(above16(bytes, t), expected, "t={t}");
+                #[cfg(target_arch = "x86_64")]
+                assert_eq!(above16_sse2(bytes, t), expected, "t={t}");
+            }
+        }
+    }
 
     #[test]
     fn above_bits_match_a_plain_compare() {

@@ -43,11 +43,17 @@ static TABLES: [[u32; 256]; 8] = make_tables();
 /// Continue a CRC-32 over `data` (start with `crc = 0`).
 pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
     #[cfg(target_arch = "x86_64")]
-    if data.len() >= 64 && std::arch::is_x86_feature_detected!("pclmulqdq") {
+    if !cfg!(feature = "portable") && data.len() >= 64 && has_pclmulqdq() {
         // SAFETY: the CPU was just checked to have PCLMULQDQ (SSE2 is baseline).
         return !unsafe { fold::raw(!crc, data) };
     }
     !raw(!crc, data)
+}
+
+/// Whether this CPU can fold with carry-less multiplies.
+#[cfg(target_arch = "x86_64")]
+fn has_pclmulqdq() -> bool {
+    std::arch::is_x86_feature_detected!("pclmulqdq")
 }
 
 /// The table-driven CRC register update, without the initial and final inversion.
@@ -148,6 +154,25 @@ mod tests {
             for start in [0u32, 1, 0xffff_ffff, 0x1234_5678] {
                 let slice = &data[..len];
                 assert_eq!(update(start, slice), !raw(!start, slice), "len {len}");
+            }
+        }
+    }
+
+    /// The folding arm against the tables directly, whichever arm `update`
+    /// takes (the `portable` feature makes it take the tables).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn folding_arm_equals_the_table_arm() {
+        if !super::has_pclmulqdq() {
+            return;
+        }
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 197 + i / 11) as u8).collect();
+        for len in (64..300).chain([1024, 4999, 5000]) {
+            for start in [0u32, 1, 0xffff_ffff, 0x1234_5678] {
+                let slice = &data[..len];
+                // SAFETY: the CPU was checked to have PCLMULQDQ above.
+                let folded = unsafe { super::fold::raw(start, slice) };
+                assert_eq!(folded, raw(start, slice), "len {len}");
             }
         }
     }

@@ -122,7 +122,8 @@ pub(crate) unsafe fn horizontal<F: Store8>(
     out: &mut [F::Out],
     finish: F,
 ) {
-    // SAFETY (all arms): the caller guarantees AVX2.
+    // SAFETY: every arm needs only AVX2 (`windowed` and `dot8` say so), and
+    // the caller guarantees it.
     unsafe {
         match table.taps {
             1 => windowed::<F, 1>(src, in_w, table, out, finish),

@@ -19,7 +19,7 @@ from gemini_vision.api import (
     parse_count_tokens,
     parse_generate_content,
 )
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.config import GenerationConfig, Tool
 from gemini_vision.wire.http import HttpResponse
 from gemini_vision.wire.request import GenerateContentRequest

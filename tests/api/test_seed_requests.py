@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from gemini_vision.api import GeminiApi, build_generate_content, build_stream_generate_content
+from gemini_vision.wire.codec import b64decode
 from gemini_vision.wire.config import (
     FunctionCallingConfig,
     FunctionDeclaration,
@@ -32,7 +33,6 @@ from gemini_vision.wire.config import (
 )
 from gemini_vision.wire.content import Content, Part
 from gemini_vision.wire.http import HttpRequest
-from gemini_vision.wire.json import b64decode
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "seed_requests"
 API = GeminiApi("test-key-not-in-url")

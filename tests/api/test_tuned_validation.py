@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
@@ -33,7 +32,7 @@ GOOD = TunedModel(
 
 def _with_examples(*examples: TuningExample) -> TunedModel:
     task = TuningTask(training_data=Dataset(TuningExamples(tuple(examples))))
-    return dataclasses.replace(GOOD, tuning_task=task)
+    return GOOD.replace(tuning_task=task)
 
 
 def _refused(model: TunedModel, message: str, tuned_model_id: str | None = None) -> None:
@@ -76,9 +75,9 @@ def test_tuned_model_id_message() -> None:
 
 def test_display_name_at_most_40_characters() -> None:
     """41 characters (spaces count) are refused; 40 are fine."""
-    validate_for_create(dataclasses.replace(GOOD, display_name="x" * 40))
+    validate_for_create(GOOD.replace(display_name="x" * 40))
     _refused(
-        dataclasses.replace(GOOD, display_name="a b " * 10 + "c"),
+        GOOD.replace(display_name="a b " * 10 + "c"),
         "displayName: at most 40 characters, got 41",
     )
 
@@ -87,48 +86,54 @@ def test_display_name_at_most_40_characters() -> None:
 @pytest.mark.parametrize("value", [-0.01, 1.01, float("nan")])
 def test_temperature_and_top_p_in_unit_interval(field: str, wire: str, value: float) -> None:
     """temperature and topP outside [0, 1] (or NaN) are refused."""
-    _refused(
-        dataclasses.replace(GOOD, **{field: value}), f"{wire}: must be in [0, 1], got {value!r}"
-    )
+    _refused(GOOD.replace(**{field: value}), f"{wire}: must be in [0, 1], got {value!r}")
 
 
 @pytest.mark.parametrize(("field", "value"), [("temperature", 0.0), ("top_p", 1.0)])
 def test_unit_interval_bounds_are_inclusive(field: str, value: float) -> None:
     """0 and 1 themselves are allowed."""
-    validate_for_create(dataclasses.replace(GOOD, **{field: value}))
+    validate_for_create(GOOD.replace(**{field: value}))
 
 
-@pytest.mark.parametrize("value", [-1, 2.5, True])
-def test_top_k_non_negative_integer(value: object) -> None:
-    """topK must be an int >= 0 (bools and floats are not ints here)."""
-    _refused(
-        dataclasses.replace(GOOD, top_k=value),  # type: ignore[arg-type]
-        f"topK: must be a non-negative integer, got {value!r}",
-    )
+def test_top_k_non_negative_integer() -> None:
+    """topK must be an int >= 0: a negative one fails the rule."""
+    _refused(GOOD.replace(top_k=-1), "topK: must be a non-negative integer, got -1")
+
+
+@pytest.mark.parametrize("value", [2.5, True, "3"])
+def test_top_k_of_another_type_is_refused_when_built(value: object) -> None:
+    """Bools, floats and strings are not ints here: refused at construction, naming the field."""
+    message = f"TunedModel.top_k (topK): expected an integer, got {value!r}"
+    with pytest.raises(LocalError) as info:
+        GOOD.replace(top_k=value)
+    assert str(info.value) == message
+    with pytest.raises(LocalError) as info:
+        TunedModel(base_model="models/m", top_k=value)  # type: ignore[arg-type]
+    assert str(info.value) == message
 
 
 def test_source_model_union_at_most_one() -> None:
     """baseModel and tunedModelSource together are refused."""
-    both = dataclasses.replace(GOOD, tuned_model_source=TunedModelSource("tunedModels/old"))
+    both = GOOD.replace(tuned_model_source=TunedModelSource("tunedModels/old"))
     _refused(both, "source_model: set at most one of tunedModelSource and baseModel, got both")
 
 
 def test_source_model_required_on_create() -> None:
     """A create names what to tune from."""
     _refused(
-        dataclasses.replace(GOOD, base_model=None),
+        GOOD.replace(base_model=None),
         "source_model: set one of baseModel or tunedModelSource to tune from",
     )
 
 
 def test_learning_rate_union_at_most_one() -> None:
     """learningRate and learningRateMultiplier together are refused."""
-    task = dataclasses.replace(
-        GOOD.tuning_task,  # type: ignore[type-var]
+    assert GOOD.tuning_task is not None
+    task = GOOD.tuning_task.replace(
         hyperparameters=Hyperparameters(learning_rate=0.001, learning_rate_multiplier=1.0),
     )
     _refused(
-        dataclasses.replace(GOOD, tuning_task=task),
+        GOOD.replace(tuning_task=task),
         "tuningTask.hyperparameters.learning_rate_option: set at most one of learningRate and "
         "learningRateMultiplier, got both",
     )
@@ -147,8 +152,8 @@ def test_model_input_union_at_most_one() -> None:
 def test_training_data_required_on_create() -> None:
     """No tuning task, or no training data, is refused."""
     message = "tuningTask.trainingData: training data is required to create a model"
-    _refused(dataclasses.replace(GOOD, tuning_task=None), message)
-    _refused(dataclasses.replace(GOOD, tuning_task=TuningTask()), message)
+    _refused(GOOD.replace(tuning_task=None), message)
+    _refused(GOOD.replace(tuning_task=TuningTask()), message)
 
 
 def test_training_data_non_empty() -> None:
@@ -199,6 +204,6 @@ def test_patch_applies_the_common_rules_and_needs_a_mask() -> None:
 def test_reader_project_numbers_fit_int64() -> None:
     """Project numbers are positive int64 values."""
     _refused(
-        dataclasses.replace(GOOD, reader_project_numbers=(2**63,)),
+        GOOD.replace(reader_project_numbers=(2**63,)),
         f"readerProjectNumbers[0]: must be a positive int64 project number, got {2**63}",
     )

@@ -245,10 +245,8 @@ def test_patch_changes_only_the_masked_fields(client: Any, emulator: Emulator) -
         "New name", "kept", 0.2, 4
     )  # fmt: skip
     before = client.get_tuned_model(name)
-    import dataclasses
-
     after = client.patch_tuned_model(
-        dataclasses.replace(before, top_k=9, description="changed"), original=before
+        before.replace(top_k=9, description="changed"), original=before
     )
     assert (after.display_name, after.description, after.temperature, after.top_k) == (
         "New name", "changed", 0.2, 9

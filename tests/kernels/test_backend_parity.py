@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from gemini_vision import _numpy_kernels
+from gemini_vision._numpy_kernels import _stub_check
 
 
 def _public_functions(module: ModuleType) -> set[str]:
@@ -35,3 +38,22 @@ def test_same_parameters_and_defaults(
 ) -> None:
     """A call that works on one backend binds the same way on the other."""
     assert _parameters(getattr(rust_kernels, name)) == _parameters(getattr(numpy_kernels, name))
+
+
+def test_the_stub_check_binds_every_kernel() -> None:
+    """``_numpy_kernels/_stub_check.py`` (read by mypy) pairs every function of the stub
+    with its NumPy twin, so no kernel escapes the signature check."""
+    stub = Path(_numpy_kernels.__file__).parent.parent / "_rust.pyi"
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    in_stub = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+    assert list(_stub_check.KERNELS) == in_stub
+    assert set(in_stub) == set(_numpy_kernels.__all__)
+    checked = Path(_stub_check.__file__).read_text(encoding="utf-8")
+    for name in in_stub:
+        for line in (
+            f"stub_{name} = stub.{name}",
+            f"stub_{name} = twin.{name}",
+            f"twin_{name} = twin.{name}",
+            f"twin_{name} = stub.{name}",
+        ):
+            assert line in checked, line

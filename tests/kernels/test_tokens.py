@@ -1,6 +1,6 @@
 """Image token estimates (SPEC K1, K3, M8): the seed example, every measurement in
-``tokens-data.md``, the per-model defaults, and both kernels against an exact
-reference written here from ``tokens-data.md``."""
+``docs/tokens.md``, the per-model defaults, and both kernels against an exact
+reference written here from ``docs/tokens.md``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ RULE_NAMES = ["documented", "pan_and_scan", "single", "gemini3", "flat258"]
 BUDGETS = [66, 258, 280, 560, 1120, 2240]
 
 
-# -- the reference: tokens-data.md in exact rational arithmetic -----------------
+# -- the reference: docs/tokens.md in exact rational arithmetic ----------------
 
 
 def _floor_sqrt(x: Fraction) -> int:
@@ -35,7 +35,7 @@ def _floor_sqrt(x: Fraction) -> int:
 
 
 def reference_tokens(rule: str, w: int, h: int, budget: int) -> int:
-    """Tokens for one image, read off the table of tokens-data.md."""
+    """Tokens for one image, read off the table of docs/tokens.md."""
     if rule in ("single", "flat258"):
         return budget
     if rule == "gemini3":
@@ -139,7 +139,7 @@ def test_measurements_hold_under_the_default_rule(
 def test_default_rule_per_family(
     model: str, settings: dict[str, Any], rule: str, budget: int
 ) -> None:
-    """The default rule and token number follow the table of tokens-data.md."""
+    """The default rule and token number follow the table of docs/tokens.md."""
     resolved = tokens.resolve_rule(model, **settings)
     assert (resolved.rule.name, resolved.budget) == (rule, budget)
 

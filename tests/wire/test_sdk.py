@@ -313,3 +313,14 @@ def test_gemini_api_count_tokens_keeps_the_wrapped_shape() -> None:
         GeminiApi("k"), "gemini-2.5-flash", "hi", tools=[{"googleSearch": {}}]
     )
     assert set(body.json()) == {"generateContentRequest"}
+
+
+def test_a_str_enum_member_is_not_called_a_string() -> None:
+    """The "expected a string, got a string" message: it now names the enum type."""
+    from gemini_vision.errors import ProtocolError
+
+    finish = sdk_response("x").model_dump()["candidates"][0]["finish_reason"]  # an enum member
+    with pytest.raises(ProtocolError) as caught:
+        GenerateContentResponse.from_json({"candidates": [{"finishReason": finish}]})
+    assert "got a string" not in str(caught.value)
+    assert "FinishReason (a str subclass" in str(caught.value)

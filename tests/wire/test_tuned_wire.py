@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -92,9 +91,28 @@ def test_output_only_fields_are_never_sent() -> None:
     assert source["tunedModelSource"] == {"tunedModel": "tunedModels/a"}
 
 
-def test_unknown_state_reads_as_unspecified() -> None:
-    """A state name from a newer server does not break parsing."""
-    assert TunedModel.from_json({"state": "PAUSED"}).state is State.STATE_UNSPECIFIED
+def test_unknown_state_is_kept_as_given() -> None:
+    """A state name from a newer server does not break parsing, and is not rewritten."""
+    model = TunedModel.from_json({"state": "PAUSED", "tuningTask": {"future": [1]}})
+    assert model.state == "PAUSED" and not isinstance(model.state, State)
+    assert model.to_json() == {"state": "PAUSED", "tuningTask": {"future": [1]}}
+
+
+def test_unknown_nested_fields_survive_the_round_trip() -> None:
+    """Unknown fields are kept at every depth (W4), and in request bodies too."""
+    payload = {
+        "displayName": "d",
+        "tuningTask": {
+            "hyperparameters": {"epochCount": 2, "warmup": 0.1},
+            "trainingData": {"examples": {"examples": [{"textInput": "a", "output": "b", "w": 1}]}},
+            "futureTask": True,
+        },
+        "tunedModelSource": {"tunedModel": "tunedModels/a", "why": "x"},
+    }
+    model = TunedModel.from_json(payload)
+    assert model.to_json() == payload
+    assert model.to_request_json() == payload
+    assert model.tuning_task is not None and model.tuning_task.extra == {"futureTask": True}
 
 
 @pytest.mark.parametrize(
@@ -238,10 +256,14 @@ def test_operation_done_absent_means_false_and_response_is_a_model() -> None:
 
 
 def test_replace_keeps_types_frozen() -> None:
-    """The values are frozen; changes go through dataclasses.replace."""
+    """The values are frozen; changes go through replace(), which checks types."""
     model = TunedModel(display_name="a")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         model.display_name = "b"  # type: ignore[misc]
+    assert model.replace(display_name="b").display_name == "b"
+    assert model.display_name == "a"
+    with pytest.raises(LocalError, match=r"display_name \(displayName\)"):
+        model.replace(display_name=3)
 
 
 def test_vertex_endpoints_are_refused_for_files_and_tuning() -> None:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gemini_vision.errors import LocalError, ProtocolError
+from gemini_vision.wire.codec import b64decode
 from gemini_vision.wire.config import (
     FunctionDeclaration,
     GenerationConfig,
@@ -30,7 +31,7 @@ from gemini_vision.wire.content import (
     to_contents,
     to_part,
 )
-from gemini_vision.wire.json import b64decode, camel_to_snake, snake_to_camel
+from gemini_vision.wire.model import camel_to_snake, snake_to_camel
 from gemini_vision.wire.request import CountTokensRequest, GenerateContentRequest
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
 from tests import strategies_wire as sw
@@ -457,7 +458,7 @@ class TestDumps:
         """Whatever a long string holds, the encoded body parses back to the same value."""
         if codec == "orjson":
             pytest.importorskip("orjson")
-        from gemini_vision.wire import json as wire_json
+        from gemini_vision.wire import codec as wire_json
 
         monkeypatch.setenv("GEMINI_VISION_JSON", codec)
         monkeypatch.setattr(wire_json, "_codec", None)

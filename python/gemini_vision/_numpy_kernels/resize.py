@@ -1,6 +1,6 @@
 """Pillow-exact bilinear resize (SPEC M2, M3), the NumPy twin of ``rust/resize.rs``.
 
-The arithmetic is Pillow's, as described in ``pillow-resample.md``: per-axis
+The arithmetic is Pillow's, as ``docs/resize.md`` describes it: per-axis
 weight tables computed in float64 in Pillow's order of operations, 22-bit fixed
 point, ``int32`` accumulation, an 8-bit image between the two passes, and
 Pillow 13's (or Pillow 12's) choice of which pass runs first.

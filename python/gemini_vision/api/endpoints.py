@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
 from gemini_vision.errors import LocalError
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.http import REDACTED, HttpRequest
 
 __all__ = [

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gemini_vision.errors import ApiError, FieldViolation, api_error_class
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.http import (
     REDACTED,
     HttpResponse,

@@ -23,7 +23,13 @@ from typing import Any
 from gemini_vision.api.endpoints import Endpoint, json_request
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.flow import Flow, Wait, with_retry
-from gemini_vision.api.pagination import Page, Pager, check_page_size, check_page_token
+from gemini_vision.api.pagination import (
+    Page,
+    Pager,
+    check_page_size,
+    check_page_token,
+    parse_page,
+)
 from gemini_vision.api.polling import Poller
 from gemini_vision.api.resources import parse_delete, require_gemini_api
 from gemini_vision.api.retry import RetryPolicy
@@ -37,7 +43,6 @@ from gemini_vision.api.upload import (
     UploadCancelledError,
 )
 from gemini_vision.errors import LocalError, TransportError
-from gemini_vision.wire.fields import expect_object, read_list, read_str
 from gemini_vision.wire.files import File, FileState
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.status import Status
@@ -136,14 +141,7 @@ def build_list_files(
 
 def parse_list_files(response: HttpResponse) -> Page[File]:
     """One page of ``files.list``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    payload = expect_object(response.json(what="a files list"), "")
-    items = tuple(
-        File.from_json(item, f"files[{i}]")
-        for i, item in enumerate(read_list(payload, "files", ""))
-    )
-    return Page(items, read_str(payload, "nextPageToken", ""))
+    return parse_page(response, "files", File)
 
 
 def files_pager(

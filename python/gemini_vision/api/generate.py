@@ -23,11 +23,11 @@ from typing import Any, Union
 from gemini_vision.api.endpoints import Endpoint, VertexAi, json_request, model_resource
 from gemini_vision.api.errors import api_error_from_response, api_error_from_status
 from gemini_vision.errors import LocalError
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.config import GenerationConfig, SafetySetting, Tool, ToolConfig
 from gemini_vision.wire.content import Content, ContentLike, to_content, to_contents
 from gemini_vision.wire.http import HttpRequest, HttpResponse
-from gemini_vision.wire.json import WireObject
+from gemini_vision.wire.model import WireObject, snake_to_camel
 from gemini_vision.wire.request import CountTokensRequest, GenerateContentRequest
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
 from gemini_vision.wire.sdk import from_sdk, is_sdk_object, plain_json
@@ -52,9 +52,9 @@ def _typed(cls: type[Any], value: Any, field: str) -> Any:
     if value is None or isinstance(value, cls):
         return value
     if is_sdk_object(value):
-        return cls._from_owned_json(from_sdk(value), path=field)
+        return cls.from_owned_json(from_sdk(value), field)
     if isinstance(value, Mapping):
-        return cls._from_owned_json(plain_json(value), path=field)
+        return cls.from_owned_json(plain_json(value), field)
     raise LocalError(
         f"{field}: expected a {cls.__name__}, google-genai's types.{cls.__name__} or a dict "
         f"in wire form, got {type(value).__name__}"
@@ -118,7 +118,7 @@ def split_config(config: Any, options: dict[str, Any]) -> GenerationConfig | Non
             "generation_config: expected a GenerationConfig, google-genai's "
             f"GenerateContentConfig or a dict, got {type(config).__name__}"
         )
-    data = {wire_json.snake_to_camel(k): v for k, v in data.items()}
+    data = {snake_to_camel(k): v for k, v in data.items()}
     for key in _SDK_CLIENT_SIDE:
         if key in data:
             raise LocalError(
@@ -133,7 +133,7 @@ def split_config(config: Any, options: dict[str, Any]) -> GenerationConfig | Non
                     f"{keyword} is given twice: as a keyword and inside generation_config"
                 )
             options[keyword] = value
-    return GenerationConfig._from_owned_json(data, path="generationConfig")
+    return GenerationConfig.from_owned_json(data, "generationConfig")
 
 
 def _instruction(value: Any) -> Content | None:
@@ -193,7 +193,7 @@ def _post(
 ) -> HttpRequest:
     url = endpoint.model_url(model, method, query or None)
     # generateContent and countTokens change nothing on the server: safe to retry.
-    return json_request(endpoint, "POST", url, body._data, idempotent=True)
+    return json_request(endpoint, "POST", url, body.as_json(), idempotent=True)
 
 
 def build_generate_content(
@@ -275,7 +275,7 @@ def _vertex_count_body(contents: Any, options: dict[str, Any]) -> WireObject:
             f"Vertex AI's countTokens takes only {', '.join(_VERTEX_COUNT_FIELDS)}; "
             f"leave out {', '.join(extra)}"
         )
-    return GenerateContentRequest._from_owned_json(data)
+    return GenerateContentRequest.from_owned_json(data)
 
 
 def parse_json_response(response: HttpResponse, what: str) -> Any:
@@ -298,7 +298,7 @@ def parse_generate_content(response: HttpResponse) -> GenerateContentResponse:
     error = api_error_from_status(document, response.status, response.headers)
     if error is not None:  # an error document with a 2xx status: still an error
         raise error
-    return GenerateContentResponse._from_owned_json(document)
+    return GenerateContentResponse.from_owned_json(document)
 
 
 def parse_count_tokens(response: HttpResponse) -> CountTokensResponse:
@@ -308,4 +308,4 @@ def parse_count_tokens(response: HttpResponse) -> CountTokensResponse:
     7
     """
     document = parse_json_response(response, "a CountTokensResponse JSON body")
-    return CountTokensResponse._from_owned_json(document)
+    return CountTokensResponse.from_owned_json(document)

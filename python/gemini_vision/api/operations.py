@@ -20,24 +20,26 @@ backoff, emits a ``TuningProgress`` event per answer, returns the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.polling import Poller
-from gemini_vision.errors import LocalError, ProtocolError
-from gemini_vision.wire.fields import (
-    expect_object,
-    extra_fields,
-    read_bool,
-    read_float,
-    read_int,
-    read_list,
-    read_object,
-    read_str,
-)
+from gemini_vision.errors import LocalError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.model import (
+    Field,
+    Invalid,
+    WireObject,
+    flag_field,
+    float_field,
+    int_field,
+    list_field,
+    object_field,
+    str_field,
+    text_field,
+)
 from gemini_vision.wire.status import Status
 from gemini_vision.wire.tuned import TunedModel, TuningSnapshot
 
@@ -68,31 +70,27 @@ def validate_operation_name(name: str) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CreateTunedModelMetadata:
-    """Progress of a tuning job, as the operation's ``metadata`` reports it."""
+class CreateTunedModelMetadata(WireObject):
+    """Progress of a tuning job, as the operation's ``metadata`` reports it (``@type`` kept)."""
 
-    tuned_model: str | None = None
-    total_steps: int | None = None
-    completed_steps: int | None = None
-    completed_percent: float | None = None
-    snapshots: tuple[TuningSnapshot, ...] = ()
+    __slots__ = ()
+    _PATH = "metadata"
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "metadata") -> CreateTunedModelMetadata:
-        """Parse the wire form (``@type`` and unknown fields are ignored)."""
-        return cls(
-            tuned_model=read_str(data, "tunedModel", path),
-            total_steps=read_int(data, "totalSteps", path),
-            completed_steps=read_int(data, "completedSteps", path),
-            completed_percent=read_float(data, "completedPercent", path),
-            snapshots=tuple(
-                TuningSnapshot.from_json(
-                    expect_object(s, f"{path}.snapshots[{i}]"), f"{path}.snapshots[{i}]"
-                )
-                for i, s in enumerate(read_list(data, "snapshots", path))
-            ),
-        )
+    tuned_model = str_field()
+    total_steps = int_field()
+    completed_steps = int_field()
+    completed_percent = float_field()
+    snapshots = list_field(TuningSnapshot)
+
+    def __init__(
+        self,
+        tuned_model: str | None = None,
+        total_steps: int | None = None,
+        completed_steps: int | None = None,
+        completed_percent: float | None = None,
+        snapshots: Iterable[TuningSnapshot] | None = None,
+    ) -> None:
+        self._build(locals())
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,53 +111,71 @@ class TuningProgress:
         return min(1.0, self.completed_steps / self.total_steps)
 
 
-_OPERATION_KEYS = frozenset({"name", "metadata", "done", "error", "response"})
+def _metadata(obj: WireObject, value: Any) -> CreateTunedModelMetadata:
+    # Absent metadata reads as empty progress, so callers need no None check.
+    return CreateTunedModelMetadata._wrap({} if value is None else value)
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+def _response(obj: WireObject, value: Any) -> TunedModel | None:
+    # The response is a google.protobuf.Any: its "@type" names TunedModel and is
+    # not a field of the model itself.
+    if value is None:
+        return None
+    return TunedModel._wrap({k: v for k, v in value.items() if k != "@type"})
+
+
+def _put_model(value: Any) -> Any:
+    if not isinstance(value, TunedModel):
+        raise Invalid(f"expected a TunedModel, got {value!r:.60}")
+    return value.to_json()
+
+
+def _put_metadata(value: Any) -> Any:
+    if not isinstance(value, CreateTunedModelMetadata):
+        raise Invalid(f"expected a CreateTunedModelMetadata, got {value!r:.60}")
+    return value.to_json()
+
+
+class Operation(WireObject):
     """A long-running operation of ``tunedModels.create``."""
 
-    name: str
-    metadata: CreateTunedModelMetadata = field(default_factory=CreateTunedModelMetadata)
-    done: bool = False
-    error: Status | None = None
-    response: TunedModel | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ()
+    _PATH = "operation"
+
+    #: ``tunedModels/{model}/operations/{operation}`` (always set).
+    name = text_field()
+    #: The progress so far (empty when the server sent none).
+    metadata: Field[CreateTunedModelMetadata] = Field(
+        CreateTunedModelMetadata._check, _metadata, _put_metadata
+    )
+    #: Whether the operation finished (absent means false).
+    done = flag_field()
+    #: Why it failed, when it did.
+    error = object_field(Status)
+    #: The tuned model, when it succeeded.
+    response: Field[TunedModel | None] = Field(TunedModel._check, _response, _put_model)
+
+    def __init__(
+        self,
+        name: str,
+        metadata: CreateTunedModelMetadata | None = None,
+        done: bool = False,
+        error: Status | None = None,
+        response: TunedModel | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._build(locals())
+        if not name:
+            raise LocalError("Operation.name (name): an Operation must have a name")
 
     @classmethod
-    def from_json(cls, data: Any, path: str = "operation") -> Operation:
-        """Parse an ``Operation``; ``done`` absent means false.
-
-        >>> Operation.from_json({"name": "tunedModels/m/operations/o", "done": True,
-        ...                      "error": {"code": 13, "message": "boom"}}).error.status_name
-        'INTERNAL'
-        """
-        data = expect_object(data, path)
-        name = read_str(data, "name", path)
-        if not name:
-            raise ProtocolError("an Operation must have a name", path=f"{path}.name")
-        metadata = read_object(data, "metadata", path)
-        error = read_object(data, "error", path)
-        response = read_object(data, "response", path)
-        return cls(
-            name=name,
-            metadata=(
-                CreateTunedModelMetadata()
-                if metadata is None
-                else CreateTunedModelMetadata.from_json(metadata, f"{path}.metadata")
-            ),
-            done=bool(read_bool(data, "done", path)),
-            error=None if error is None else Status.from_json(error, f"{path}.error"),
-            response=(
-                None
-                if response is None
-                else TunedModel.from_json(
-                    {k: v for k, v in response.items() if k != "@type"}, f"{path}.response"
-                )
-            ),
-            extra=extra_fields(data, _OPERATION_KEYS),
-        )
+    def _check(cls, value: Any) -> Any:
+        value = super()._check(value)
+        if not value.get("name"):
+            error = Invalid("an Operation must have a name")
+            error.path.append(".name")
+            raise error
+        return value
 
     def progress(self) -> TuningProgress:
         """The progress event for this state of the operation."""

@@ -28,16 +28,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.model import WireObject, json_type
 
-__all__ = ["Page", "Pager", "check_page_size", "check_page_token", "with_page_token"]
+__all__ = ["Page", "Pager", "check_page_size", "check_page_token", "parse_page", "with_page_token"]
 
 T = TypeVar("T")
+W = TypeVar("W", bound=WireObject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,36 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_page_token: str | None = None
+
+
+def parse_page(response: HttpResponse, key: str, cls: type[W]) -> Page[W]:
+    """One page of a list method: ``{key: [...], "nextPageToken": ...}`` as a ``Page`` of ``cls``.
+
+    Error statuses raise their ``ApiError``; a malformed page raises
+    ``ProtocolError`` naming the JSON path (``files[2].sizeBytes``).
+
+    >>> from gemini_vision.wire.files import File
+    >>> page = parse_page(HttpResponse(200, {}, b'{"files": [{"name": "files/a"}]}'), "files", File)
+    >>> [f.name for f in page.items], page.next_page_token
+    (['files/a'], None)
+    """
+    if not response.is_success:
+        raise api_error_from_response(response)
+    payload: Any = response.json(what=f"a {key} list")
+    problem = None
+    if type(payload) is not dict:
+        problem = ("", f"expected an object, got {json_type(payload)}")
+    elif type(payload.get(key) or []) is not list:
+        problem = (key, f"expected an array, got {json_type(payload[key])}")
+    elif type(payload.get("nextPageToken") or "") is not str:
+        problem = ("nextPageToken", f"expected a string, got {json_type(payload['nextPageToken'])}")
+    if problem is not None:
+        raise ProtocolError(problem[1], path=problem[0])
+    items = payload.get(key) or ()
+    token = payload.get("nextPageToken") or None
+    return Page(
+        tuple(cls.from_owned_json(item, f"{key}[{i}]") for i, item in enumerate(items)), token
+    )
 
 
 def with_page_token(request: HttpRequest, token: str | None) -> HttpRequest:

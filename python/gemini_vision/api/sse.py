@@ -35,8 +35,8 @@ from typing import Any
 
 from gemini_vision.api.errors import api_error_from_status
 from gemini_vision.errors import GeminiVisionError, ProtocolError
-from gemini_vision.wire import json as wire_json
-from gemini_vision.wire.json import copy_json
+from gemini_vision.wire import codec as wire_json
+from gemini_vision.wire.codec import copy_json
 from gemini_vision.wire.response import GenerateContentResponse
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SseDecoder", "SseEvent", "StreamParser", "merge_chunks"]
@@ -257,7 +257,7 @@ class StreamParser:
         error = api_error_from_status(document, self._status_for(document))
         if error is not None:
             raise error
-        chunk = GenerateContentResponse._from_owned_json(
+        chunk = GenerateContentResponse.from_owned_json(
             document, path=f"stream chunk {self.chunk_count}: "
         )
         self.chunk_count += 1
@@ -308,10 +308,10 @@ def merge_chunks(chunks: Iterable[GenerateContentResponse]) -> GenerateContentRe
     merged: dict[str, Any] = {}
     candidates: dict[int, dict[str, Any]] = {}
     for chunk in chunks:
-        for key, value in chunk._data.items():
+        for key, value in chunk.as_json().items():
             if key != "candidates" and value is not None:
                 merged[key] = copy_json(value)
-        for candidate in chunk._data.get("candidates") or ():
+        for candidate in chunk.as_json().get("candidates") or ():
             index = int(candidate.get("index") or 0)
             target = candidates.setdefault(index, {})
             for key, value in candidate.items():
@@ -333,4 +333,5 @@ def merge_chunks(chunks: Iterable[GenerateContentResponse]) -> GenerateContentRe
                     target[key] = copy_json(value)
     if candidates:
         merged = {"candidates": [candidates[i] for i in sorted(candidates)], **merged}
-    return GenerateContentResponse._wrap(merged)
+    # Every piece was validated in its chunk: this walk only adopts the merged document.
+    return GenerateContentResponse.from_owned_json(merged)

@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 
 from gemini_vision.errors import LocalError
 from gemini_vision.images.headers import ImageHeader, read_header
+from gemini_vision.wire.codec import b64decode
 from gemini_vision.wire.http import HttpRequest
-from gemini_vision.wire.json import b64decode
 
 __all__ = ["ImageEstimate", "RequestEstimate", "estimate_request"]
 

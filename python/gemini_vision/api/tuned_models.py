@@ -31,11 +31,16 @@ from typing import Any
 from gemini_vision.api.endpoints import Endpoint, json_request
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.operations import parse_operation, validate_operation_name
-from gemini_vision.api.pagination import Page, Pager, check_page_size, check_page_token
+from gemini_vision.api.pagination import (
+    Page,
+    Pager,
+    check_page_size,
+    check_page_token,
+    parse_page,
+)
 from gemini_vision.api.resources import parse_delete, require_gemini_api
 from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
 from gemini_vision.errors import LocalError
-from gemini_vision.wire.fields import expect_object, read_list, read_str
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.tuned import TunedModel
 
@@ -178,14 +183,7 @@ def build_list_tuned_models(
 
 def parse_list_tuned_models(response: HttpResponse) -> Page[TunedModel]:
     """One page of ``tunedModels.list``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    payload = expect_object(response.json(what="a tunedModels list"), "")
-    items = tuple(
-        TunedModel.from_json(item, f"tunedModels[{i}]")
-        for i, item in enumerate(read_list(payload, "tunedModels", ""))
-    )
-    return Page(items, read_str(payload, "nextPageToken", ""))
+    return parse_page(response, "tunedModels", TunedModel)
 
 
 def tuned_models_pager(

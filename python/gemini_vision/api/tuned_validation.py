@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from gemini_vision.errors import LocalError
 from gemini_vision.wire.tuned import Hyperparameters, TunedModel, TuningExample
@@ -107,7 +108,7 @@ def _check_hyperparameters(hyper: Hyperparameters, path: str) -> None:
             raise LocalError(f"{path}.{name}: must be a positive integer, got {count!r}")
 
 
-def _check_examples(examples: tuple[TuningExample, ...], path: str) -> None:
+def _check_examples(examples: Sequence[TuningExample], path: str) -> None:
     if not examples:
         raise LocalError(f"{path}: training data must have at least one example, got none")
     first_kind: str | None = None

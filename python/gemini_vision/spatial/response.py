@@ -73,7 +73,7 @@ def answer_text(
 
 def _from_mapping(data: Mapping[str, Any]) -> tuple[str, str | None, list[Diagnostic]]:
     try:
-        response = GenerateContentResponse._from_owned_json(dict(data))
+        response = GenerateContentResponse.from_owned_json(dict(data))
     except ProtocolError as exc:
         text, finish, diags = _lenient(data)
         note = f"the response does not follow the wire format ({exc}); its text was read anyway"

@@ -14,22 +14,18 @@ OpenAPI-style helper whose ``to_json`` produces the dict).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Union
+from typing import Any, Union
 
-from gemini_vision.wire.json import (
+from gemini_vision.wire.model import (
     ANY,
-    BOOL,
-    FLOAT,
-    INT,
-    STR,
-    Checker,
+    Field,
     WireObject,
-    as_int,
     bool_field,
+    dict_field,
     float_field,
     int_field,
     json_field,
-    list_of,
+    list_field,
     object_field,
     str_field,
     str_list_field,
@@ -56,6 +52,14 @@ def _schema_json(value: SchemaLike | None) -> Any:
     return dict(value)
 
 
+def _schema_map(value: Mapping[str, SchemaLike]) -> dict[str, Any]:
+    return {k: _schema_json(v) for k, v in value.items()}
+
+
+def _schema_list(value: Sequence[SchemaLike]) -> list[Any]:
+    return [_schema_json(s) for s in value]
+
+
 class Schema(WireObject):
     """An OpenAPI 3.0 schema subset, as the API takes it for parameters and JSON output.
 
@@ -64,25 +68,27 @@ class Schema(WireObject):
     """
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "type": STR,
-        "format": STR,
-        "title": STR,
-        "description": STR,
-        "nullable": BOOL,
-        "enum": list_of(STR),
-        "items": ANY,
-        "properties": ANY,
-        "required": list_of(STR),
-        "propertyOrdering": list_of(STR),
-        "minItems": INT,
-        "maxItems": INT,
-        "minimum": FLOAT,
-        "maximum": FLOAT,
-        "anyOf": ANY,
-        "default": ANY,
-        "example": ANY,
-    }
+
+    #: ``STRING``, ``NUMBER``, ``INTEGER``, ``BOOLEAN``, ``ARRAY``, ``OBJECT``.
+    type = str_field()
+    format = str_field()
+    title = str_field()
+    description = str_field()
+    nullable = bool_field()
+    enum = str_list_field()
+    #: The schema of an array's items (JSON, never re-cased).
+    items = json_field(encode=_schema_json)
+    #: Property name -> schema JSON (names are free-form, never re-cased).
+    properties = dict_field(encode=_schema_map)
+    required = str_list_field()
+    property_ordering = str_list_field()
+    min_items = int_field()
+    max_items = int_field()
+    minimum = float_field()
+    maximum = float_field()
+    any_of = json_field(encode=_schema_list)
+    default = json_field()
+    example = json_field()
 
     def __init__(
         self,
@@ -105,38 +111,7 @@ class Schema(WireObject):
         default: Any = None,
         example: Any = None,
     ) -> None:
-        self._init(
-            {
-                "type": type,
-                "format": format,
-                "title": title,
-                "description": description,
-                "nullable": nullable,
-                "enum": None if enum is None else list(enum),
-                "items": _schema_json(items),
-                "properties": None
-                if properties is None
-                else {k: _schema_json(v) for k, v in properties.items()},
-                "required": None if required is None else list(required),
-                "propertyOrdering": None if property_ordering is None else list(property_ordering),
-                "minItems": min_items,
-                "maxItems": max_items,
-                "minimum": minimum,
-                "maximum": maximum,
-                "anyOf": None if any_of is None else [_schema_json(s) for s in any_of],
-                "default": default,
-                "example": example,
-            }
-        )
-
-    #: ``STRING``, ``NUMBER``, ``INTEGER``, ``BOOLEAN``, ``ARRAY``, ``OBJECT``.
-    type = str_field("type")
-
-    @property
-    def properties(self) -> dict[str, Any]:
-        """Property name -> schema JSON (names are free-form, never re-cased)."""
-        value = self._data.get("properties")
-        return value if isinstance(value, dict) else {}
+        self._build(locals())
 
 
 SchemaLike = Union[Schema, Mapping[str, Any]]  # noqa: UP007 (runtime alias on 3.10)
@@ -146,11 +121,13 @@ class ThinkingConfig(WireObject):
     """How much the model may think, and whether to return its thoughts."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "includeThoughts": BOOL,
-        "thinkingBudget": INT,
-        "thinkingLevel": STR,
-    }
+
+    #: Whether thought summaries come back as ``thought`` parts.
+    include_thoughts = bool_field()
+    #: Token budget for thinking (0 off, -1 dynamic).
+    thinking_budget = int_field()
+    #: ``LOW``/``HIGH`` on the models that take a level instead of a budget.
+    thinking_level = str_field()
 
     def __init__(
         self,
@@ -159,47 +136,32 @@ class ThinkingConfig(WireObject):
         include_thoughts: bool | None = None,
         thinking_level: str | None = None,
     ) -> None:
-        self._init(
-            {
-                "includeThoughts": include_thoughts,
-                "thinkingBudget": thinking_budget,
-                "thinkingLevel": thinking_level,
-            }
-        )
-
-    @property
-    def thinking_budget(self) -> int | None:
-        """Token budget for thinking (0 off, -1 dynamic)."""
-        return as_int(self._data.get("thinkingBudget"))
-
-    #: Whether thought summaries come back as ``thought`` parts.
-    include_thoughts = bool_field("includeThoughts")
+        self._build(locals())
 
 
 class GenerationConfig(WireObject):
     """Options for generation. Every field is optional; unset fields are not sent."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "stopSequences": list_of(STR),
-        "responseMimeType": STR,
-        "responseSchema": ANY,
-        "responseJsonSchema": ANY,
-        "responseModalities": list_of(STR),
-        "candidateCount": INT,
-        "maxOutputTokens": INT,
-        "temperature": FLOAT,
-        "topP": FLOAT,
-        "topK": INT,
-        "seed": INT,
-        "presencePenalty": FLOAT,
-        "frequencyPenalty": FLOAT,
-        "responseLogprobs": BOOL,
-        "logprobs": INT,
-        "thinkingConfig": ThinkingConfig._check,
-        "mediaResolution": STR,
-        "speechConfig": ANY,
-    }
+
+    stop_sequences = str_list_field()
+    response_mime_type = str_field()
+    response_schema = json_field(encode=_schema_json)
+    response_json_schema = json_field()
+    response_modalities = str_list_field()
+    candidate_count = int_field()
+    max_output_tokens = int_field()
+    temperature = float_field()
+    top_p = float_field()
+    top_k = int_field()
+    seed = int_field()
+    presence_penalty = float_field()
+    frequency_penalty = float_field()
+    response_logprobs = bool_field()
+    logprobs = int_field()
+    thinking_config = object_field(ThinkingConfig)
+    media_resolution = str_field()
+    speech_config = json_field()
 
     def __init__(
         self,
@@ -219,72 +181,36 @@ class GenerationConfig(WireObject):
         thinking_config: ThinkingConfig | None = None,
         media_resolution: str | None = None,
     ) -> None:
-        self._init(
-            {
-                "stopSequences": None if stop_sequences is None else list(stop_sequences),
-                "responseMimeType": response_mime_type,
-                "responseSchema": _schema_json(response_schema),
-                "responseModalities": None
-                if response_modalities is None
-                else list(response_modalities),
-                "candidateCount": candidate_count,
-                "maxOutputTokens": max_output_tokens,
-                "temperature": temperature,
-                "topP": top_p,
-                "topK": top_k,
-                "seed": seed,
-                "presencePenalty": presence_penalty,
-                "frequencyPenalty": frequency_penalty,
-                "thinkingConfig": None if thinking_config is None else thinking_config._data,
-                "mediaResolution": media_resolution,
-            }
-        )
-
-    stop_sequences = str_list_field("stopSequences")
-    response_mime_type = str_field("responseMimeType")
-    response_schema = json_field("responseSchema")
-    response_modalities = str_list_field("responseModalities")
-    candidate_count = int_field("candidateCount")
-    max_output_tokens = int_field("maxOutputTokens")
-    temperature = float_field("temperature")
-    top_p = float_field("topP")
-    top_k = int_field("topK")
-    seed = int_field("seed")
-    presence_penalty = float_field("presencePenalty")
-    frequency_penalty = float_field("frequencyPenalty")
-    thinking_config = object_field("thinkingConfig", ThinkingConfig)
-    media_resolution = str_field("mediaResolution")
+        self._build(locals())
 
 
 class SafetySetting(WireObject):
     """Block threshold for one harm category; at most one setting per category."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"category": STR, "threshold": STR}
-
-    def __init__(self, category: str, threshold: str) -> None:
-        self._init({"category": category, "threshold": threshold})
 
     #: e.g. ``HARM_CATEGORY_HARASSMENT``.
-    category = str_field("category")
+    category = str_field()
 
     #: e.g. ``BLOCK_ONLY_HIGH``.
-    threshold = str_field("threshold")
+    threshold = str_field()
+
+    def __init__(self, category: str, threshold: str) -> None:
+        self._build(locals())
 
 
 class FunctionDeclaration(WireObject):
     """A function the model may call: name, description, parameter schema."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "name": STR,
-        "description": STR,
-        "behavior": STR,
-        "parameters": ANY,
-        "parametersJsonSchema": ANY,
-        "response": ANY,
-        "responseJsonSchema": ANY,
-    }
+
+    name = str_field()
+    description = str_field()
+    behavior = str_field()
+    parameters = json_field(encode=_schema_json)
+    parameters_json_schema = json_field()
+    response = json_field(encode=_schema_json)
+    response_json_schema = json_field()
 
     def __init__(
         self,
@@ -294,58 +220,7 @@ class FunctionDeclaration(WireObject):
         *,
         response: SchemaLike | None = None,
     ) -> None:
-        self._init(
-            {
-                "name": name,
-                "description": description,
-                "parameters": _schema_json(parameters),
-                "response": _schema_json(response),
-            }
-        )
-
-    name = str_field("name")
-    description = str_field("description")
-    parameters = json_field("parameters")
-
-
-class Tool(WireObject):
-    """Tools the model may use: function declarations, code execution, search."""
-
-    __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "functionDeclarations": list_of(FunctionDeclaration._check),
-        "codeExecution": ANY,
-        "googleSearch": ANY,
-        "googleSearchRetrieval": ANY,
-        "urlContext": ANY,
-    }
-
-    def __init__(
-        self,
-        *,
-        function_declarations: Iterable[FunctionDeclaration] | None = None,
-        code_execution: bool | Mapping[str, Any] | None = None,
-        google_search: bool | Mapping[str, Any] | None = None,
-    ) -> None:
-        self._init(
-            {
-                "functionDeclarations": None
-                if function_declarations is None
-                else [f._data for f in function_declarations],
-                "codeExecution": _flag(code_execution),
-                "googleSearch": _flag(google_search),
-            }
-        )
-
-    @property
-    def function_declarations(self) -> list[FunctionDeclaration]:
-        """The declared functions."""
-        return self._list("functionDeclarations", FunctionDeclaration)
-
-    @property
-    def code_execution(self) -> bool:
-        """Whether the code-execution tool is on."""
-        return self._data.get("codeExecution") is not None
+        self._build(locals())
 
 
 def _flag(value: bool | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -355,34 +230,48 @@ def _flag(value: bool | Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {} if value is True else dict(value)
 
 
+class Tool(WireObject):
+    """Tools the model may use: function declarations, code execution, search."""
+
+    __slots__ = ()
+
+    #: The declared functions.
+    function_declarations = list_field(FunctionDeclaration)
+    #: Whether the code-execution tool is on.
+    code_execution: Field[bool] = Field(ANY, lambda obj, value: value is not None, _flag)
+    google_search = json_field(encode=_flag)
+    google_search_retrieval = json_field()
+    url_context = json_field()
+
+    def __init__(
+        self,
+        *,
+        function_declarations: Iterable[FunctionDeclaration] | None = None,
+        code_execution: bool | Mapping[str, Any] | None = None,
+        google_search: bool | Mapping[str, Any] | None = None,
+    ) -> None:
+        self._build(locals())
+
+
 class FunctionCallingConfig(WireObject):
     """``mode`` AUTO / ANY / NONE (/ VALIDATED) and, with ANY, the allowed names."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "mode": STR,
-        "allowedFunctionNames": list_of(STR),
-    }
+
+    mode = str_field()
+    allowed_function_names = str_list_field()
 
     def __init__(self, mode: str, allowed_function_names: Sequence[str] | None = None) -> None:
-        names = None if allowed_function_names is None else list(allowed_function_names)
-        self._init({"mode": mode, "allowedFunctionNames": names})
-
-    mode = str_field("mode")
-    allowed_function_names = str_list_field("allowedFunctionNames")
+        self._build(locals())
 
 
 class ToolConfig(WireObject):
     """Configuration shared by the request's tools."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "functionCallingConfig": FunctionCallingConfig._check,
-        "retrievalConfig": ANY,
-    }
+
+    function_calling_config = object_field(FunctionCallingConfig)
+    retrieval_config = json_field()
 
     def __init__(self, function_calling_config: FunctionCallingConfig | None = None) -> None:
-        config = None if function_calling_config is None else function_calling_config._data
-        self._init({"functionCallingConfig": config})
-
-    function_calling_config = object_field("functionCallingConfig", FunctionCallingConfig)
+        self._build(locals())

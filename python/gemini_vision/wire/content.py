@@ -19,19 +19,17 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Union
+from typing import Any, Union
 
 from gemini_vision.errors import LocalError
-from gemini_vision.wire.json import (
-    ANY,
-    BOOL,
-    BYTES,
-    STR,
-    Checker,
+from gemini_vision.wire.model import (
     WireObject,
-    b64decode,
-    b64encode,
-    list_of,
+    bytes_field,
+    data_field,
+    dict_field,
+    flag_field,
+    list_field,
+    object_field,
     str_field,
 )
 from gemini_vision.wire.sdk import from_sdk, is_sdk_object
@@ -62,111 +60,96 @@ class Blob(WireObject):
     """
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"mimeType": STR, "data": BYTES}
-
-    def __init__(self, mime_type: str, data: bytes) -> None:
-        self._init({"mimeType": mime_type, "data": b64encode(data)})
 
     #: The IANA MIME type, e.g. ``image/jpeg``.
-    mime_type = str_field("mimeType")
+    mime_type = str_field()
 
-    @property
-    def data(self) -> bytes:
-        """The raw bytes (decoded from base64 on each access)."""
-        text = self._data.get("data")
-        return b"" if text is None else b64decode(text)
+    def __init__(self, mime_type: str, data: bytes) -> None:
+        self._build(locals())
+
+    #: The raw bytes (decoded from base64 on each access).
+    data = data_field()
 
 
 class FileData(WireObject):
     """A reference to an uploaded file (``fileData``)."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"mimeType": STR, "fileUri": STR}
-
-    def __init__(self, file_uri: str, mime_type: str | None = None) -> None:
-        self._init({"mimeType": mime_type, "fileUri": file_uri})
 
     #: The file's MIME type (optional on the wire).
-    mime_type = str_field("mimeType")
+    mime_type = str_field()
 
     #: The file URI, e.g. ``https://generativelanguage.googleapis.com/v1beta/files/abc``.
-    file_uri = str_field("fileUri")
+    file_uri = str_field()
+
+    def __init__(self, file_uri: str, mime_type: str | None = None) -> None:
+        self._build(locals())
 
 
 class FunctionCall(WireObject):
     """The model asks to call ``name`` with ``args`` (free-form JSON, untouched)."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"id": STR, "name": STR, "args": ANY}
-
-    def __init__(self, name: str, args: Mapping[str, Any] | None = None, id: str | None = None):
-        self._init({"id": id, "name": name, "args": None if args is None else dict(args)})
 
     #: The call id, when the model gave one.
-    id = str_field("id")
+    id = str_field()
 
     #: The function name.
-    name = str_field("name")
+    name = str_field()
 
-    @property
-    def args(self) -> dict[str, Any]:
-        """The arguments, exactly as sent (keys not re-cased)."""
-        value = self._data.get("args")
-        return value if isinstance(value, dict) else {}
+    #: The arguments, exactly as sent (keys not re-cased; ``{}`` when absent).
+    args = dict_field()
+
+    def __init__(self, name: str, args: Mapping[str, Any] | None = None, id: str | None = None):
+        self._build(locals())
 
 
 class FunctionResponse(WireObject):
     """The result of a function call, sent back to the model (free-form JSON)."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"id": STR, "name": STR, "response": ANY}
-
-    def __init__(self, name: str, response: Mapping[str, Any], id: str | None = None) -> None:
-        self._init({"id": id, "name": name, "response": dict(response)})
 
     #: The id of the call this answers.
-    id = str_field("id")
+    id = str_field()
 
     #: The function name.
-    name = str_field("name")
+    name = str_field()
 
-    @property
-    def response(self) -> dict[str, Any]:
-        """The function's result, exactly as given."""
-        value = self._data.get("response")
-        return value if isinstance(value, dict) else {}
+    #: The function's result, exactly as given.
+    response = dict_field()
+
+    def __init__(self, name: str, response: Mapping[str, Any], id: str | None = None) -> None:
+        self._build(locals())
 
 
 class ExecutableCode(WireObject):
     """Code the model wrote for the code-execution tool."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"language": STR, "code": STR}
-
-    def __init__(self, code: str, language: str = "PYTHON") -> None:
-        self._init({"language": language, "code": code})
 
     #: ``PYTHON`` (the only language the API documents).
-    language = str_field("language")
+    language = str_field()
 
     #: The source code.
-    code = str_field("code")
+    code = str_field()
+
+    def __init__(self, code: str, language: str = "PYTHON") -> None:
+        self._build(locals())
 
 
 class CodeExecutionResult(WireObject):
     """The outcome (``OUTCOME_OK``, ``OUTCOME_FAILED``...) and output of executed code."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"outcome": STR, "output": STR}
-
-    def __init__(self, outcome: str, output: str | None = None) -> None:
-        self._init({"outcome": outcome, "output": output})
 
     #: The outcome enum name.
-    outcome = str_field("outcome")
+    outcome = str_field()
 
     #: stdout, or the error description.
-    output = str_field("output")
+    output = str_field()
+
+    def __init__(self, outcome: str, output: str | None = None) -> None:
+        self._build(locals())
 
 
 _DATA_FIELDS = (
@@ -192,17 +175,25 @@ class Part(WireObject):
     """
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "text": STR,
-        "inlineData": Blob._check,
-        "fileData": FileData._check,
-        "functionCall": FunctionCall._check,
-        "functionResponse": FunctionResponse._check,
-        "executableCode": ExecutableCode._check,
-        "codeExecutionResult": CodeExecutionResult._check,
-        "thought": BOOL,
-        "thoughtSignature": BYTES,
-    }
+
+    #: The text, for a text part.
+    text = str_field()
+    #: Inline bytes.
+    inline_data = object_field(Blob)
+    #: A file reference.
+    file_data = object_field(FileData)
+    #: A function call the model asks for.
+    function_call = object_field(FunctionCall)
+    #: A function result.
+    function_response = object_field(FunctionResponse)
+    #: Code written by the model.
+    executable_code = object_field(ExecutableCode)
+    #: The result of running that code.
+    code_execution_result = object_field(CodeExecutionResult)
+    #: Whether this part is the model's reasoning rather than its answer.
+    thought = flag_field()
+    #: Opaque signature to send back with the thought in later turns.
+    thought_signature = bytes_field()
 
     def __init__(
         self,
@@ -229,21 +220,7 @@ class Part(WireObject):
         given = [name for name, value in members.items() if value is not None]
         if len(given) > 1:
             raise LocalError(f"a Part holds one data member, got {' and '.join(given)}")
-        self._init(
-            {
-                "text": text,
-                "inlineData": _data_of(inline_data),
-                "fileData": _data_of(file_data),
-                "functionCall": _data_of(function_call),
-                "functionResponse": _data_of(function_response),
-                "executableCode": _data_of(executable_code),
-                "codeExecutionResult": _data_of(code_execution_result),
-                "thought": thought,
-                "thoughtSignature": None
-                if thought_signature is None
-                else b64encode(thought_signature),
-            }
-        )
+        self._build({**members, "thought": thought, "thought_signature": thought_signature})
 
     @classmethod
     def from_text(cls, text: str) -> Part:
@@ -265,50 +242,6 @@ class Part(WireObject):
         """A function-response part."""
         return cls(function_response=FunctionResponse(name, response))
 
-    #: The text, for a text part.
-    text = str_field("text")
-
-    @property
-    def inline_data(self) -> Blob | None:
-        """Inline bytes."""
-        return self._obj("inlineData", Blob)
-
-    @property
-    def file_data(self) -> FileData | None:
-        """A file reference."""
-        return self._obj("fileData", FileData)
-
-    @property
-    def function_call(self) -> FunctionCall | None:
-        """A function call the model asks for."""
-        return self._obj("functionCall", FunctionCall)
-
-    @property
-    def function_response(self) -> FunctionResponse | None:
-        """A function result."""
-        return self._obj("functionResponse", FunctionResponse)
-
-    @property
-    def executable_code(self) -> ExecutableCode | None:
-        """Code written by the model."""
-        return self._obj("executableCode", ExecutableCode)
-
-    @property
-    def code_execution_result(self) -> CodeExecutionResult | None:
-        """The result of running that code."""
-        return self._obj("codeExecutionResult", CodeExecutionResult)
-
-    @property
-    def thought(self) -> bool:
-        """Whether this part is the model's reasoning rather than its answer."""
-        return self._data.get("thought") is True
-
-    @property
-    def thought_signature(self) -> bytes | None:
-        """Opaque signature to send back with the thought in later turns."""
-        text = self._data.get("thoughtSignature")
-        return None if text is None else b64decode(text)
-
     @property
     def kind(self) -> str | None:
         """Which data member is set (``"text"``, ``"inline_data"``...), or None.
@@ -327,10 +260,6 @@ _SNAKE = {
 }
 
 
-def _data_of(value: WireObject | None) -> dict[str, Any] | None:
-    return None if value is None else value._data
-
-
 class Content(WireObject):
     """A turn of the conversation: a role (``user``/``model``/...) and its parts.
 
@@ -339,22 +268,18 @@ class Content(WireObject):
     """
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"role": STR, "parts": list_of(Part._check)}
+
+    #: ``user``, ``model`` (or ``function``/``system`` in older samples).
+    role = str_field()
+    #: The parts, in order.
+    parts = list_field(Part)
 
     def __init__(self, parts: PartLike | Iterable[PartLike] = (), role: str | None = None) -> None:
         # Only lists and tuples are several parts: an array or a PIL image is
         # iterable too, but it is one image.
         if not isinstance(parts, (list, tuple)):
             parts = [parts]
-        self._init({"role": role, "parts": [to_part(p)._data for p in parts]})
-
-    #: ``user``, ``model`` (or ``function``/``system`` in older samples).
-    role = str_field("role")
-
-    @property
-    def parts(self) -> list[Part]:
-        """The parts, in order."""
-        return self._list("parts", Part)
+        self._build({"role": role, "parts": [to_part(p) for p in parts]})
 
 
 # Runtime aliases (X | Y between classes needs Python 3.10 at import time: fine, but

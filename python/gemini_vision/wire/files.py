@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from gemini_vision.errors import LocalError, ProtocolError
+from gemini_vision.errors import LocalError
 from gemini_vision.wire.content import Part, register_part_converter
-from gemini_vision.wire.fields import (
-    compact,
-    expect_object,
-    extra_fields,
-    read_int,
-    read_object,
-    read_str,
-    read_timestamp,
+from gemini_vision.wire.model import (
+    STR,
+    Field,
+    Invalid,
+    WireObject,
+    int_field,
+    object_field,
+    str_field,
+    text_field,
+    timestamp_field,
 )
 from gemini_vision.wire.status import Status
 from gemini_vision.wire.timestamp import Timestamp
@@ -41,112 +42,91 @@ __all__ = ["File", "FileState"]
 
 
 class FileState(str, enum.Enum):
-    """Processing state of a file; unknown names read as ``STATE_UNSPECIFIED``."""
+    """Processing state of a file (a name the library does not know reads as that string)."""
 
     STATE_UNSPECIFIED = "STATE_UNSPECIFIED"
     PROCESSING = "PROCESSING"
     ACTIVE = "ACTIVE"
     FAILED = "FAILED"
 
-    @classmethod
-    def parse(cls, value: str | None) -> FileState:
-        """Map a wire name to a state.
 
-        >>> FileState.parse("FAILED"), FileState.parse(None)
-        (<FileState.FAILED: 'FAILED'>, <FileState.STATE_UNSPECIFIED: 'STATE_UNSPECIFIED'>)
-        """
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.STATE_UNSPECIFIED
-
-
-_FILE_KEYS = frozenset(
-    {
-        "name",
-        "displayName",
-        "mimeType",
-        "sizeBytes",
-        "createTime",
-        "updateTime",
-        "expirationTime",
-        "sha256Hash",
-        "uri",
-        "state",
-        "error",
-    }
-)
+def _state(obj: WireObject, value: Any) -> FileState | str:
+    # Absent reads as STATE_UNSPECIFIED (proto3 omits the zero value); an unknown
+    # name is kept as given, never rewritten.
+    if value is None:
+        return FileState.STATE_UNSPECIFIED
+    try:
+        return FileState(value)
+    except ValueError:
+        return str(value)
 
 
-def _ts(value: Timestamp | None) -> str | None:
-    return None if value is None else value.to_json()
+def _put_state(value: Any) -> Any:
+    if value is FileState.STATE_UNSPECIFIED:
+        return None  # the zero value is not written
+    if isinstance(value, FileState):
+        return value.value
+    if not isinstance(value, str):
+        raise Invalid(f"expected a FileState or its name, got {value!r}")
+    return value
 
 
-@dataclass(frozen=True, slots=True)
-class File:
+class File(WireObject):
     """A file stored by the Files API (every field is set by the server)."""
 
-    name: str
-    display_name: str | None = None
-    mime_type: str | None = None
-    size_bytes: int | None = None
-    create_time: Timestamp | None = None
-    update_time: Timestamp | None = None
-    expiration_time: Timestamp | None = None
-    sha256_hash: str | None = None
-    uri: str | None = None
-    state: FileState = FileState.STATE_UNSPECIFIED
-    error: Status | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ()
+    _PATH = "file"
+
+    #: ``files/{id}`` (always set: a File without a name is refused).
+    name = text_field()
+    display_name = str_field()
+    mime_type = str_field()
+    #: int64: an int here, a decimal string on the wire.
+    size_bytes = int_field(int64=True)
+    create_time = timestamp_field()
+    update_time = timestamp_field()
+    expiration_time = timestamp_field()
+    #: The SHA-256 of the content, as the base64 text the server sends.
+    sha256_hash = str_field()
+    uri = str_field()
+    #: ``STATE_UNSPECIFIED`` when absent; an unknown name as given.
+    state: Field[FileState | str] = Field(STR, _state, _put_state)
+    #: Why processing failed (with ``state`` FAILED).
+    error = object_field(Status)
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        display_name: str | None = None,
+        mime_type: str | None = None,
+        size_bytes: int | None = None,
+        create_time: Timestamp | str | None = None,
+        update_time: Timestamp | str | None = None,
+        expiration_time: Timestamp | str | None = None,
+        sha256_hash: str | None = None,
+        uri: str | None = None,
+        state: FileState | str = FileState.STATE_UNSPECIFIED,
+        error: Status | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._build(locals())
+        if not name:
+            raise LocalError("File.name (name): a File must have a name")
+
+    @classmethod
+    def _check(cls, value: Any) -> Any:
+        value = super()._check(value)
+        if not value.get("name"):
+            error = Invalid("a File must have a name")
+            error.path.append(".name")
+            raise error
+        return value
 
     @property
     def is_active(self) -> bool:
         """Whether the file can be used in a request."""
         return self.state is FileState.ACTIVE
-
-    @classmethod
-    def from_json(cls, data: Any, path: str = "file") -> File:
-        """Parse a ``File`` object; ``ProtocolError`` names a bad field.
-
-        >>> File.from_json({"name": "files/x", "sizeBytes": 3}).size_bytes
-        3
-        """
-        data = expect_object(data, path)
-        name = read_str(data, "name", path)
-        if not name:
-            raise ProtocolError("a File must have a name", path=f"{path}.name")
-        error = read_object(data, "error", path)
-        return cls(
-            name=name,
-            display_name=read_str(data, "displayName", path),
-            mime_type=read_str(data, "mimeType", path),
-            size_bytes=read_int(data, "sizeBytes", path),
-            create_time=read_timestamp(data, "createTime", path),
-            update_time=read_timestamp(data, "updateTime", path),
-            expiration_time=read_timestamp(data, "expirationTime", path),
-            sha256_hash=read_str(data, "sha256Hash", path),
-            uri=read_str(data, "uri", path),
-            state=FileState.parse(read_str(data, "state", path)),
-            error=None if error is None else Status.from_json(error, f"{path}.error"),
-            extra=extra_fields(data, _FILE_KEYS),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form (for recordings and the emulator)."""
-        fields = {
-            "name": self.name,
-            "displayName": self.display_name,
-            "mimeType": self.mime_type,
-            "sizeBytes": None if self.size_bytes is None else str(self.size_bytes),
-            "createTime": _ts(self.create_time),
-            "updateTime": _ts(self.update_time),
-            "expirationTime": _ts(self.expiration_time),
-            "sha256Hash": self.sha256_hash,
-            "uri": self.uri,
-            "state": None if self.state is FileState.STATE_UNSPECIFIED else self.state.value,
-            "error": None if self.error is None else self.error.to_json(),
-        }
-        return {**compact(fields), **self.extra}
 
     def part(self) -> Part:
         """The ``fileData`` part (``fileUri`` and ``mimeType``) that refers to this file.

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Union, overload
 
 from gemini_vision.errors import ProtocolError
-from gemini_vision.wire import json as wire_json
+from gemini_vision.wire import codec as wire_json
 
 __all__ = [
     "REDACTED",

@@ -15,8 +15,7 @@ gemini_vision.errors.LocalError: generationConfig.candidateCount must be at leas
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Iterable
 
 from gemini_vision.errors import LocalError
 from gemini_vision.wire.config import (
@@ -28,15 +27,7 @@ from gemini_vision.wire.config import (
 )
 from gemini_vision.wire.content import Content
 from gemini_vision.wire.enums import check_enum, check_harm_category
-from gemini_vision.wire.json import (
-    STR,
-    Checker,
-    WireObject,
-    list_field,
-    list_of,
-    object_field,
-    str_field,
-)
+from gemini_vision.wire.model import WireObject, list_field, object_field, str_field
 
 __all__ = ["CountTokensRequest", "GenerateContentRequest", "validate_safety_settings"]
 
@@ -49,16 +40,15 @@ class GenerateContentRequest(WireObject):
     """The JSON body of ``models.generateContent`` / ``streamGenerateContent``."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "model": STR,
-        "contents": list_of(Content._check),
-        "tools": list_of(Tool._check),
-        "toolConfig": ToolConfig._check,
-        "safetySettings": list_of(SafetySetting._check),
-        "systemInstruction": Content._check,
-        "generationConfig": GenerationConfig._check,
-        "cachedContent": STR,
-    }
+
+    model = str_field()
+    contents = list_field(Content)
+    tools = list_field(Tool)
+    tool_config = object_field(ToolConfig)
+    safety_settings = list_field(SafetySetting)
+    system_instruction = object_field(Content)
+    generation_config = object_field(GenerationConfig)
+    cached_content = str_field()
 
     def __init__(
         self,
@@ -72,30 +62,7 @@ class GenerateContentRequest(WireObject):
         generation_config: GenerationConfig | None = None,
         cached_content: str | None = None,
     ) -> None:
-        self._init(
-            {
-                "model": model,
-                "contents": [c._data for c in contents],
-                "tools": None if tools is None else [t._data for t in tools],
-                "toolConfig": None if tool_config is None else tool_config._data,
-                "safetySettings": None
-                if safety_settings is None
-                else [s._data for s in safety_settings],
-                "systemInstruction": None
-                if system_instruction is None
-                else system_instruction._data,
-                "generationConfig": None if generation_config is None else generation_config._data,
-                "cachedContent": cached_content,
-            }
-        )
-
-    contents = list_field("contents", Content)
-    tools = list_field("tools", Tool)
-    safety_settings = list_field("safetySettings", SafetySetting)
-    tool_config = object_field("toolConfig", ToolConfig)
-    system_instruction = object_field("systemInstruction", Content)
-    generation_config = object_field("generationConfig", GenerationConfig)
-    cached_content = str_field("cachedContent")
+        self._build(locals())
 
     def validate(self) -> GenerateContentRequest:
         """Raise ``LocalError`` for what the server would refuse; return ``self``."""
@@ -159,7 +126,7 @@ def _validate_generation_config(config: GenerationConfig) -> None:
 
 
 def _validate_enums(config: GenerationConfig) -> None:
-    data: dict[str, Any] = config._data
+    data = config.as_json()
     if "mediaResolution" in data:
         check_enum("generationConfig.mediaResolution", data["mediaResolution"])
     for i, modality in enumerate(data.get("responseModalities") or []):
@@ -220,8 +187,7 @@ def _validate_declaration(where: str, declaration: FunctionDeclaration) -> str:
             f"{where}.name must start with a letter or underscore and use only letters, digits, "
             f"'_', '.', ':' and '-' (at most 64 characters), got {name!r}"
         )
-    data: dict[str, Any] = declaration._data
-    if data.get("parameters") is not None and data.get("parametersJsonSchema") is not None:
+    if declaration.parameters is not None and declaration.parameters_json_schema is not None:
         raise LocalError(f"{where}: give either parameters or parametersJsonSchema, not both")
     return name
 
@@ -255,10 +221,9 @@ class CountTokensRequest(WireObject):
     """The body of ``models.countTokens``: ``contents``, or a whole ``generateContentRequest``."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "contents": list_of(Content._check),
-        "generateContentRequest": GenerateContentRequest._check,
-    }
+
+    contents = list_field(Content)
+    generate_content_request = object_field(GenerateContentRequest)
 
     def __init__(
         self,
@@ -270,14 +235,4 @@ class CountTokensRequest(WireObject):
             raise LocalError(
                 "countTokens takes either contents or generate_content_request, exactly one"
             )
-        self._init(
-            {
-                "contents": None if contents is None else [c._data for c in contents],
-                "generateContentRequest": None
-                if generate_content_request is None
-                else generate_content_request._data,
-            }
-        )
-
-    contents = list_field("contents", Content)
-    generate_content_request = object_field("generateContentRequest", GenerateContentRequest)
+        self._build(locals())

@@ -22,22 +22,18 @@ an empty string" stay distinguishable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from gemini_vision.wire.content import Content, FunctionCall, Part
-from gemini_vision.wire.json import (
-    ANY,
-    BOOL,
-    FLOAT,
-    INT,
-    STR,
-    Checker,
+from gemini_vision.wire.model import (
     WireObject,
-    as_int,
+    count_field,
+    flag_field,
+    float_field,
     int_field,
+    json_field,
     list_field,
-    list_of,
+    object_field,
     str_field,
 )
 
@@ -58,98 +54,58 @@ class SafetyRating(WireObject):
     """The probability of harm in one category for a piece of content."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "category": STR,
-        "probability": STR,
-        "blocked": BOOL,
-        "probabilityScore": FLOAT,
-        "severity": STR,
-        "severityScore": FLOAT,
-    }
 
-    category = str_field("category")
-    probability = str_field("probability")
-
-    @property
-    def blocked(self) -> bool:
-        """Whether the content was blocked because of this rating."""
-        return self._data.get("blocked") is True
+    category = str_field()
+    probability = str_field()
+    #: Whether the content was blocked because of this rating.
+    blocked = flag_field()
+    probability_score = float_field()
+    severity = str_field()
+    severity_score = float_field()
 
 
 class CitationSource(WireObject):
     """A span of the answer attributed to a source."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "startIndex": INT,
-        "endIndex": INT,
-        "uri": STR,
-        "license": STR,
-    }
 
-    start_index = int_field("startIndex")
-    end_index = int_field("endIndex")
-    uri = str_field("uri")
-    license = str_field("license")
+    start_index = int_field()
+    end_index = int_field()
+    uri = str_field()
+    license = str_field()
 
 
 class CitationMetadata(WireObject):
     """The sources cited by a candidate."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "citationSources": list_of(CitationSource._check),
-    }
 
-    citation_sources = list_field("citationSources", CitationSource)
+    citation_sources = list_field(CitationSource)
 
 
 class Candidate(WireObject):
     """One answer of the model."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "content": Content._check,
-        "finishReason": STR,
-        "finishMessage": STR,
-        "safetyRatings": list_of(SafetyRating._check),
-        "citationMetadata": CitationMetadata._check,
-        "tokenCount": INT,
-        "index": INT,
-        "avgLogprobs": FLOAT,
-        "groundingMetadata": ANY,
-        "groundingAttributions": ANY,
-        "logprobsResult": ANY,
-        "urlContextMetadata": ANY,
-    }
 
-    @property
-    def content(self) -> Content | None:
-        """The answer's content (absent when the candidate was blocked)."""
-        return self._obj("content", Content)
-
+    #: The answer's content (absent when the candidate was blocked).
+    content = object_field(Content)
     #: ``STOP``, ``MAX_TOKENS``, ``SAFETY``... (None while a stream is still going).
-    finish_reason = str_field("finishReason")
-
-    @property
-    def index(self) -> int:
-        """The candidate's index (0 when absent, as proto3 omits defaults)."""
-        return as_int(self._data.get("index")) or 0
-
-    @property
-    def token_count(self) -> int | None:
-        """Tokens in this candidate."""
-        return as_int(self._data.get("tokenCount"))
-
-    @property
-    def safety_ratings(self) -> list[SafetyRating]:
-        """Safety ratings of the candidate."""
-        return self._list("safetyRatings", SafetyRating)
-
-    @property
-    def citation_metadata(self) -> CitationMetadata | None:
-        """Cited sources."""
-        return self._obj("citationMetadata", CitationMetadata)
+    finish_reason = str_field()
+    finish_message = str_field()
+    #: Safety ratings of the candidate.
+    safety_ratings = list_field(SafetyRating)
+    #: Cited sources.
+    citation_metadata = object_field(CitationMetadata)
+    #: Tokens in this candidate.
+    token_count = int_field()
+    #: The candidate's index (0 when absent, as proto3 omits defaults).
+    index = count_field()
+    avg_logprobs = float_field()
+    grounding_metadata = json_field()
+    grounding_attributions = json_field()
+    logprobs_result = json_field()
+    url_context_metadata = json_field()
 
     def _raw_parts(self) -> list[dict[str, Any]]:
         content = self._data.get("content")
@@ -196,94 +152,54 @@ class PromptFeedback(WireObject):
     """Why the prompt was blocked, if it was."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "blockReason": STR,
-        "safetyRatings": list_of(SafetyRating._check),
-    }
 
-    block_reason = str_field("blockReason")
-    safety_ratings = list_field("safetyRatings", SafetyRating)
+    block_reason = str_field()
+    safety_ratings = list_field(SafetyRating)
 
 
 class ModalityTokenCount(WireObject):
     """Tokens of one modality (TEXT, IMAGE, AUDIO, VIDEO, DOCUMENT)."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {"modality": STR, "tokenCount": INT}
 
-    modality = str_field("modality")
-
-    @property
-    def token_count(self) -> int:
-        """Tokens of this modality (0 when absent: proto3 omits zero)."""
-        return as_int(self._data.get("tokenCount")) or 0
-
-
-_DETAILS = list_of(ModalityTokenCount._check)
+    modality = str_field()
+    #: Tokens of this modality (0 when absent: proto3 omits zero).
+    token_count = count_field()
 
 
 class UsageMetadata(WireObject):
     """Token accounting of a response (the last stream chunk carries the totals)."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "promptTokenCount": INT,
-        "cachedContentTokenCount": INT,
-        "candidatesTokenCount": INT,
-        "toolUsePromptTokenCount": INT,
-        "thoughtsTokenCount": INT,
-        "totalTokenCount": INT,
-        "promptTokensDetails": _DETAILS,
-        "cacheTokensDetails": _DETAILS,
-        "candidatesTokensDetails": _DETAILS,
-        "toolUsePromptTokensDetails": _DETAILS,
-    }
 
-    prompt_token_count = int_field("promptTokenCount")
-    cached_content_token_count = int_field("cachedContentTokenCount")
-    candidates_token_count = int_field("candidatesTokenCount")
-    tool_use_prompt_token_count = int_field("toolUsePromptTokenCount")
-    thoughts_token_count = int_field("thoughtsTokenCount")
-    total_token_count = int_field("totalTokenCount")
-    prompt_tokens_details = list_field("promptTokensDetails", ModalityTokenCount)
-    cache_tokens_details = list_field("cacheTokensDetails", ModalityTokenCount)
-    candidates_tokens_details = list_field("candidatesTokensDetails", ModalityTokenCount)
-    tool_use_prompt_tokens_details = list_field("toolUsePromptTokensDetails", ModalityTokenCount)
+    prompt_token_count = int_field()
+    cached_content_token_count = int_field()
+    candidates_token_count = int_field()
+    tool_use_prompt_token_count = int_field()
+    thoughts_token_count = int_field()
+    total_token_count = int_field()
+    prompt_tokens_details = list_field(ModalityTokenCount)
+    cache_tokens_details = list_field(ModalityTokenCount)
+    candidates_tokens_details = list_field(ModalityTokenCount)
+    tool_use_prompt_tokens_details = list_field(ModalityTokenCount)
 
 
 class GenerateContentResponse(WireObject):
     """The answer of ``generateContent``, or one chunk of ``streamGenerateContent``."""
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "candidates": list_of(Candidate._check),
-        "promptFeedback": PromptFeedback._check,
-        "usageMetadata": UsageMetadata._check,
-        "modelVersion": STR,
-        "responseId": STR,
-        "createTime": STR,
-    }
 
-    @property
-    def candidates(self) -> list[Candidate]:
-        """The answers (one unless ``candidateCount`` asked for more)."""
-        return self._list("candidates", Candidate)
-
-    @property
-    def prompt_feedback(self) -> PromptFeedback | None:
-        """Set when the prompt itself was blocked."""
-        return self._obj("promptFeedback", PromptFeedback)
-
-    @property
-    def usage_metadata(self) -> UsageMetadata | None:
-        """Token counts."""
-        return self._obj("usageMetadata", UsageMetadata)
-
+    #: The answers (one unless ``candidateCount`` asked for more).
+    candidates = list_field(Candidate)
+    #: Set when the prompt itself was blocked.
+    prompt_feedback = object_field(PromptFeedback)
+    #: Token counts.
+    usage_metadata = object_field(UsageMetadata)
     #: The model version that answered.
-    model_version = str_field("modelVersion")
-
+    model_version = str_field()
     #: The response id.
-    response_id = str_field("responseId")
+    response_id = str_field()
+    create_time = str_field()
 
     def _first(self) -> Candidate | None:
         candidates = self._data.get("candidates")
@@ -316,17 +232,9 @@ class CountTokensResponse(WireObject):
     """
 
     __slots__ = ()
-    _SPEC: ClassVar[Mapping[str, Checker]] = {
-        "totalTokens": INT,
-        "cachedContentTokenCount": INT,
-        "promptTokensDetails": _DETAILS,
-        "cacheTokensDetails": _DETAILS,
-    }
 
-    @property
-    def total_tokens(self) -> int:
-        """Tokens in the prompt (0 when absent: proto3 omits zero)."""
-        return as_int(self._data.get("totalTokens")) or 0
-
-    cached_content_token_count = int_field("cachedContentTokenCount")
-    prompt_tokens_details = list_field("promptTokensDetails", ModalityTokenCount)
+    #: Tokens in the prompt (0 when absent: proto3 omits zero).
+    total_tokens = count_field()
+    cached_content_token_count = int_field()
+    prompt_tokens_details = list_field(ModalityTokenCount)
+    cache_tokens_details = list_field(ModalityTokenCount)

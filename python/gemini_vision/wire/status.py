@@ -13,12 +13,11 @@ failed request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gemini_vision.errors import ApiError, api_error_class
-from gemini_vision.wire.fields import compact, read_int, read_list, read_str
+from gemini_vision.wire.model import WireObject, count_field, objects_field, text_field
 
 __all__ = ["GRPC_CODE_NAMES", "GRPC_CODE_TO_HTTP", "Status"]
 
@@ -65,46 +64,32 @@ GRPC_CODE_TO_HTTP: dict[int, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
+class Status(WireObject):
     """A ``google.rpc.Status``: numeric code, message and the raw ``details``.
 
     >>> Status(5, "gone").to_json()
     {'code': 5, 'message': 'gone'}
     """
 
-    code: int = 0
-    message: str = ""
-    details: tuple[Mapping[str, Any], ...] = field(default=())
+    __slots__ = ()
+    _PATH = "error"
+
+    #: The google.rpc.Code number (0 when absent).
+    code = count_field()
+    #: The developer-facing message ("" when absent).
+    message = text_field()
+    #: The ``google.protobuf.Any`` details, as received.
+    details = objects_field()
+
+    def __init__(
+        self, code: int = 0, message: str = "", details: Iterable[Mapping[str, Any]] = ()
+    ) -> None:
+        self._build(locals())
 
     @property
     def status_name(self) -> str:
         """The code's name (``"UNKNOWN"`` for a code outside google.rpc.Code)."""
         return GRPC_CODE_NAMES.get(self.code, "UNKNOWN")
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "error") -> Status:
-        """Parse a Status object; ``ProtocolError`` names the bad field.
-
-        >>> Status.from_json({"code": 13}).status_name
-        'INTERNAL'
-        """
-        details = tuple(dict(d) for d in read_list(data, "details", path) if isinstance(d, dict))
-        return cls(
-            code=read_int(data, "code", path) or 0,
-            message=read_str(data, "message", path) or "",
-            details=details,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON object (empty details left out)."""
-        return compact(
-            {
-                "code": self.code,
-                "message": self.message,
-                "details": [dict(d) for d in self.details] or None,
-            }
-        )
 
     def to_error(self, context: str = "") -> ApiError:
         """The ``ApiError`` subclass for this code, message prefixed by ``context``.

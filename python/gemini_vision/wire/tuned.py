@@ -1,12 +1,15 @@
 """Tuned-model resources (T2): ``TunedModel`` and the tuning task it was made by.
 
-Values are frozen dataclasses with snake_case attributes; ``to_json()`` writes
-the camelCase wire form with every field that is set, ``to_request_json()``
-leaves out the output-only fields (``name``, ``state``, the timestamps,
-snapshots, ``tunedModelSource.baseModel``) so they are never sent, and
-``from_json()`` parses the server's form, raising ``ProtocolError`` with the
-path of a bad field. Fields the library does not know are kept in ``extra``
-and written back.
+These are wire objects like every other (``gemini_vision.wire.model``): views
+over the camelCase wire form, each field declared once. ``to_json()`` gives the
+wire form as received or built, ``to_request_json()`` leaves out the
+output-only fields (``name``, ``state``, the timestamps, snapshots,
+``tunedModelSource.baseModel``) so they are never sent, and ``from_json()``
+parses the server's form, raising ``ProtocolError`` with the path of a bad
+field. Fields the library does not know are kept in ``extra`` and written
+back, at every depth; a ``state`` name the library does not know is kept as
+given (a plain string). Constructors check types: a wrong one raises
+``LocalError`` naming the field.
 
 Unions from the reference are plain optional attributes (``base_model`` and
 ``tuned_model_source`` for ``source_model``; ``learning_rate`` and
@@ -31,20 +34,19 @@ True
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gemini_vision.wire.fields import (
-    compact,
-    expect_object,
-    extra_fields,
-    read_float,
-    read_int,
-    read_list,
-    read_object,
-    read_str,
-    read_timestamp,
+from gemini_vision.wire.model import (
+    WireObject,
+    enum_field,
+    float_field,
+    int64_list_field,
+    int_field,
+    list_field,
+    object_field,
+    str_field,
+    timestamp_field,
 )
 from gemini_vision.wire.timestamp import Timestamp
 from gemini_vision.wire.tuning_data import Dataset, TuningExample, TuningExamples
@@ -63,274 +65,143 @@ __all__ = [
 
 
 class State(str, enum.Enum):
-    """The state of a tuned model; unknown names from the server read as ``STATE_UNSPECIFIED``."""
+    """The state of a tuned model (a name the library does not know reads as that string).
+
+    >>> TunedModel.from_json({"state": "ACTIVE"}).state, TunedModel.from_json({"state": "PAUSED"}).state
+    (<State.ACTIVE: 'ACTIVE'>, 'PAUSED')
+    """  # noqa: E501
 
     STATE_UNSPECIFIED = "STATE_UNSPECIFIED"
     CREATING = "CREATING"
     ACTIVE = "ACTIVE"
     FAILED = "FAILED"
 
-    @classmethod
-    def parse(cls, value: str | None) -> State | None:
-        """``None`` stays ``None``; a name this library does not know is ``STATE_UNSPECIFIED``.
 
-        >>> State.parse("ACTIVE"), State.parse("PAUSED")
-        (<State.ACTIVE: 'ACTIVE'>, <State.STATE_UNSPECIFIED: 'STATE_UNSPECIFIED'>)
-        """
-        if value is None:
-            return None
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.STATE_UNSPECIFIED
-
-
-@dataclass(frozen=True, slots=True)
-class TunedModelSource:
+class TunedModelSource(WireObject):
     """A tuned model used as the starting point (``baseModel`` is output only)."""
 
-    tuned_model: str | None = None
-    base_model: str | None = None
+    __slots__ = ()
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "tunedModelSource") -> TunedModelSource:
-        """Parse the wire form."""
-        return cls(read_str(data, "tunedModel", path), read_str(data, "baseModel", path))
+    tuned_model = str_field()
+    base_model = str_field(output_only=True)
 
-    def to_json(self, *, request: bool = False) -> dict[str, Any]:
-        """The wire form; ``request=True`` leaves out the output-only ``baseModel``."""
-        return compact(
-            {"tunedModel": self.tuned_model, "baseModel": None if request else self.base_model}
-        )
+    def __init__(self, tuned_model: str | None = None, base_model: str | None = None) -> None:
+        self._build(locals())
 
 
-@dataclass(frozen=True, slots=True)
-class Hyperparameters:
-    """Tuning hyperparameters (the ``learning_rate_option`` union, epochs, batch size)."""
+class Hyperparameters(WireObject):
+    """Tuning hyperparameters (the ``learning_rate_option`` union, epochs, batch size).
 
-    learning_rate: float | None = None
-    learning_rate_multiplier: float | None = None
-    epoch_count: int | None = None
-    batch_size: int | None = None
+    >>> Hyperparameters(epoch_count="3")
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: Hyperparameters.epoch_count (epochCount): expected an integer, got '3'
+    """  # noqa: E501
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "hyperparameters") -> Hyperparameters:
-        """Parse the wire form."""
-        return cls(
-            learning_rate=read_float(data, "learningRate", path),
-            learning_rate_multiplier=read_float(data, "learningRateMultiplier", path),
-            epoch_count=read_int(data, "epochCount", path),
-            batch_size=read_int(data, "batchSize", path),
-        )
+    __slots__ = ()
 
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        return compact(
-            {
-                "learningRate": self.learning_rate,
-                "learningRateMultiplier": self.learning_rate_multiplier,
-                "epochCount": self.epoch_count,
-                "batchSize": self.batch_size,
-            }
-        )
+    learning_rate = float_field()
+    learning_rate_multiplier = float_field()
+    epoch_count = int_field()
+    batch_size = int_field()
+
+    def __init__(
+        self,
+        learning_rate: float | None = None,
+        learning_rate_multiplier: float | None = None,
+        epoch_count: int | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        self._build(locals())
 
 
-@dataclass(frozen=True, slots=True)
-class TuningSnapshot:
+class TuningSnapshot(WireObject):
     """One recorded tuning step (all output only)."""
 
-    step: int | None = None
-    epoch: int | None = None
-    mean_loss: float | None = None
-    compute_time: Timestamp | None = None
+    __slots__ = ()
+    _PATH = "snapshot"
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "snapshot") -> TuningSnapshot:
-        """Parse the wire form."""
-        return cls(
-            step=read_int(data, "step", path),
-            epoch=read_int(data, "epoch", path),
-            mean_loss=read_float(data, "meanLoss", path),
-            compute_time=read_timestamp(data, "computeTime", path),
-        )
+    step = int_field()
+    epoch = int_field()
+    mean_loss = float_field()
+    compute_time = timestamp_field()
 
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        return compact(
-            {
-                "step": self.step,
-                "epoch": self.epoch,
-                "meanLoss": self.mean_loss,
-                "computeTime": None if self.compute_time is None else self.compute_time.to_json(),
-            }
-        )
+    def __init__(
+        self,
+        step: int | None = None,
+        epoch: int | None = None,
+        mean_loss: float | None = None,
+        compute_time: Timestamp | str | None = None,
+    ) -> None:
+        self._build(locals())
 
 
-def _snapshots(data: Mapping[str, Any], path: str) -> tuple[TuningSnapshot, ...]:
-    return tuple(
-        TuningSnapshot.from_json(
-            expect_object(item, f"{path}.snapshots[{i}]"), f"{path}.snapshots[{i}]"
-        )
-        for i, item in enumerate(read_list(data, "snapshots", path))
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class TuningTask:
+class TuningTask(WireObject):
     """The task that makes a tuned model: training data in, timings and snapshots out."""
 
-    training_data: Dataset | None = None
-    hyperparameters: Hyperparameters | None = None
-    start_time: Timestamp | None = None
-    complete_time: Timestamp | None = None
-    snapshots: tuple[TuningSnapshot, ...] = ()
+    __slots__ = ()
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "tuningTask") -> TuningTask:
-        """Parse the wire form."""
-        training = read_object(data, "trainingData", path)
-        hyper = read_object(data, "hyperparameters", path)
-        return cls(
-            training_data=(
-                None if training is None else Dataset.from_json(training, f"{path}.trainingData")
-            ),
-            hyperparameters=(
-                None
-                if hyper is None
-                else Hyperparameters.from_json(hyper, f"{path}.hyperparameters")
-            ),
-            start_time=read_timestamp(data, "startTime", path),
-            complete_time=read_timestamp(data, "completeTime", path),
-            snapshots=_snapshots(data, path),
-        )
+    training_data = object_field(Dataset)
+    hyperparameters = object_field(Hyperparameters)
+    start_time = timestamp_field(output_only=True)
+    complete_time = timestamp_field(output_only=True)
+    #: The recorded steps, oldest first (empty while none is recorded).
+    snapshots = list_field(TuningSnapshot, output_only=True)
 
-    def to_json(self, *, request: bool = False) -> dict[str, Any]:
-        """The wire form; ``request=True`` leaves out the output-only fields."""
-        out = compact(
-            {
-                "trainingData": None
-                if self.training_data is None
-                else self.training_data.to_json(),
-                "hyperparameters": (
-                    None if self.hyperparameters is None else self.hyperparameters.to_json()
-                ),
-            }
-        )
-        if not request:
-            out.update(
-                compact(
-                    {
-                        "startTime": _ts(self.start_time),
-                        "completeTime": _ts(self.complete_time),
-                        "snapshots": [s.to_json() for s in self.snapshots] or None,
-                    }
-                )
-            )
-        return out
+    def __init__(
+        self,
+        training_data: Dataset | None = None,
+        hyperparameters: Hyperparameters | None = None,
+        start_time: Timestamp | str | None = None,
+        complete_time: Timestamp | str | None = None,
+        snapshots: Iterable[TuningSnapshot] | None = None,
+    ) -> None:
+        self._build(locals())
 
 
-def _ts(value: Timestamp | None) -> str | None:
-    return None if value is None else value.to_json()
+class TunedModel(WireObject):
+    """A tuned model. ``name``, ``state``, ``create_time`` and ``update_time`` are output only.
 
+    >>> TunedModel(display_name=5)
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: TunedModel.display_name (displayName): expected a string, got 5
+    """
 
-_TUNED_MODEL_KEYS = frozenset(
-    {
-        "name",
-        "displayName",
-        "description",
-        "state",
-        "createTime",
-        "updateTime",
-        "tuningTask",
-        "readerProjectNumbers",
-        "tunedModelSource",
-        "baseModel",
-        "temperature",
-        "topP",
-        "topK",
-    }
-)
+    __slots__ = ()
+    _PATH = "tunedModel"
 
+    name = str_field(output_only=True)
+    state = enum_field(State, output_only=True)
+    create_time = timestamp_field(output_only=True)
+    update_time = timestamp_field(output_only=True)
+    display_name = str_field()
+    description = str_field()
+    tuning_task = object_field(TuningTask)
+    #: int64 project numbers: ints here, decimal strings on the wire.
+    reader_project_numbers = int64_list_field()
+    tuned_model_source = object_field(TunedModelSource)
+    base_model = str_field()
+    temperature = float_field()
+    top_p = float_field()
+    top_k = int_field()
 
-@dataclass(frozen=True, slots=True)
-class TunedModel:
-    """A tuned model. ``name``, ``state``, ``create_time`` and ``update_time`` are output only."""
-
-    name: str | None = None
-    display_name: str | None = None
-    description: str | None = None
-    state: State | None = None
-    create_time: Timestamp | None = None
-    update_time: Timestamp | None = None
-    tuning_task: TuningTask | None = None
-    reader_project_numbers: tuple[int, ...] = ()
-    tuned_model_source: TunedModelSource | None = None
-    base_model: str | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "tunedModel") -> TunedModel:
-        """Parse the wire form; ``ProtocolError`` names a bad field."""
-        expect_object(data, path)
-        task = read_object(data, "tuningTask", path)
-        source = read_object(data, "tunedModelSource", path)
-        readers = read_list(data, "readerProjectNumbers", path)
-        numbers = tuple(
-            read_int({f"readerProjectNumbers[{i}]": value}, f"readerProjectNumbers[{i}]", path) or 0
-            for i, value in enumerate(readers)
-        )
-        return cls(
-            name=read_str(data, "name", path),
-            display_name=read_str(data, "displayName", path),
-            description=read_str(data, "description", path),
-            state=State.parse(read_str(data, "state", path)),
-            create_time=read_timestamp(data, "createTime", path),
-            update_time=read_timestamp(data, "updateTime", path),
-            tuning_task=None if task is None else TuningTask.from_json(task, f"{path}.tuningTask"),
-            reader_project_numbers=numbers,
-            tuned_model_source=(
-                None
-                if source is None
-                else TunedModelSource.from_json(source, f"{path}.tunedModelSource")
-            ),
-            base_model=read_str(data, "baseModel", path),
-            temperature=read_float(data, "temperature", path),
-            top_p=read_float(data, "topP", path),
-            top_k=read_int(data, "topK", path),
-            extra=extra_fields(data, _TUNED_MODEL_KEYS),
-        )
-
-    def to_json(self, *, request: bool = False) -> dict[str, Any]:
-        """The wire form with every field that is set (``request=True``: input fields only)."""
-        output_only = {
-            "name": self.name,
-            "state": None if self.state is None else self.state.value,
-            "createTime": _ts(self.create_time),
-            "updateTime": _ts(self.update_time),
-        }
-        fields = {
-            **({} if request else output_only),
-            "displayName": self.display_name,
-            "description": self.description,
-            "tuningTask": (
-                None if self.tuning_task is None else self.tuning_task.to_json(request=request)
-            ),
-            "readerProjectNumbers": [str(n) for n in self.reader_project_numbers] or None,
-            "tunedModelSource": (
-                None
-                if self.tuned_model_source is None
-                else self.tuned_model_source.to_json(request=request)
-            ),
-            "baseModel": self.base_model,
-            "temperature": self.temperature,
-            "topP": self.top_p,
-            "topK": self.top_k,
-        }
-        return {**compact(fields), **self.extra}
-
-    def to_request_json(self) -> dict[str, Any]:
-        """The body of a create or patch: output-only fields are never sent."""
-        return self.to_json(request=True)
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        display_name: str | None = None,
+        description: str | None = None,
+        state: State | str | None = None,
+        create_time: Timestamp | str | None = None,
+        update_time: Timestamp | str | None = None,
+        tuning_task: TuningTask | None = None,
+        reader_project_numbers: Iterable[int] | None = None,
+        tuned_model_source: TunedModelSource | None = None,
+        base_model: str | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._build(locals())

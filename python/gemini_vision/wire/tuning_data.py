@@ -16,23 +16,14 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from gemini_vision.wire.fields import (
-    compact,
-    expect_object,
-    extra_fields,
-    read_list,
-    read_object,
-    read_str,
-)
+from gemini_vision.wire.model import WireObject, list_field, object_field, str_field
 
 __all__ = ["Dataset", "TuningExample", "TuningExamples"]
 
 
-@dataclass(frozen=True, slots=True)
-class TuningExample:
+class TuningExample(WireObject):
     """One example: the expected ``output`` and the input (``text_input``, or an unknown kind).
 
     An input kind this library does not model (the reference mentions chat
@@ -42,61 +33,52 @@ class TuningExample:
     ('textInput',)
     """
 
-    output: str | None = None
-    text_input: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ()
+    _PATH = "example"
+
+    text_input = str_field()
+    output = str_field()
+
+    def __init__(
+        self,
+        output: str | None = None,
+        text_input: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._build(locals())
 
     @property
     def input_kinds(self) -> tuple[str, ...]:
         """The wire names of the ``model_input`` union members that are set."""
+        extra = self.extra
         kinds = ["textInput"] if self.text_input is not None else []
-        kinds += [k for k in self.extra if k.endswith("Input") and self.extra[k] is not None]
+        kinds += [k for k in extra if k.endswith("Input") and extra[k] is not None]
         return tuple(kinds)
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "example") -> TuningExample:
-        """Parse the wire form."""
-        return cls(
-            output=read_str(data, "output", path),
-            text_input=read_str(data, "textInput", path),
-            extra=extra_fields(data, frozenset({"output", "textInput"})),
-        )
 
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        return {**compact({"textInput": self.text_input, "output": self.output}), **self.extra}
-
-
-@dataclass(frozen=True, slots=True)
-class TuningExamples:
+class TuningExamples(WireObject):
     """A set of examples; all must have the same input kind."""
 
-    examples: tuple[TuningExample, ...] = ()
+    __slots__ = ()
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "examples") -> TuningExamples:
-        """Parse the wire form."""
-        items = read_list(data, "examples", path)
-        return cls(
-            tuple(
-                TuningExample.from_json(
-                    expect_object(item, f"{path}.examples[{i}]"), f"{path}.examples[{i}]"
-                )
-                for i, item in enumerate(items)
-            )
-        )
+    examples = list_field(TuningExample)
 
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        return {"examples": [example.to_json() for example in self.examples]}
+    def __init__(self, examples: Iterable[TuningExample] = ()) -> None:
+        self._build(locals())
 
 
-@dataclass(frozen=True, slots=True)
-class Dataset:
+class Dataset(WireObject):
     """Training data: the ``dataset`` union, whose one documented member is ``examples``."""
 
-    examples: TuningExamples | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ()
+    _PATH = "trainingData"
+
+    examples = object_field(TuningExamples)
+
+    def __init__(
+        self, examples: TuningExamples | None = None, extra: Mapping[str, Any] | None = None
+    ) -> None:
+        self._build(locals())
 
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, str]]) -> Dataset:
@@ -105,21 +87,5 @@ class Dataset:
         >>> len(Dataset.of([("a", "b")]).examples.examples)
         1
         """
-        examples = tuple(TuningExample(output=out, text_input=inp) for inp, out in pairs)
+        examples = [TuningExample(output=out, text_input=inp) for inp, out in pairs]
         return cls(TuningExamples(examples))
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: str = "trainingData") -> Dataset:
-        """Parse the wire form."""
-        examples = read_object(data, "examples", path)
-        return cls(
-            examples=(
-                None if examples is None else TuningExamples.from_json(examples, f"{path}.examples")
-            ),
-            extra=extra_fields(data, frozenset({"examples"})),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form."""
-        own = {"examples": None if self.examples is None else self.examples.to_json()}
-        return {**compact(own), **self.extra}
