@@ -224,6 +224,15 @@ class _ClientBase:
         )
 
 
+def _check_fetch(url: Any, mime_type: Any, max_bytes: Any) -> None:
+    if not isinstance(url, str) or not url.strip():
+        raise LocalError(f"url: must be an http(s) URL string, got {url!r}")
+    if mime_type is not None and not isinstance(mime_type, str):
+        raise LocalError(f"mime_type: must be a string or None, got {type(mime_type).__name__}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise LocalError(f"max_bytes: must be a positive integer, got {max_bytes!r}")
+
+
 def _check_model(model: Any) -> None:
     if not isinstance(model, str) or not model.strip():
         raise LocalError(
@@ -370,6 +379,7 @@ class Client(FilesAndTuning, _ClientBase):
 
         No API credential is sent to the image host.
         """
+        _check_fetch(url, mime_type, max_bytes)
         opened = self._open(build_image_fetch(url))
         if isinstance(opened, HttpResponse):
             response = opened
@@ -525,6 +535,7 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
         max_bytes: int = MAX_FETCH_BYTES,
     ) -> ImagePart:
         """An image from ``url`` (see ``Client.fetch_image``)."""
+        _check_fetch(url, mime_type, max_bytes)
         opened = await self._open(build_image_fetch(url))
         if isinstance(opened, HttpResponse):
             response = opened

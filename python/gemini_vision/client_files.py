@@ -236,6 +236,20 @@ class _FilesAndTuningBase:
         finally:
             close()
 
+    @staticmethod
+    def _check_wait(timeout: object, poll_interval: object) -> None:
+        for label, value, optional in (
+            ("timeout", timeout, True),
+            ("poll_interval", poll_interval, False),
+        ):
+            if value is None and optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                allowed = " or None" if optional else ""
+                raise LocalError(
+                    f"{label}: must be a number of seconds, at least 0{allowed}, got {value!r}"
+                )
+
     def _file_wait(
         self,
         file: str | File,
@@ -243,6 +257,7 @@ class _FilesAndTuningBase:
         poll_interval: float,
         on_update: Callable[[File], None] | None,
     ) -> Flow[File]:
+        self._check_wait(timeout, poll_interval)
         poller = file_poller(
             self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
         )
@@ -266,6 +281,7 @@ class _FilesAndTuningBase:
         poll_interval: float,
         on_progress: Callable[[TuningProgress], None] | None,
     ) -> Flow[TunedModel]:
+        self._check_wait(timeout, poll_interval)
         if isinstance(operation, str):
             operation = Operation(operation)
         request = build_get_operation(self.endpoint, operation.name)

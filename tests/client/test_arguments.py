@@ -300,3 +300,32 @@ def test_google_genai_style_config_reaches_the_wire(client: Client, emulator: Em
         "topK": 3,
     }
     assert sent["systemInstruction"] == {"parts": [{"text": "Be brief"}]}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.wait_for_file("files/abc", poll_interval="1"), "poll_interval: must be"),
+        (lambda c: c.wait_for_file("files/abc", timeout=-1), "timeout: must be"),
+        (
+            lambda c: c.wait_for_operation("tunedModels/x/operations/y", poll_interval=None),
+            "poll_interval: must be",
+        ),
+        (lambda c: c.fetch_image(5), "url: must be"),
+        (lambda c: c.fetch_image("http://127.0.0.1:9/x.png", max_bytes="1"), "max_bytes: must be"),
+        (lambda c: c.generate("gemini-2.5-flash", 5), "contents: cannot make an image part"),
+        (lambda c: c.generate("gemini-2.5-flash", None), "contents: expected"),
+        (lambda c: list(c.stream("gemini-2.5-flash", {"parts": 5})), "contents: parts"),
+        (
+            lambda c: c.generate("gemini-2.5-flash", "hi", system_instruction={"parts": 5}),
+            "system_instruction",
+        ),
+        (lambda c: c.generate("gemini-2.5-flash", "hi", temperature="hot"), "temperature"),
+    ],
+)
+def test_wrong_arguments_are_local_errors_and_send_nothing(
+    client: Client, emulator: Emulator, call: Any, message: str
+) -> None:
+    with pytest.raises(LocalError, match=message):
+        call(client)
+    assert emulator.requests == []

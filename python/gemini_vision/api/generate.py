@@ -22,7 +22,7 @@ from typing import Any, Union
 
 from gemini_vision.api.endpoints import Endpoint, VertexAi, json_request, model_resource
 from gemini_vision.api.errors import api_error_from_response, api_error_from_status
-from gemini_vision.errors import LocalError
+from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.config import GenerationConfig, SafetySetting, Tool, ToolConfig
 from gemini_vision.wire.content import Content, ContentLike, to_content, to_contents
@@ -51,10 +51,13 @@ ToolConfigLike = Union[ToolConfig, Mapping[str, Any]]  # noqa: UP007
 def _typed(cls: type[Any], value: Any, field: str) -> Any:
     if value is None or isinstance(value, cls):
         return value
-    if is_sdk_object(value):
-        return cls.from_owned_json(from_sdk(value), field)
-    if isinstance(value, Mapping):
-        return cls.from_owned_json(plain_json(value), field)
+    try:
+        if is_sdk_object(value):
+            return cls.from_owned_json(from_sdk(value), field)
+        if isinstance(value, Mapping):
+            return cls.from_owned_json(plain_json(value), field)
+    except ProtocolError as error:  # the caller's dict, not a server's answer
+        raise LocalError(str(error)) from None
     raise LocalError(
         f"{field}: expected a {cls.__name__}, google-genai's types.{cls.__name__} or a dict "
         f"in wire form, got {type(value).__name__}"
@@ -133,17 +136,35 @@ def split_config(config: Any, options: dict[str, Any]) -> GenerationConfig | Non
                     f"{keyword} is given twice: as a keyword and inside generation_config"
                 )
             options[keyword] = value
-    return GenerationConfig.from_owned_json(data, "generationConfig")
+    try:
+        return GenerationConfig.from_owned_json(data, "generationConfig")
+    except ProtocolError as error:
+        raise LocalError(str(error)) from None
+
+
+def _contents(value: Any) -> list[Content]:
+    """``to_contents``, with the caller's mistakes as ``LocalError`` naming ``contents``."""
+    if value is None:
+        raise LocalError("contents: expected text, parts, images or Content, got None")
+    try:
+        return to_contents(value)
+    except ProtocolError as error:  # a dict of the caller's that is not wire JSON
+        raise LocalError(f"contents: {error}") from None
+    except TypeError as error:  # a value that is neither a part nor an image
+        raise LocalError(f"contents: {error}") from None
 
 
 def _instruction(value: Any) -> Content | None:
     if value is None or isinstance(value, Content):
         return value
-    if is_sdk_object(value):
-        return to_content(value)
-    if isinstance(value, Mapping) and "parts" in value:
-        return to_content(plain_json(value))
-    return Content(value)
+    try:
+        if is_sdk_object(value):
+            return to_content(value)
+        if isinstance(value, Mapping) and "parts" in value:
+            return to_content(plain_json(value))
+        return Content(value)
+    except (ProtocolError, TypeError) as error:
+        raise LocalError(f"system_instruction: {error}") from None
 
 
 def generate_content_request(
@@ -176,7 +197,7 @@ def generate_content_request(
     if cached is not None and not isinstance(cached, str):
         raise LocalError(f"cached_content: expected a string, got {type(cached).__name__}")
     request = GenerateContentRequest(
-        to_contents(contents),
+        _contents(contents),
         model=model,
         tools=_listed(Tool, options["tools"], "tools"),
         tool_config=_typed(ToolConfig, options["tool_config"], "toolConfig"),
