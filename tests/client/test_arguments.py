@@ -329,3 +329,31 @@ def test_wrong_arguments_are_local_errors_and_send_nothing(
     with pytest.raises(LocalError, match=message):
         call(client)
     assert emulator.requests == []
+
+
+def test_the_client_takes_google_genai_values(client: Client, emulator: Emulator) -> None:
+    import json
+
+    types = pytest.importorskip("google.genai.types")
+    emulator.script("gemini-2.5-flash", ["ok"])
+    answer = client.generate(
+        "gemini-2.5-flash",
+        [types.Content(role="user", parts=[types.Part(text="hi")])],
+        config=types.GenerateContentConfig(
+            temperature=0.1,
+            system_instruction="Be brief",
+            safety_settings=[
+                types.SafetySetting(category="HARM_CATEGORY_HARASSMENT", threshold="BLOCK_NONE")
+            ],
+        ),
+    )
+    assert answer.text == "ok"
+    sent = json.loads(emulator.requests[-1].body)
+    assert sent == {
+        "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+        "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
+        "systemInstruction": {"parts": [{"text": "Be brief"}]},
+        "generationConfig": {"temperature": 0.1},
+    }
+    counted = client.count_tokens("gemini-2.5-flash", types.Part(text="12345678"))
+    assert counted.total_tokens == 2

@@ -4,8 +4,14 @@ It listens on 127.0.0.1 (port 0 picks a free one) in a background thread and
 speaks the wire surface this library uses: ``generateContent`` and
 ``streamGenerateContent`` with scripted answers, ``countTokens``, the
 resumable upload protocol and files get/list/delete, ``tunedModels``
-create/get/list/patch/delete with long-running operations, and API-key checks
-answering ``google.rpc.Status`` errors. ``emulator.faults`` injects failures:
+create/get/list/patch/delete with long-running operations (and a model's
+operations list), ``models`` get/list, and API-key checks answering
+``google.rpc.Status`` errors. It is a drop-in test server for any Gemini client
+(google-genai with ``http_options`` base URL, the guide's curl commands): the
+session URL an upload start answers is the credential for the bytes, as on the
+real service; a malformed body gets a 400 whose ``google.rpc.BadRequest`` names
+the field (never a dropped connection); the work a request can ask for is
+bounded (``testing._bodies``). ``emulator.faults`` injects failures:
 errors with RetryInfo, latency, connections cut mid-body or mid-stream,
 uploads that stop after K bytes. Every request is recorded (secrets redacted)
 so a test can count what was sent.
