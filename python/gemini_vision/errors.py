@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -60,6 +61,7 @@ __all__ = [
     "UnimplementedError",
     "UnknownError",
     "api_error_class",
+    "as_int",
 ]
 
 
@@ -76,6 +78,43 @@ class LocalError(GeminiVisionError, ValueError):
 
 class KernelInputError(LocalError):
     """A kernel argument is outside its domain (a zero size, a wrong shape or dtype)."""
+
+
+def as_int(
+    name: str,
+    value: Any,
+    *,
+    lo: int | None = None,
+    hi: int | None = None,
+    what: str = "an integer",
+    error: type[LocalError] = LocalError,
+) -> int:
+    """``value`` as a Python int, else ``error`` naming ``name``: the "an integer, not a bool" rule.
+
+    ``True`` is an ``int`` to Python but never a count, a size or a threshold
+    here; floats and numeric strings are refused too (``operator.index``
+    semantics: NumPy integers pass). ``lo``/``hi`` bound the value when given.
+
+    >>> as_int("threads", 4), as_int("n", 2**70)
+    (4, 1180591620717411303424)
+    >>> as_int("threads", True)
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: threads must be an integer, got a bool
+    >>> as_int("pageSize", 0, lo=1, hi=100)
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: pageSize must be in 1..100, got 0
+    """
+    if isinstance(value, bool):
+        raise error(f"{name} must be {what}, got a bool")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise error(f"{name} must be {what}, got {type(value).__name__} {value!r}") from None
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise error(f"{name} must be in {lo}..{hi}, got {number}")
+    return number
 
 
 class MaskDecodeError(GeminiVisionError, ValueError):

@@ -38,14 +38,13 @@ from __future__ import annotations
 
 import enum
 import math
-import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from gemini_vision.errors import KernelInputError, LocalError
+from gemini_vision.errors import KernelInputError, LocalError, as_int
 
 if TYPE_CHECKING:
     import numpy as np
@@ -251,14 +250,7 @@ def resolve_rule(
 
 
 def _side(name: str, value: object) -> int:
-    if isinstance(value, bool):
-        raise KernelInputError(f"{name} must be an integer number of pixels, got a bool")
-    try:
-        side = operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise KernelInputError(
-            f"{name} must be an integer number of pixels, got {type(value).__name__} {value!r}"
-        ) from None
+    side = as_int(name, value, what="an integer number of pixels", error=KernelInputError)
     if not 1 <= side <= MAX_SIDE:
         raise KernelInputError(f"{name} must be an image size in 1..={MAX_SIDE} pixels, got {side}")
     return side

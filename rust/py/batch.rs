@@ -7,10 +7,9 @@ use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::paste::size;
-use super::{error_class, to_pyerr};
+use super::args::{invalid, raise, size, threads as thread_count};
+use super::error_class;
 use crate::batch::{self as kernel, Options, PngMask};
-use crate::error::KernelError;
 use crate::resize::PassOrder;
 
 /// For each mask, its RLE in its frame, or its failure, in order (see the module).
@@ -26,22 +25,20 @@ fn png_masks_to_rle<'py>(
     max_pixels: u64,
     threads: i64,
 ) -> PyResult<Vec<(Option<&'static str>, String, u64)>> {
-    let bad = |message: String| to_pyerr(py, KernelError::InvalidArgument(message));
     let (boxes, frames) = (boxes.as_array(), frames.as_array());
     if boxes.dim() != (data.len(), 4) || frames.dim() != (data.len(), 2) {
-        return Err(bad(format!(
-            "boxes must have shape ({n}, 4) and frames ({n}, 2), got {:?} and {:?}",
-            boxes.dim(),
-            frames.dim(),
-            n = data.len()
-        )));
+        return Err(invalid(
+            py,
+            format!(
+                "boxes must have shape ({n}, 4) and frames ({n}, 2), got {:?} and {:?}",
+                boxes.dim(),
+                frames.dim(),
+                n = data.len()
+            ),
+        ));
     }
-    let order = PassOrder::from_pillow_major(pillow).map_err(|e| to_pyerr(py, e))?;
-    let threads = usize::try_from(threads).map_err(|_| {
-        bad(format!(
-            "threads must be 0 (every core) or more, got {threads}"
-        ))
-    })?;
+    let order = raise(py, PassOrder::from_pillow_major(pillow))?;
+    let threads = thread_count(py, threads)?;
     let mut masks = Vec::with_capacity(data.len());
     for ((text, bbox), frame) in data.iter().zip(boxes.rows()).zip(frames.rows()) {
         masks.push(PngMask {

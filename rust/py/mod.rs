@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 use crate::error::KernelError;
 
+mod args;
 mod batch;
 mod overlay;
 mod paste;

@@ -3,9 +3,8 @@
 use numpy::{PyReadonlyArray2, PyReadwriteArray3};
 use pyo3::prelude::*;
 
-use super::paste::{box_masks, slice};
-use super::to_pyerr;
-use crate::error::KernelError;
+use super::args::{detached, expect_shape, slice, slice_mut};
+use super::paste::box_masks;
 use crate::overlay as kernel;
 
 /// Composite `colors[i]` (an `(n, 4)` uint8 RGBA array) through `masks[i]` at
@@ -20,28 +19,15 @@ fn overlay(
 ) -> PyResult<()> {
     let (h, w, channels) = image.as_array().dim();
     let views = box_masks(py, &masks, &offsets)?;
-    if colors.as_array().dim() != (views.len(), 4) {
-        return Err(to_pyerr(
-            py,
-            KernelError::InvalidArgument(format!(
-                "colors must have shape ({}, 4), got {:?}",
-                views.len(),
-                colors.as_array().dim()
-            )),
-        ));
-    }
+    expect_shape(py, "colors", colors.as_array().dim(), (views.len(), 4))?;
     let rgba: Vec<[u8; 4]> = slice(py, &colors, "colors")?
         .chunks_exact(4)
         .map(|c| [c[0], c[1], c[2], c[3]])
         .collect();
-    let dst = image.as_slice_mut().map_err(|_| {
-        to_pyerr(
-            py,
-            KernelError::InvalidArgument("image must be C-contiguous".into()),
-        )
-    })?;
-    py.detach(|| kernel::overlay_into(dst, h, w, channels, &views, &rgba))
-        .map_err(|e| to_pyerr(py, e))
+    let dst = slice_mut(py, &mut image, "image")?;
+    detached(py, || {
+        kernel::overlay_into(dst, h, w, channels, &views, &rgba)
+    })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -5,15 +5,13 @@
 //! is `None` on success, else the name of the `gemini_vision.errors` class the
 //! failure maps to, so one bad item never raises for the batch.
 
-use numpy::ndarray::Array2;
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::paste::{size, slice};
-use super::{error_class, to_pyerr};
+use super::args::{array2, detached, invalid, raise, size, slice};
+use super::error_class;
 use crate::base64;
-use crate::error::KernelError;
 use crate::pipeline::{self as kernel, MaskJob, MaskOutput, Options};
 use crate::resize::PassOrder;
 
@@ -24,16 +22,6 @@ type ItemTuple<'py> = (
     Option<Bound<'py, PyArray2<u8>>>,
     Option<Bound<'py, PyArray1<u32>>>,
 );
-
-fn array2<T: numpy::Element>(
-    py: Python<'_>,
-    shape: (usize, usize),
-    data: Vec<T>,
-) -> PyResult<Bound<'_, PyArray2<T>>> {
-    let array = Array2::from_shape_vec(shape, data)
-        .map_err(|e| to_pyerr(py, KernelError::InvalidArgument(e.to_string())))?;
-    Ok(PyArray2::from_owned_array(py, array))
-}
 
 /// Decode every mask item: `data[i]` (base64 PNG text) into the box
 /// `boxes[i] = (x0, y0, x1, y1)` with `thresholds[i]` and `pillow[i]` (12 or 13).
@@ -51,7 +39,7 @@ fn decode_masks<'py>(
     threads: usize,
 ) -> PyResult<Vec<ItemTuple<'py>>> {
     let n = data.len();
-    let err = |msg: String| to_pyerr(py, KernelError::InvalidArgument(msg));
+    let err = |msg: String| invalid(py, msg);
     if boxes.as_array().dim() != (n, 4) {
         return Err(err(format!("boxes must have shape ({n}, 4)")));
     }
@@ -81,7 +69,7 @@ fn decode_masks<'py>(
             width,
             height,
             threshold: thresholds[i],
-            order: PassOrder::from_pillow_major(pillow[i]).map_err(|e| to_pyerr(py, e))?,
+            order: raise(py, PassOrder::from_pillow_major(pillow[i]))?,
         });
     }
     let options = Options {
@@ -116,9 +104,7 @@ fn decode_masks<'py>(
 /// The bytes of base64 mask text (the pipeline's first step), or `MaskDecodeError`.
 #[pyfunction]
 fn decode_base64<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    let bytes = py
-        .detach(|| base64::decode(text))
-        .map_err(|e| to_pyerr(py, e))?;
+    let bytes = detached(py, || base64::decode(text))?;
     Ok(PyBytes::new(py, &bytes))
 }
 

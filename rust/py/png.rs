@@ -1,12 +1,10 @@
 //! Bindings of the PNG decoder.
 
-use numpy::ndarray::Array2;
 use numpy::PyArray2;
 use pyo3::prelude::*;
 
+use super::args::{array2, detached};
 use crate::png as kernel_png;
-
-use super::to_pyerr;
 
 /// Decode PNG `data` to an 8-bit grey array of shape (height, width).
 #[pyfunction]
@@ -16,12 +14,8 @@ fn decode_png<'py>(
     max_pixels: u64,
 ) -> PyResult<Bound<'py, PyArray2<u8>>> {
     // `bytes` are immutable, so the slice stays valid with the GIL released.
-    let image = py
-        .detach(|| kernel_png::decode_png(data, max_pixels))
-        .map_err(|err| to_pyerr(py, err))?;
-    let array = Array2::from_shape_vec((image.height, image.width), image.pixels)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    Ok(PyArray2::from_owned_array(py, array))
+    let image = detached(py, || kernel_png::decode_png(data, max_pixels))?;
+    array2(py, (image.height, image.width), image.pixels)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -6,10 +6,8 @@ use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::paste::size;
-use super::to_pyerr;
+use super::args::{expect_shape, raise, size, threads as thread_count};
 use crate::batch::Options;
-use crate::error::KernelError;
 use crate::records::{self as kernel, Limits, Outcome, Record};
 use crate::resize::PassOrder;
 
@@ -29,21 +27,10 @@ fn records_to_items<'py>(
     max_decoded_bytes: u64,
     threads: i64,
 ) -> PyResult<Vec<Option<Vec<ItemRow>>>> {
-    let bad = |message: String| to_pyerr(py, KernelError::InvalidArgument(message));
     let sizes = sizes.as_array();
-    if sizes.dim() != (texts.len(), 2) {
-        return Err(bad(format!(
-            "sizes must have shape ({}, 2), got {:?}",
-            texts.len(),
-            sizes.dim()
-        )));
-    }
-    let order = PassOrder::from_pillow_major(pillow).map_err(|e| to_pyerr(py, e))?;
-    let threads = usize::try_from(threads).map_err(|_| {
-        bad(format!(
-            "threads must be 0 (every core) or more, got {threads}"
-        ))
-    })?;
+    expect_shape(py, "sizes", sizes.dim(), (texts.len(), 2))?;
+    let order = raise(py, PassOrder::from_pillow_major(pillow))?;
+    let threads = thread_count(py, threads)?;
     let mut records = Vec::with_capacity(texts.len());
     for (text, wh) in texts.iter().zip(sizes.rows()) {
         records.push(Record {

@@ -4,11 +4,10 @@
 //! becomes `KernelInputError` here rather than PyO3's `OverflowError`, so both
 //! backends raise the same class when called directly.
 
-use numpy::ndarray::Array2;
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::to_pyerr;
+use super::args::{array2, detached, raise};
 use crate::error::{KernelError, KernelResult};
 use crate::resize::{self as kernel, PassOrder};
 
@@ -47,15 +46,6 @@ fn call<'a>(
     })
 }
 
-fn to_array<T>(py: Python<'_>, height: usize, width: usize, v: Vec<T>) -> PyResult<Array2<T>> {
-    Array2::from_shape_vec((height, width), v).map_err(|e| {
-        to_pyerr(
-            py,
-            KernelError::InvalidArgument(format!("resize produced a wrong-sized buffer: {e}")),
-        )
-    })
-}
-
 /// Pillow-exact bilinear resize of a 2-D uint8 mask to `height x width`.
 #[pyfunction]
 #[pyo3(signature = (mask, width, height, pillow = 13))]
@@ -67,14 +57,11 @@ fn resize_bilinear<'py>(
     pillow: i64,
 ) -> PyResult<Bound<'py, PyArray2<u8>>> {
     let src = mask.as_slice()?;
-    let c = call(src, mask.as_array().dim(), width, height, pillow).map_err(|e| to_pyerr(py, e))?;
-    let out = py
-        .detach(|| kernel::resize_bilinear(c.src, c.h, c.w, c.width, c.height, c.order))
-        .map_err(|e| to_pyerr(py, e))?;
-    Ok(PyArray2::from_owned_array(
-        py,
-        to_array(py, c.height, c.width, out)?,
-    ))
+    let c = raise(py, call(src, mask.as_array().dim(), width, height, pillow))?;
+    let out = detached(py, || {
+        kernel::resize_bilinear(c.src, c.h, c.w, c.width, c.height, c.order)
+    })?;
+    array2(py, (c.height, c.width), out)
 }
 
 /// `resize_bilinear(...) > threshold`, fused into the last pass.
@@ -91,18 +78,11 @@ fn resize_bilinear_threshold<'py>(
     // Thresholds outside a byte's range saturate, so clamping loses nothing.
     let threshold = threshold.clamp(-1, 255) as i32;
     let src = mask.as_slice()?;
-    let c = call(src, mask.as_array().dim(), width, height, pillow).map_err(|e| to_pyerr(py, e))?;
-    let out = py
-        .detach(|| {
-            kernel::resize_bilinear_threshold(
-                c.src, c.h, c.w, c.width, c.height, c.order, threshold,
-            )
-        })
-        .map_err(|e| to_pyerr(py, e))?;
-    Ok(PyArray2::from_owned_array(
-        py,
-        to_array(py, c.height, c.width, out)?,
-    ))
+    let c = raise(py, call(src, mask.as_array().dim(), width, height, pillow))?;
+    let out = detached(py, || {
+        kernel::resize_bilinear_threshold(c.src, c.h, c.w, c.width, c.height, c.order, threshold)
+    })?;
+    array2(py, (c.height, c.width), out)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -3,15 +3,13 @@
 //! Counts travel as 1-D uint32 arrays, frame sizes as `(height, width)` ints
 //! (COCO's `"size": [h, w]`), boxes for IoU as `(n, 4)` float64 `[x, y, w, h]`.
 
-use numpy::ndarray::Array2;
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
 
-use super::paste::{box_mask, box_masks, size, slice};
-use super::to_pyerr;
-use crate::error::KernelError;
+use super::args::{array2, detached, expect_shape, invalid, raise, size, slice};
+use super::paste::{box_mask, box_masks};
 use crate::rle::{self as kernel, Rle};
 
 /// The counts and frame size of one RLE, checked.
@@ -22,7 +20,7 @@ fn rle<'a>(
     width: i64,
 ) -> PyResult<Rle<'a>> {
     let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
-    Rle::new(slice(py, counts, "counts")?, h, w).map_err(|e| to_pyerr(py, e))
+    raise(py, Rle::new(slice(py, counts, "counts")?, h, w))
 }
 
 /// Every RLE of a list with its `(height, width)` row of `sizes`.
@@ -32,31 +30,12 @@ fn rles<'a>(
     sizes: &PyReadonlyArray2<'_, i64>,
 ) -> PyResult<Vec<Rle<'a>>> {
     let sizes = sizes.as_array();
-    if sizes.dim() != (counts.len(), 2) {
-        return Err(to_pyerr(
-            py,
-            KernelError::InvalidArgument(format!(
-                "sizes must have shape ({}, 2), got {:?}",
-                counts.len(),
-                sizes.dim()
-            )),
-        ));
-    }
+    expect_shape(py, "sizes", sizes.dim(), (counts.len(), 2))?;
     counts
         .iter()
         .zip(sizes.rows())
         .map(|(c, hw)| rle(py, c, hw[0], hw[1]))
         .collect()
-}
-
-fn to_2d<'py>(
-    py: Python<'py>,
-    shape: (usize, usize),
-    data: Vec<f64>,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let array = Array2::from_shape_vec(shape, data)
-        .map_err(|e| to_pyerr(py, KernelError::InvalidArgument(e.to_string())))?;
-    Ok(PyArray2::from_owned_array(py, array))
 }
 
 /// The RLE counts of `mask` at (`x0`, `y0`) in an empty `height x width` frame.
@@ -71,9 +50,7 @@ fn rle_encode<'py>(
 ) -> PyResult<Bound<'py, PyArray1<u32>>> {
     let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
     let m = box_mask(py, &mask, x0, y0)?;
-    let counts = py
-        .detach(|| kernel::encode(&m, h, w))
-        .map_err(|e| to_pyerr(py, e))?;
+    let counts = detached(py, || kernel::encode(&m, h, w))?;
     Ok(PyArray1::from_vec(py, counts))
 }
 
@@ -88,14 +65,12 @@ fn rle_encode_many<'py>(
 ) -> PyResult<Vec<Bound<'py, PyArray1<u32>>>> {
     let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
     let views = box_masks(py, &masks, &offsets)?;
-    let all = py
-        .detach(|| {
-            views
-                .par_iter()
-                .map(|m| kernel::encode(m, h, w))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(|e| to_pyerr(py, e))?;
+    let all = detached(py, || {
+        views
+            .par_iter()
+            .map(|m| kernel::encode(m, h, w))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     Ok(all.into_iter().map(|c| PyArray1::from_vec(py, c)).collect())
 }
 
@@ -108,12 +83,11 @@ fn rle_decode<'py>(
     width: i64,
 ) -> PyResult<Bound<'py, PyArray2<bool>>> {
     let r = rle(py, &counts, height, width)?;
-    let out = py
-        .detach(|| kernel::decode(&r))
-        .map_err(|e| to_pyerr(py, e))?;
-    let array = Array2::from_shape_vec((r.height, r.width), out)
-        .map_err(|e| to_pyerr(py, KernelError::InvalidArgument(e.to_string())))?;
-    Ok(PyArray2::from_owned_array(py, array))
+    array2(
+        py,
+        (r.height, r.width),
+        detached(py, || kernel::decode(&r))?,
+    )
 }
 
 /// Decode the part of the RLE inside a box into a `box_height x box_width` mask.
@@ -134,12 +108,11 @@ fn rle_decode_box<'py>(
         size(py, "box_height", box_height)?,
         size(py, "box_width", box_width)?,
     );
-    let out = py
-        .detach(|| kernel::decode_box(&r, x0, y0, bh, bw))
-        .map_err(|e| to_pyerr(py, e))?;
-    let array = Array2::from_shape_vec((bh, bw), out)
-        .map_err(|e| to_pyerr(py, KernelError::InvalidArgument(e.to_string())))?;
-    Ok(PyArray2::from_owned_array(py, array))
+    array2(
+        py,
+        (bh, bw),
+        detached(py, || kernel::decode_box(&r, x0, y0, bh, bw))?,
+    )
 }
 
 /// The compressed (pycocotools string) form of counts, as ASCII bytes.
@@ -156,10 +129,10 @@ fn rle_to_string<'py>(
 /// Counts from the compressed form; `RleError` if it is malformed.
 #[pyfunction]
 fn rle_from_string<'py>(py: Python<'py>, s: &[u8]) -> PyResult<Bound<'py, PyArray1<u32>>> {
-    let counts = py
-        .detach(|| kernel::from_string(s))
-        .map_err(|e| to_pyerr(py, e))?;
-    Ok(PyArray1::from_vec(py, counts))
+    Ok(PyArray1::from_vec(
+        py,
+        detached(py, || kernel::from_string(s))?,
+    ))
 }
 
 /// The number of on pixels.
@@ -198,10 +171,7 @@ fn mask_bbox<'py>(
 /// Rows of an `(n, 4)` float64 array as boxes.
 fn boxes(py: Python<'_>, a: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<Vec<[f64; 4]>> {
     if a.as_array().ncols() != 4 {
-        return Err(to_pyerr(
-            py,
-            KernelError::InvalidArgument(format!("{name} must have shape (n, 4)")),
-        ));
+        return Err(invalid(py, format!("{name} must have shape (n, 4)")));
     }
     Ok(slice(py, a, name)?
         .chunks_exact(4)
@@ -219,10 +189,11 @@ fn box_iou<'py>(
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (d, g) = (boxes(py, &dt, "dt")?, boxes(py, &gt, "gt")?);
     let crowd = slice(py, &iscrowd, "iscrowd")?;
-    let out = py
-        .detach(|| kernel::box_iou(&d, &g, crowd))
-        .map_err(|e| to_pyerr(py, e))?;
-    to_2d(py, (d.len(), g.len()), out)
+    array2(
+        py,
+        (d.len(), g.len()),
+        detached(py, || kernel::box_iou(&d, &g, crowd))?,
+    )
 }
 
 /// IoU of RLE masks, `len(dt) x len(gt)`, as pycocotools' `iou`.
@@ -238,10 +209,11 @@ fn rle_iou<'py>(
     let d = rles(py, &dt, &dt_sizes)?;
     let g = rles(py, &gt, &gt_sizes)?;
     let crowd = slice(py, &iscrowd, "iscrowd")?;
-    let out = py
-        .detach(|| kernel::iou(&d, &g, crowd))
-        .map_err(|e| to_pyerr(py, e))?;
-    to_2d(py, (d.len(), g.len()), out)
+    array2(
+        py,
+        (d.len(), g.len()),
+        detached(py, || kernel::iou(&d, &g, crowd))?,
+    )
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -3,6 +3,7 @@
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 
+use super::args::array2;
 use crate::threshold as kernel_threshold;
 
 /// `mask > threshold` as a bool array of the same shape.
@@ -13,13 +14,13 @@ fn threshold<'py>(
     mask: PyReadonlyArray2<'py, u8>,
     threshold: i32,
 ) -> PyResult<Bound<'py, PyArray2<bool>>> {
-    let view = mask.as_array();
-    let (h, w) = view.dim();
+    let shape = mask.as_array().dim();
     let src = mask.as_slice()?;
-    let out = py.detach(|| kernel_threshold::threshold(src, threshold));
-    let array = numpy::ndarray::Array2::from_shape_vec((h, w), out)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    Ok(PyArray2::from_owned_array(py, array))
+    array2(
+        py,
+        shape,
+        py.detach(|| kernel_threshold::threshold(src, threshold)),
+    )
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

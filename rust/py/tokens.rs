@@ -3,6 +3,7 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use super::args::{detached, raise};
 use crate::tokens::{self as kernel, Budget, Rule};
 
 /// Copy-free slice of a contiguous array, or a copy of a strided one.
@@ -25,13 +26,11 @@ fn image_tokens_batch<'py>(
     rule: &str,
     budget: i64,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let rule = Rule::from_name(rule).map_err(|e| super::to_pyerr(py, e))?;
-    let budget = Budget::new(budget).map_err(|e| super::to_pyerr(py, e))?;
+    let rule = raise(py, Rule::from_name(rule))?;
+    let budget = raise(py, Budget::new(budget))?;
     let ws = as_vec_or_slice(&widths);
     let hs = as_vec_or_slice(&heights);
-    let out = py
-        .detach(|| kernel::tokens_batch(&ws, &hs, rule, budget))
-        .map_err(|e| super::to_pyerr(py, e))?;
+    let out = detached(py, || kernel::tokens_batch(&ws, &hs, rule, budget))?;
     Ok(out.into_pyarray(py))
 }
 

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
-from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.flow import Flow, Wait, with_retry
 from gemini_vision.api.pagination import (
     Page,
@@ -31,7 +30,7 @@ from gemini_vision.api.pagination import (
     parse_page,
 )
 from gemini_vision.api.polling import Poller
-from gemini_vision.api.resources import parse_delete, require_gemini_api
+from gemini_vision.api.resources import parse_delete, parse_resource, require_gemini_api
 from gemini_vision.api.retry import RetryPolicy
 from gemini_vision.api.upload import (
     DEFAULT_CHUNK_SIZE,
@@ -122,9 +121,7 @@ def build_get_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
 
 def parse_file(response: HttpResponse) -> File:
     """A ``File`` answer; error statuses raise their ``ApiError``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    return File.from_json(response.json(what="a File"))
+    return parse_resource(response, File, "a File")
 
 
 def build_list_files(

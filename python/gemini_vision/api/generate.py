@@ -23,6 +23,10 @@ from typing import Any, Union
 from gemini_vision.api.endpoints import Endpoint, VertexAi, json_request, model_resource
 from gemini_vision.api.errors import api_error_from_response, api_error_from_status
 from gemini_vision.errors import LocalError, ProtocolError
+
+# Imported for its side effect: images registers wire's to_part converter for
+# image values (bytes, paths, PIL images, arrays), so contents may hold images.
+from gemini_vision.images import inputs as _image_inputs  # noqa: F401
 from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.config import GenerationConfig, SafetySetting, Tool, ToolConfig
 from gemini_vision.wire.content import Content, ContentLike, to_content, to_contents

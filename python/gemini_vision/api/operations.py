@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.polling import Poller
+from gemini_vision.api.resources import parse_resource
 from gemini_vision.errors import LocalError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.model import (
@@ -209,9 +209,7 @@ class Operation(WireObject):
 
 def parse_operation(response: HttpResponse) -> Operation:
     """Parse an ``Operation`` answer (create or ``operations.get``); errors raise ``ApiError``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    return Operation.from_json(response.json(what="an Operation"))
+    return parse_resource(response, Operation, "an Operation")
 
 
 def operation_poller(

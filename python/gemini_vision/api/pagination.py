@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gemini_vision.api.errors import api_error_from_response
-from gemini_vision.errors import LocalError, ProtocolError
+from gemini_vision.errors import LocalError, ProtocolError, as_int
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.model import WireObject, json_type
 
@@ -165,10 +165,12 @@ def check_page_size(page_size: object, maximum: int | None = None) -> int | None
     """  # noqa: E501
     if page_size is None:
         return None
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
+    try:
+        page_size = as_int("pageSize", page_size)
+    except LocalError:
         raise LocalError(
             f"pageSize: must be an integer (0 for the server's default), got {page_size!r}"
-        )
+        ) from None
     if page_size < 0 or (maximum is not None and page_size > maximum):
         top = "" if maximum is None else f" and at most {maximum}"
         raise LocalError(f"pageSize: must be at least 0{top}, got {page_size}")

@@ -1,4 +1,4 @@
-"""What the resource APIs (files, tuned models) share: the surface check and delete answers.
+"""What the resource APIs (files, tuned models) share: the surface check and the answers.
 
 >>> from gemini_vision.api.endpoints import GeminiApi
 >>> require_gemini_api(GeminiApi(), "tunedModels").version
@@ -7,12 +7,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from gemini_vision.api.endpoints import Endpoint, VertexAi
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.wire.http import HttpResponse
+from gemini_vision.wire.model import WireObject
 
-__all__ = ["parse_delete", "require_gemini_api"]
+__all__ = ["parse_delete", "parse_resource", "require_gemini_api"]
+
+W = TypeVar("W", bound=WireObject)
 
 
 def require_gemini_api(endpoint: Endpoint, what: str) -> Endpoint:
@@ -30,6 +35,21 @@ def require_gemini_api(endpoint: Endpoint, what: str) -> Endpoint:
             "(use Cloud Storage URIs and Vertex tuning jobs)"
         )
     return endpoint
+
+
+def parse_resource(response: HttpResponse, cls: type[W], what: str) -> W:
+    """One resource answer (``what``: "a File", "an Operation"...) as ``cls``.
+
+    Error statuses raise their ``ApiError``; a malformed body raises
+    ``ProtocolError`` naming the JSON path.
+
+    >>> from gemini_vision.wire.files import File
+    >>> parse_resource(HttpResponse(200, {}, b'{"name": "files/a"}'), File, "a File").name
+    'files/a'
+    """
+    if not response.is_success:
+        raise api_error_from_response(response)
+    return cls.from_owned_json(response.json(what=what))
 
 
 def parse_delete(response: HttpResponse) -> None:

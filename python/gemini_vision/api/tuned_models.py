@@ -29,7 +29,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
-from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.operations import parse_operation, validate_operation_name
 from gemini_vision.api.pagination import (
     Page,
@@ -38,7 +37,7 @@ from gemini_vision.api.pagination import (
     check_page_token,
     parse_page,
 )
-from gemini_vision.api.resources import parse_delete, require_gemini_api
+from gemini_vision.api.resources import parse_delete, parse_resource, require_gemini_api
 from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
 from gemini_vision.errors import LocalError
 from gemini_vision.wire.http import HttpRequest, HttpResponse
@@ -139,9 +138,7 @@ def build_get_tuned_model(endpoint: Endpoint, name: str) -> HttpRequest:
 
 def parse_tuned_model(response: HttpResponse) -> TunedModel:
     """A ``TunedModel`` answer (get, patch); error statuses raise their ``ApiError``."""
-    if not response.is_success:
-        raise api_error_from_response(response)
-    return TunedModel.from_json(response.json(what="a TunedModel"))
+    return parse_resource(response, TunedModel, "a TunedModel")
 
 
 def tuned_model_filter(*roles: str, text: str | None = None) -> str:

@@ -58,10 +58,9 @@ def validate_tuned_model_id(tuned_model_id: str) -> None:
 
 
 def _check_unit_interval(name: str, value: float | None) -> None:
+    # The model's constructor and parser already refused what is not a number.
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise LocalError(f"{name}: must be a number in [0, 1], got {value!r}")
     if math.isnan(value) or not 0.0 <= value <= 1.0:
         raise LocalError(f"{name}: must be in [0, 1], got {value!r}")
 
@@ -75,14 +74,14 @@ def _check_common(model: TunedModel) -> None:
     _check_unit_interval("temperature", model.temperature)
     _check_unit_interval("topP", model.top_p)
     top_k = model.top_k
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
+    if top_k is not None and top_k < 0:
         raise LocalError(f"topK: must be a non-negative integer, got {top_k!r}")
     if model.tuned_model_source is not None and model.base_model is not None:
         raise LocalError(
             "source_model: set at most one of tunedModelSource and baseModel, got both"
         )
     for i, number in enumerate(model.reader_project_numbers):
-        if isinstance(number, bool) or not isinstance(number, int) or not 0 < number <= _INT64_MAX:
+        if not 0 < number <= _INT64_MAX:
             raise LocalError(
                 f"readerProjectNumbers[{i}]: must be a positive int64 project number, "
                 f"got {number!r}"
@@ -102,9 +101,7 @@ def _check_hyperparameters(hyper: Hyperparameters, path: str) -> None:
         if rate is not None and not (math.isfinite(rate) and rate > 0):
             raise LocalError(f"{path}.{name}: must be a positive number, got {rate!r}")
     for name, count in (("epochCount", hyper.epoch_count), ("batchSize", hyper.batch_size)):
-        if count is not None and (
-            isinstance(count, bool) or not isinstance(count, int) or count < 1
-        ):
+        if count is not None and count < 1:
             raise LocalError(f"{path}.{name}: must be a positive integer, got {count!r}")
 
 

@@ -37,7 +37,7 @@ from gemini_vision import masks
 from gemini_vision.batch import pipeline
 from gemini_vision.batch.records import Records, is_missing
 from gemini_vision.batch.rows import Rows
-from gemini_vision.errors import LocalError
+from gemini_vision.errors import LocalError, as_int
 from gemini_vision.masks import MaskFailure
 from gemini_vision.spatial import Diagnostic, Limits
 from gemini_vision.spatial.pending import Pending, prepare
@@ -115,21 +115,15 @@ def run(
 
 def _options(threshold: Any, pillow: Any, threads: Any) -> tuple[int, int, int | None]:
     """The options as ints, checked once for the whole batch (as ``parse`` checks them)."""
-    threshold, pillow = _integer("threshold", threshold), _integer("pillow", pillow)
+    threshold, pillow = as_int("threshold", threshold), as_int("pillow", pillow)
     if pillow not in (12, 13):
         raise LocalError(f"pillow must be 12 or 13, got {pillow}")
     if threads is None:
         return threshold, pillow, None
-    threads = _integer("threads", threads)
+    threads = as_int("threads", threads)
     if threads < 1:
         raise LocalError(f"threads must be at least 1 (or None for every core), got {threads}")
     return threshold, pillow, threads
-
-
-def _integer(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise LocalError(f"{name} must be an integer, got {value!r}")
-    return int(value)
 
 
 def _read_chunk(records: Records, start: int, size: int) -> list[_Record]:

@@ -19,7 +19,6 @@ Exit codes: 0 done, 1 the work failed (an API or network error included),
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -229,18 +228,12 @@ def cmd_call(args: argparse.Namespace) -> int:
     answer = args.out / "response.json"
     answer.write_text(json.dumps(response.to_json(), indent=2, ensure_ascii=False), "utf-8")
     print(f"answer saved to {answer}")
-    return _render(args.image, response.to_json(), args.out, response.text or "")
+    return _render(args.image, response.to_json(), args.out)
 
 
-def _render(image: Path, response: dict[str, Any], out: Path, text: str) -> int:
-    try:
-        spatial = importlib.import_module("gemini_vision.spatial")
-    except ImportError:
-        spatial = None
-    render = getattr(spatial, "render", None)
-    if render is None:  # the spatial package is not there: show what the model said
-        print(text)
-        return 0
+def _render(image: Path, response: dict[str, Any], out: Path) -> int:
+    from gemini_vision.spatial import render
+
     report = render(image, response, out)
     print(report.table())
     for diagnostic in report.result.diagnostics:

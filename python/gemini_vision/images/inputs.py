@@ -40,11 +40,10 @@ from gemini_vision.errors import LocalError
 from gemini_vision.images.exif import display_size
 from gemini_vision.images.headers import ImageHeader, read_header, webp_is_lossless
 from gemini_vision.images.sniff import check_declared_mime_type, normalize_mime_type
+from gemini_vision.wire.content import Part, register_part_converter
 
 if TYPE_CHECKING:
     from PIL import Image
-
-    from gemini_vision.wire.content import Part
 
 __all__ = ["ImagePart", "image_part"]
 
@@ -115,8 +114,6 @@ class ImagePart:
         >>> ImagePart(b"ab", "image/png", 1, 1).to_part().to_json()
         {'inlineData': {'mimeType': 'image/png', 'data': 'YWI='}}
         """
-        from gemini_vision.wire.content import Part
-
         return Part.from_bytes(self.data, self.mime_type)
 
     def with_source(self, source: str) -> ImagePart:
@@ -311,3 +308,12 @@ def image_part(
         f"cannot make an image part from {type(value).__name__}; pass bytes, a path, "
         "a binary file, a PIL.Image or a uint8 NumPy array"
     )
+
+
+def _image_to_part(value: Any) -> Part:
+    return image_part(value).to_part()
+
+
+# The fallback of wire's to_part: a value no other rule takes is read as an image.
+# Registered here, in the layer above wire, so wire never imports images.
+register_part_converter(object, _image_to_part)

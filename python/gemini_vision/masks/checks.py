@@ -8,13 +8,13 @@ argument, so both backends only ever see well-formed input.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from gemini_vision import errors
 from gemini_vision.errors import KernelInputError
 
 __all__ = [
@@ -42,17 +42,9 @@ def as_int(name: str, value: Any, lo: int | None = -_LIMIT, hi: int | None = _LI
     >>> as_int("x", 3), as_int("x", 2**100, hi=None)
     (3, 1267650600228229401496703205376)
     """
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, np.bool_):  # not a Python bool, and not an integer either
         raise KernelInputError(f"{name} must be an integer, got a bool")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise KernelInputError(
-            f"{name} must be an integer, got {type(value).__name__} {value!r}"
-        ) from None
-    if (lo is not None and number < lo) or (hi is not None and number > hi):
-        raise KernelInputError(f"{name} must be in {lo}..{hi}, got {number}")
-    return number
+    return errors.as_int(name, value, lo=lo, hi=hi, error=KernelInputError)
 
 
 def as_bool_mask(mask: Any, name: str = "mask") -> npt.NDArray[np.bool_]:

@@ -16,11 +16,10 @@ the model wrote; it raises ``LocalError`` only for bad arguments of its own.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
 from typing import Any
 
-from gemini_vision.errors import LocalError
+from gemini_vision.errors import LocalError, as_int
 from gemini_vision.spatial.decode import Limits, decode_pngs
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.items import SpatialItem
@@ -75,8 +74,8 @@ def parse(
     ((), 'wrong_length')
     """
     size = _image_size(image_size)
-    threshold = _int_arg("threshold", threshold)
-    pillow = _int_arg("pillow", pillow)
+    threshold = as_int("threshold", threshold)
+    pillow = as_int("pillow", pillow)
     if pillow not in (12, 13):
         raise LocalError(f"pillow must be 12 or 13, got {pillow}")
     limits = limits or Limits()
@@ -86,21 +85,12 @@ def parse(
     )
 
 
-def _int_arg(name: str, value: Any) -> int:
-    if isinstance(value, bool):
-        raise LocalError(f"{name} must be an integer, got a bool")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise LocalError(f"{name} must be an integer, got {value!r}") from None
-
-
 def _image_size(image_size: Any) -> tuple[int, int]:
     try:
         width, height = image_size
     except (TypeError, ValueError):
         raise LocalError(f"image_size must be a (width, height) pair, got {image_size!r}") from None
-    width, height = _int_arg("image width", width), _int_arg("image height", height)
+    width, height = as_int("image width", width), as_int("image height", height)
     if width < 1 or height < 1:
         raise LocalError(f"image_size must be positive, got ({width}, {height})")
     return width, height

@@ -4,9 +4,10 @@ A ``Part`` holds one piece of data (text, inline bytes, a file reference, a
 function call or response, code and its result), optionally marked as a
 thought and carrying a thought signature. Plain values are accepted wherever a
 part is expected (``to_part``): a ``str`` becomes a text part; a dict is read as
-wire JSON; an image (bytes, a path, a ``PIL.Image``, a NumPy array) is handed
-to ``gemini_vision.images.image_part``, imported only when such a value shows
-up, so this module stays free of NumPy and Pillow.
+wire JSON; any other value goes to the converter registered for its type
+(``register_part_converter``). ``gemini_vision.images`` registers the one for
+images (bytes, a path, a ``PIL.Image``, a NumPy array) when it is imported, so
+this module never imports the layer above it and stays free of NumPy and Pillow.
 
 >>> c = Content(role="user", parts=["Describe this.", Part.from_bytes(b"\\x89PNG", "image/png")])
 >>> c.to_json()
@@ -17,7 +18,6 @@ b'\\x89PNG'
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Union
 
@@ -291,7 +291,10 @@ _CONVERTERS: dict[type, Callable[[Any], Part]] = {}
 
 
 def register_part_converter(cls: type, convert: Callable[[Any], Part]) -> None:
-    """Teach ``to_part`` a new input type (exact type match, checked before the image hook).
+    """Teach ``to_part`` a new input type (and its subclasses; the nearest class wins).
+
+    Registering ``object`` sets the fallback for values no other rule takes:
+    ``gemini_vision.images`` does that for images.
 
     >>> class Note:
     ...     def __init__(self, s): self.s = s
@@ -308,8 +311,9 @@ def to_part(value: PartLike) -> Part:
     ``str`` -> text; ``Part`` as is; ``Blob``/``FileData``/``FunctionCall``/
     ``FunctionResponse`` wrapped; a dict read as wire JSON; google-genai's
     ``types.Part`` (and ``types.File``, as a file reference) read through its
-    JSON form; anything else (bytes, paths, PIL images, arrays) goes to
-    ``gemini_vision.images.image_part``.
+    JSON form; anything else goes to the converter registered for its class or
+    nearest base class (images, once ``gemini_vision.images`` is imported:
+    bytes, paths, PIL images, arrays).
 
     >>> to_part("hi").to_json(), to_part({"file_data": {"file_uri": "u"}}).to_json()
     ({'text': 'hi'}, {'fileData': {'fileUri': 'u'}})
@@ -330,20 +334,14 @@ def to_part(value: PartLike) -> Part:
         return Part(function_response=value)
     if isinstance(value, Mapping):
         return Part.from_json(dict(value))
-    convert = _CONVERTERS.get(type(value))
-    if convert is not None:
-        return convert(value)
-    try:
-        images = importlib.import_module("gemini_vision.images")
-    except ImportError:
-        images = None
-    image_part = getattr(images, "image_part", None)
-    if image_part is None:
-        raise LocalError(
-            f"cannot use a {type(value).__name__} as a Part: pass text, a Part, or an image "
-            "(gemini_vision.images is not available)"
-        )
-    return _image_to_part(image_part(value))
+    for cls in type(value).__mro__:
+        convert = _CONVERTERS.get(cls)
+        if convert is not None:
+            return convert(value)
+    raise LocalError(
+        f"cannot use a {type(value).__name__} as a Part: pass text, a Part, or an image "
+        "(images are converted once gemini_vision.images is imported)"
+    )
 
 
 def _sdk_part(data: dict[str, Any], kind: str) -> Part:
@@ -353,20 +351,6 @@ def _sdk_part(data: dict[str, Any], kind: str) -> Part:
     if "parts" in data or "role" in data:
         raise LocalError(f"expected a part, got a google-genai {kind} (a whole Content)")
     return Part.from_json(data)
-
-
-def _image_to_part(image: Any) -> Part:
-    # images.image_part returns its own ImagePart (bytes, MIME type, sizes); only
-    # the bytes and type go on the wire.
-    if isinstance(image, Part):
-        return image
-    data, mime_type = getattr(image, "data", None), getattr(image, "mime_type", None)
-    if isinstance(data, bytes) and isinstance(mime_type, str):
-        return Part.from_bytes(data, mime_type)
-    to_json = getattr(image, "to_json", None)
-    if callable(to_json):
-        return Part.from_json(to_json())
-    raise TypeError(f"gemini_vision.images.image_part returned {type(image).__name__}")
 
 
 def to_content(value: ContentLike, role: str | None = None) -> Content:

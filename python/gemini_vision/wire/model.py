@@ -61,6 +61,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
+from gemini_vision import errors
 from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.wire.codec import b64decode, b64encode, copy_json
 from gemini_vision.wire.timestamp import Timestamp
@@ -306,9 +307,10 @@ def strict_int(value: Any) -> int:
     ...
     gemini_vision.wire.model.Invalid: expected an integer, got True
     """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"expected an integer, got {_short(value)}")
-    return value
+    try:
+        return errors.as_int("value", value)
+    except LocalError:
+        raise Invalid(f"expected an integer, got {_short(value)}") from None
 
 
 def _put_str(value: Any) -> Any:

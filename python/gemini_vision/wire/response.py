@@ -1,6 +1,6 @@
 """What ``generateContent`` and ``countTokens`` answer (W4).
 
-Responses are views over the parsed JSON (see ``wire.json``): parsing validates
+Responses are views over the parsed JSON (see ``wire.model``): parsing validates
 the document once and creates no per-part objects; the accessors below walk
 the JSON directly. Fields the library does not know are kept (``extra``) and
 re-emitted by ``to_json``; int64 counts that arrive as strings read as ints.

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import datetime
 import enum
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -196,7 +195,7 @@ def to_sdk(value: Any, type_name: str | None = None) -> Any:
     else:
         raise LocalError(f"to_sdk: expected a wire object or a dict, got {type(value).__name__}")
     try:
-        types = importlib.import_module("google.genai.types")
+        from google.genai import types  # the caller asked for one of its types
     except ImportError as exc:
         raise LocalError("to_sdk needs google-genai (pip install google-genai)") from exc
     cls = getattr(types, name, None)
