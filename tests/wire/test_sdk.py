@@ -324,3 +324,24 @@ def test_a_str_enum_member_is_not_called_a_string() -> None:
         GenerateContentResponse.from_json({"candidates": [{"finishReason": finish}]})
     assert "got a string" not in str(caught.value)
     assert "FinishReason (a str subclass" in str(caught.value)
+
+
+def test_a_file_goes_to_the_sdk_and_back_as_a_part() -> None:
+    from gemini_vision.wire.files import File
+
+    ours = File.from_json(
+        {
+            "name": "files/a",
+            "uri": "https://h/v1beta/files/a",
+            "mimeType": "image/png",
+            "state": "ACTIVE",
+            "sizeBytes": "5",
+        }
+    )
+    theirs = to_sdk(ours)
+    assert type(theirs) is types.File
+    assert (theirs.state, theirs.size_bytes) == (types.FileState.ACTIVE, 5)
+    # an SDK File where a part is expected is a reference to it, as google-genai reads it
+    assert to_part(theirs).to_json() == {
+        "fileData": {"fileUri": "https://h/v1beta/files/a", "mimeType": "image/png"}
+    }
