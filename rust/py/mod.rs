@@ -11,6 +11,7 @@ use crate::error::KernelError;
 
 mod args;
 mod batch;
+mod cpu;
 mod overlay;
 mod paste;
 mod pipeline;
@@ -50,6 +51,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
+    cpu::register(m)?;
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;

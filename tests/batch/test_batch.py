@@ -223,7 +223,7 @@ def test_chunks_overlapping_the_masks_give_the_same_rows(monkeypatch: pytest.Mon
 def test_threshold_and_pillow_options_reach_the_masks() -> None:
     """``threshold`` and ``pillow`` mean what they mean for spatial.parse."""
     records = RECORDS[:80]
-    for options in ({"threshold": 200}, {"threshold": -1}, {"pillow": 12}):
+    for options in ({"threshold": 200}, {"threshold": 0}, {"pillow": 12}):
         out = batch.process(records, **options).to_pylist()
         expected = [row for record in records for row in expected_rows(record, **options)]
         assert [r["area"] for r in out] == [r.get("area") for r in expected]

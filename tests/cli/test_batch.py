@@ -54,9 +54,11 @@ def test_batch_numbers_records_across_batches_without_ids(tmp_path: Path) -> Non
 def test_batch_reports_a_missing_column_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A file without the needed columns fails with exit code 1 and one clear line."""
+    """A file without the needed columns fails with exit code 3 (bad input), one clear line,
+    and no output file."""
     pq.write_table(pa.table({"width": [1]}), tmp_path / "in.parquet")
-    assert main(["batch", str(tmp_path / "in.parquet"), str(tmp_path / "o.parquet")]) == 1
+    assert main(["batch", str(tmp_path / "in.parquet"), str(tmp_path / "o.parquet")]) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
     err = capsys.readouterr().err.strip()
     assert err.startswith("gemini-vision: error: records need a 'height' column")
     assert "\n" not in err

@@ -65,13 +65,14 @@ def test_tune_follows_the_operation_to_the_model(
 def test_tune_reports_a_bad_examples_line(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A malformed JSON line names the file and line number."""
+    """A malformed JSON line names the file and line number; bad input is exit code 3."""
     examples = tmp_path / "bad.jsonl"
     examples.write_text('{"text_input": "a", "output": "b"}\n{"text_input": "x"}\n')
-    with pytest.raises(SystemExit, match=r"bad.jsonl:2: expected"):
-        cli.main(
-            ["tune", str(examples), "--base-model", "models/m", "--base-url", emulator.base_url]
-        )
+    code = cli.main(
+        ["tune", str(examples), "--base-model", "models/m", "--base-url", emulator.base_url]
+    )
+    assert code == 3
+    assert "bad.jsonl:2: expected" in capsys.readouterr().err
 
 
 def test_progress_bar_redraws_on_a_terminal() -> None:

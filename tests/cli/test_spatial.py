@@ -81,7 +81,7 @@ def test_render_reads_a_response_json_file(
 def test_render_reports_a_missing_file_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A missing image is one error line and exit code 1."""
+    """A missing image is one error line and exit code 3 (bad input)."""
     code = cli.main(
         [
             "render",
@@ -90,10 +90,10 @@ def test_render_reports_a_missing_file_in_one_line(
             "--response",
             str(tmp_path / "r"),
             "--out",
-            str(tmp_path),
+            str(tmp_path / "out"),
         ]
     )
-    assert code == 1
+    assert code == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("gemini-vision: error: cannot read the image")
 

@@ -84,7 +84,9 @@ def test_detect_errors_are_one_line_with_meaningful_exit_codes(
     denied = {"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "no access"}}
     with LoopbackServer() as server:
         server.queue(Reply(403, json.dumps(denied).encode()))
-        code = main(["segment", str(rotated), "--base-url", server.url(""), "--out", str(tmp_path)])
+        code = main(
+            ["segment", str(rotated), "--base-url", server.url(""), "--out", str(tmp_path / "s")]
+        )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     assert err[-1].startswith("gemini-vision: error: HTTP 403 PERMISSION_DENIED: no access")

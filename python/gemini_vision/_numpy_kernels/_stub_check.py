@@ -48,6 +48,7 @@ KERNELS = (
     "decode_base64",
     "png_masks_to_rle",
     "records_to_items",
+    "simd_features",
 )
 
 if TYPE_CHECKING:
@@ -155,3 +156,7 @@ if TYPE_CHECKING:
     stub_records_to_items = twin.records_to_items
     twin_records_to_items = twin.records_to_items
     twin_records_to_items = stub.records_to_items
+    stub_simd_features = stub.simd_features
+    stub_simd_features = twin.simd_features
+    twin_simd_features = twin.simd_features
+    twin_simd_features = stub.simd_features

@@ -24,6 +24,7 @@ pyarrow is optional (``pip install 'gemini-vision[arrow]'``).
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gemini_vision.batch.schema import COLUMNS, output_schema
@@ -43,6 +44,7 @@ def process(
     pillow: int = 13,
     threads: int | None = None,
     limits: Limits | None = None,
+    keep: Sequence[str] = (),
 ) -> Any:
     """The item table of a batch of records (SPEC D1).
 
@@ -65,6 +67,9 @@ def process(
         pillow: 13 or 12, whose BILINEAR pass order the mask resize follows.
         threads: threads for the masks (None: every core; 1: this thread only).
         limits: per-record memory bounds (``spatial.Limits()`` by default).
+        keep: input columns (an image path, an image id) copied into every
+            output row of their record, after the output's columns (needs pyarrow
+            and unique ids).
 
     Returns:
         With pyarrow installed, a ``pyarrow.Table`` of ``output_schema(id type)``
@@ -82,14 +87,19 @@ def process(
     >>> [(r["item"], [d["code"] for d in r["diagnostics"]]) for r in out.to_pylist()]
     [(None, ['no_json'])]
     """
+    from gemini_vision.batch.inputs import attach_columns, kept_source
     from gemini_vision.batch.records import read_records
     from gemini_vision.batch.run import run
 
+    keep = list(keep)
+    if keep:
+        records, source = kept_source(records, keep)
     table = read_records(records)
     rows = run(table, threshold=threshold, pillow=pillow, threads=threads, limits=limits)
     if not _HAVE_ARROW:
         return rows.to_dicts()
-    return rows.to_arrow(table.id_type)
+    out = rows.to_arrow(table.id_type)
+    return attach_columns(out, source, keep) if keep else out
 
 
 def process_arrow(
@@ -99,13 +109,14 @@ def process_arrow(
     pillow: int = 13,
     threads: int | None = None,
     limits: Limits | None = None,
+    keep: Sequence[str] = (),
 ) -> Any:
     """``process`` for engines: an Arrow batch of records in, an Arrow batch of rows out (D2).
 
     Dask, Spark's ``mapInArrow`` and Ray's ``map_batches(batch_format="pyarrow")``
     call this on each batch they build. A ``RecordBatch`` gives a ``RecordBatch``,
     a ``Table`` a ``Table``; the schema is ``output_schema`` with the input's
-    ``id`` type (int64 when the input has no ``id``).
+    ``id`` type (int64 when the input has no ``id``), then the ``keep`` columns.
 
     >>> import pyarrow as pa
     >>> records = pa.record_batch({"id": [1], "width": [10], "height": [10],
@@ -114,12 +125,15 @@ def process_arrow(
     >>> type(out).__name__, out.column("area").to_pylist()
     ('RecordBatch', [25])
     """
+    from gemini_vision.batch.inputs import attach_columns, kept_source
     from gemini_vision.batch.records import read_records
     from gemini_vision.batch.run import run
 
     table = read_records(batch)
     rows = run(table, threshold=threshold, pillow=pillow, threads=threads, limits=limits)
     out = rows.to_arrow(table.id_type)
+    if keep:
+        out = attach_columns(out, kept_source(batch, list(keep))[1], list(keep))
     if type(batch).__name__ == "Table":
         return out
     import pyarrow as pa

@@ -39,7 +39,7 @@ from gemini_vision.batch.records import Records, is_missing
 from gemini_vision.batch.rows import Rows
 from gemini_vision.errors import LocalError, as_int
 from gemini_vision.masks import MaskFailure
-from gemini_vision.spatial import Diagnostic, Limits
+from gemini_vision.spatial import Diagnostic, Limits, check_threshold
 from gemini_vision.spatial.pending import Pending, prepare
 
 __all__ = ["run"]
@@ -116,6 +116,7 @@ def run(
 def _options(threshold: Any, pillow: Any, threads: Any) -> tuple[int, int, int | None]:
     """The options as ints, checked once for the whole batch (as ``parse`` checks them)."""
     threshold, pillow = as_int("threshold", threshold), as_int("pillow", pillow)
+    check_threshold(threshold)
     if pillow not in (12, 13):
         raise LocalError(f"pillow must be 12 or 13, got {pillow}")
     if threads is None:
@@ -147,7 +148,8 @@ def _process(
         threads=threads,
     )
     for record, items in zip(texts, taken, strict=True):
-        record.items = items
+        # Twin rows may be exact duplicate items: the parser's diagnostics decide.
+        record.items = None if items is not None and len(set(items)) < len(items) else items
     for record in chunk:
         if record.problem is None and record.items is None:
             try:

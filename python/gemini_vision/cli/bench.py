@@ -49,28 +49,97 @@ class Row:
         return self.reference / self.rust
 
 
+#: Every case's name prefix, in the order they run (``--only`` matches these).
+CASES = (
+    "decode_png",
+    "resize",
+    "resize+threshold",
+    "threshold",
+    "rle_encode",
+    "batch",
+)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``bench`` on the main parser's subcommands."""
     bench = sub.add_parser(
-        "bench", help="time the kernels and the batch path against Pillow / pycocotools"
+        "bench",
+        help="time the kernels and the batch path against Pillow / pycocotools",
+        description=(
+            "Time each case on the Rust kernels, the NumPy twin and the reference tool; "
+            "a line per case on stderr as it finishes, the table (or --json) on stdout. "
+            f"Cases: {', '.join(CASES)}."
+        ),
     )
-    bench.add_argument("--quick", action="store_true", help="small sizes, few repeats (seconds)")
     bench.add_argument(
-        "--only", action="append", metavar="NAME", help="run the cases whose name starts so"
+        "-q", "--quick", action="store_true", help="small sizes, few repeats (seconds)"
+    )
+    bench.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run the cases whose name starts so (repeatable)",
     )
     bench.set_defaults(func=cmd_bench)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Print the benchmark table."""
-    import gemini_vision
+    """Print the benchmark table (or JSON), with a line per case on stderr as it finishes."""
+    import sys
 
+    import gemini_vision
+    from gemini_vision.cli.output import UsageError, report
+
+    if args.only and not any(
+        case.startswith(prefix) or prefix.startswith(case) for prefix in args.only for case in CASES
+    ):
+        raise UsageError(
+            f"--only {' '.join(args.only)} matches no case; the cases are {', '.join(CASES)}"
+        )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(
+    header = (
         f"gemini-vision {gemini_vision.__version__}; {os.cpu_count()} cores, "
         f"load {load:.1f}; best of repeats, time.perf_counter"
     )
-    print(format_table(run_cases(quick=args.quick, only=args.only)))
+    start = time.perf_counter()
+
+    def progress(row: Row) -> None:
+        ratio = "" if row.ratio is None else f", {row.ratio:.1f}x"
+        print(
+            f"bench: {row.name}: rust {_fmt(row.rust)}, numpy {_fmt(row.numpy)}, "
+            f"reference {_fmt(row.reference)}{ratio} ({time.perf_counter() - start:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    rows = run_cases(quick=args.quick, only=args.only, on_row=progress)
+    if not rows:
+        raise UsageError(f"--only {' '.join(args.only or [])} matches no case")
+    doc = {
+        "version": gemini_vision.__version__,
+        "backend": gemini_vision.backend,
+        "cores": os.cpu_count(),
+        "load": load,
+        "quick": bool(args.quick),
+        "cases": [
+            {
+                "name": row.name,
+                "per": row.unit,
+                "rust_s": row.rust,
+                "numpy_s": row.numpy,
+                "reference_s": row.reference,
+                "reference": row.reference_name or None,
+                "ratio": row.ratio,
+            }
+            for row in rows
+        ],
+    }
+
+    def text() -> None:
+        print(header)
+        print(format_table(rows))
+
+    report(args, doc, text)
     return 0
 
 
@@ -209,8 +278,16 @@ def reference_rows(records: list[dict[str, Any]], threshold: int = 127) -> list[
     return out
 
 
-def run_cases(*, quick: bool = False, only: list[str] | None = None) -> list[Row]:
-    """Time every case (or those whose name starts with one of ``only``)."""
+def run_cases(
+    *,
+    quick: bool = False,
+    only: list[str] | None = None,
+    on_row: Callable[[Row], None] | None = None,
+) -> list[Row]:
+    """Time every case (or those whose name starts with one of ``only``).
+
+    ``on_row`` is called with each row as soon as it is timed (progress).
+    """
     from gemini_vision import _numpy_kernels
 
     try:
@@ -230,16 +307,17 @@ def run_cases(*, quick: bool = False, only: list[str] | None = None) -> list[Row
     ) -> None:
         if not wanted(name):
             return
-        rows.append(
-            Row(
-                name,
-                "call",
-                None if rust is None else _time(lambda: call(rust), quick=quick),
-                _time(lambda: call(_numpy_kernels), quick=quick),
-                None if reference is None else _time(reference, quick=quick),
-                ref_name,
-            )
+        row = Row(
+            name,
+            "call",
+            None if rust is None else _time(lambda: call(rust), quick=quick),
+            _time(lambda: call(_numpy_kernels), quick=quick),
+            None if reference is None else _time(reference, quick=quick),
+            ref_name,
         )
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
 
     from PIL import Image
 
@@ -276,7 +354,10 @@ def run_cases(*, quick: bool = False, only: list[str] | None = None) -> list[Row
         encode_reference,
         "pycocotools, full frame",
     )
-    rows.extend(_batch_rows(quick=quick, wanted=wanted))
+    for row in _batch_rows(quick=quick, wanted=wanted):
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
     return rows
 
 

@@ -9,7 +9,9 @@
   with a progress bar of the tuning steps.
 
 Progress goes to stderr (a redrawn bar on a terminal, a line per 10 % step
-otherwise); results go to stdout as JSON.
+otherwise); results go to stdout as JSON (indented; with ``--json`` on one
+line). With ``--json`` the emulator prints its base URL and key as one JSON
+line. A malformed examples file is bad input (exit code 3).
 
 >>> import io
 >>> bar = ProgressBar("upload", total=200, stream=io.StringIO(), interactive=False)
@@ -24,6 +26,8 @@ import json
 import os
 import sys
 from typing import Any, TextIO
+
+from gemini_vision.cli.output import InputError
 
 __all__ = ["ProgressBar", "register"]
 
@@ -78,9 +82,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         file_processing_polls=args.processing_polls,
         tuning_polls=args.tuning_polls,
     )
-    print(f"gemini-vision emulator on {emulator.base_url}", flush=True)
-    print(f"  api key: {args.api_key}   (send it as x-goog-api-key)", flush=True)
-    print("  stop with Ctrl-C", flush=True)
+    if getattr(args, "json", False):
+        # One document, then the server runs until interrupted.
+        print(json.dumps({"base_url": emulator.base_url, "api_key": args.api_key}), flush=True)
+    else:
+        print(f"gemini-vision emulator on {emulator.base_url}", flush=True)
+        print(f"  api key: {args.api_key}   (send it as x-goog-api-key)", flush=True)
+        print("  stop with Ctrl-C", flush=True)
     try:
         emulator.serve_forever()
     except KeyboardInterrupt:
@@ -109,7 +117,7 @@ def _cmd_upload(args: argparse.Namespace) -> int:
     )
     if args.wait:
         file = client.wait_for_file(file, timeout=args.timeout)
-    print(json.dumps(file.to_json(), indent=2))
+    print(json.dumps(file.to_json(), indent=None if getattr(args, "json", False) else 2))
     return EXIT_OK
 
 
@@ -123,9 +131,8 @@ def _read_examples(path: str) -> list[tuple[str, str]]:
                 item = json.loads(line)
                 pairs.append((str(item["text_input"]), str(item["output"])))
             except (ValueError, KeyError, TypeError) as exc:
-                raise SystemExit(
-                    f"gemini-vision: error: {path}:{number}: expected "
-                    f'{{"text_input": ..., "output": ...}} ({exc})'
+                raise InputError(
+                    f'{path}:{number}: expected {{"text_input": ..., "output": ...}} ({exc})'
                 ) from None
     return pairs
 
@@ -152,7 +159,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         )
 
     tuned = client.wait_for_operation(operation, on_progress=show, timeout=args.timeout)
-    print(json.dumps(tuned.to_json(), indent=2))
+    print(json.dumps(tuned.to_json(), indent=None if getattr(args, "json", False) else 2))
     return EXIT_OK
 
 

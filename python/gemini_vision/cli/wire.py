@@ -13,19 +13,21 @@ waiting, save the answer, and render it with ``gemini_vision.spatial.render``
 (overlay, masks, COCO JSON) when that module is available.
 
 Exit codes: 0 done, 1 the work failed (an API or network error included),
-2 bad usage (no API key and no ``--base-url``).
+2 bad usage (no API key and no ``--base-url``), 3 an unreadable image. With
+``--json`` each prints one JSON document.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
+
+from gemini_vision.cli.output import UsageError, report
 
 __all__ = ["Spinner", "cmd_call", "cmd_tokens", "register", "token_table"]
 
@@ -48,7 +50,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``tokens``, ``detect`` and ``segment`` on the main parser's subcommands."""
     tokens = sub.add_parser("tokens", help="token estimates for image files, per rule")
     tokens.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
-    tokens.add_argument("--model", default=DEFAULT_MODEL, help=f"default rule of ({DEFAULT_MODEL})")
+    tokens.add_argument(
+        "-m", "--model", default=DEFAULT_MODEL, help=f"default rule of ({DEFAULT_MODEL})"
+    )
     tokens.add_argument(
         "--media-resolution",
         choices=["LOW", "MEDIUM", "HIGH", "ULTRA_HIGH"],
@@ -59,10 +63,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, what in (("detect", "2D boxes"), ("segment", "segmentation masks")):
         call = sub.add_parser(name, help=f"ask the model for {what}, then render the answer")
         call.add_argument("image", type=Path, metavar="IMAGE")
-        call.add_argument("--prompt", help="what to ask (default: a prompt for the task)")
-        call.add_argument("--model", default=DEFAULT_MODEL, help=f"model ({DEFAULT_MODEL})")
+        call.add_argument("-p", "--prompt", help="what to ask (default: a prompt for the task)")
+        call.add_argument("-m", "--model", default=DEFAULT_MODEL, help=f"model ({DEFAULT_MODEL})")
         call.add_argument("--base-url", help="a proxy or emulator speaking the Gemini API")
-        call.add_argument("--out", type=Path, default=Path(f"gemini-vision-{name}"))
+        call.add_argument(
+            "-o",
+            "--out",
+            type=Path,
+            default=Path(f"gemini-vision-{name}"),
+            help="output folder (replaced as a whole when complete)",
+        )
         call.add_argument("--timeout", type=float, default=120.0, help="seconds per attempt")
         call.set_defaults(func=cmd_call, task=name)
 
@@ -132,6 +142,21 @@ def token_table(
     return rows, ok
 
 
+def _keep_answer(out: Path, answer: str) -> None:
+    """Save the model's answer alone as ``out/response.json`` (after a failed render)."""
+    from gemini_vision.spatial.files import replace_folder
+
+    def write(temp: Path) -> None:
+        (temp / "response.json").write_text(answer, encoding="utf-8")
+
+    try:
+        replace_folder(out, write)
+    except Exception as exc:  # the render's error is the one to report
+        print(f"gemini-vision: could not save the answer either: {exc}", file=sys.stderr)
+    else:
+        print(f"gemini-vision: the answer is saved in {out / 'response.json'}", file=sys.stderr)
+
+
 def _print_table(rows: list[list[str]], out: TextIO) -> None:
     width = max(len(r) for r in rows)
     sizes = [
@@ -154,7 +179,30 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         media_resolution=args.media_resolution,
         vertex=args.vertex,
     )
-    _print_table(rows, sys.stdout)
+    header = rows[0]
+    doc = {
+        "model": args.model,
+        "images": [
+            {"path": row[0], "error": row[1].removeprefix("error: ")}
+            if len(row) < len(header)
+            else {
+                "path": row[0],
+                "type": row[1],
+                "stored": row[2],
+                "display": row[3],
+                "orientation": int(row[4]),
+                "tokens": {
+                    h: None if v == "-" else int(v)
+                    for h, v in zip(header[5:], row[5:], strict=True)
+                },
+            }
+            for row in rows[1:-1]
+        ],
+        "total": {
+            h: None if v == "-" else int(v) for h, v in zip(header[5:], rows[-1][5:], strict=True)
+        },
+    }
+    report(args, doc, lambda: _print_table(rows, sys.stdout))
     return 0 if ok else 1
 
 
@@ -205,16 +253,15 @@ class Spinner:
 
 def cmd_call(args: argparse.Namespace) -> int:
     """Ask the model about ``args.image``, save the answer, and render it into ``args.out``."""
+    from gemini_vision.cli.spatial import check_output
     from gemini_vision.client import Client
     from gemini_vision.images import image_part
 
     if not os.environ.get("GEMINI_API_KEY") and not args.base_url:
-        print(
-            "gemini-vision: error: set GEMINI_API_KEY (or give --base-url for a proxy or "
-            "emulator that needs no key)",
-            file=sys.stderr,
+        raise UsageError(
+            "set GEMINI_API_KEY (or give --base-url for a proxy or emulator that needs no key)"
         )
-        return 2
+    check_output(args.out, [args.image])  # before the call: its answer must have a place
     part = image_part(args.image, apply_orientation=True)  # boxes then match the upright image
     prompt = args.prompt or _PROMPTS[args.task]
     with (
@@ -224,19 +271,24 @@ def cmd_call(args: argparse.Namespace) -> int:
         response = client.generate(
             args.model, [part, prompt], response_mime_type="application/json"
         )
-    args.out.mkdir(parents=True, exist_ok=True)
-    answer = args.out / "response.json"
-    answer.write_text(json.dumps(response.to_json(), indent=2, ensure_ascii=False), "utf-8")
-    print(f"answer saved to {answer}")
-    return _render(args.image, response.to_json(), args.out)
-
-
-def _render(image: Path, response: dict[str, Any], out: Path) -> int:
+    from gemini_vision.cli.spatial import render_document
     from gemini_vision.spatial import render
+    from gemini_vision.spatial.files import dumps_json
 
-    report = render(image, response, out)
-    print(report.table())
-    for diagnostic in report.result.diagnostics:
-        print(f"  note: {diagnostic.message}")
-    print(f"wrote {len(report.files)} files to {report.folder}/")
+    answer = dumps_json(response.to_json(), indent=2) + "\n"
+    # The answer is saved in the same folder, written all or nothing with the rest.
+    try:
+        rendered = render(args.image, response.to_json(), args.out, extra={"response.json": answer})
+    except Exception:
+        _keep_answer(args.out, answer)  # a paid answer is never lost to a failed render
+        raise
+
+    def text() -> None:
+        print(f"answer saved to {args.out / 'response.json'}")
+        print(rendered.table())
+        for diagnostic in rendered.result.diagnostics:
+            print(f"  note: {diagnostic.message}")
+        print(f"wrote {len(rendered.files)} files to {rendered.folder}/")
+
+    report(args, render_document(rendered, args.model), text)
     return 0

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gemini_vision.errors import LocalError, as_int
+from gemini_vision.spatial.dataset import CocoDataset, detections_by_image
 from gemini_vision.spatial.decode import Limits, decode_pngs
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.items import SpatialItem
@@ -29,11 +30,14 @@ from gemini_vision.spatial.result import SpatialResult
 from gemini_vision.wire.response import GenerateContentResponse
 
 __all__ = [
+    "CocoDataset",
     "Diagnostic",
     "Limits",
     "RenderReport",
     "SpatialItem",
     "SpatialResult",
+    "check_threshold",
+    "detections_by_image",
     "parse",
     "render",
 ]
@@ -46,6 +50,7 @@ def parse(
     threshold: int = 127,
     pillow: int = 13,
     limits: Limits | None = None,
+    duplicates: str = "keep",
 ) -> SpatialResult:
     """Parse a model's spatial answer into pixel items (SPEC S1–S5).
 
@@ -58,13 +63,16 @@ def parse(
         threshold: mask pixels are ``value > threshold`` (127: the documented midpoint).
         pillow: 13 or 12: whose BILINEAR pass order the mask resize follows.
         limits: memory bounds per response (``Limits()`` by default).
+        duplicates: "keep" (default) or "drop" an item that is an exact copy of
+            an earlier one; either way it gets a ``duplicate`` diagnostic.
 
     Returns:
         A ``SpatialResult``; ``result.diagnostics`` lists every repaired or
         dropped item with its index and the reason.
 
     Raises:
-        LocalError: ``image_size``, ``threshold`` or ``pillow`` is invalid.
+        LocalError: ``image_size``, ``threshold`` (0 to 255), ``pillow`` or
+            ``duplicates`` is invalid.
 
     >>> r = parse('{"point": [500, 250], "label": "eye"}', (640, 480))
     >>> r.items[0].point, r.diagnostics
@@ -78,11 +86,28 @@ def parse(
     pillow = as_int("pillow", pillow)
     if pillow not in (12, 13):
         raise LocalError(f"pillow must be 12 or 13, got {pillow}")
+    check_threshold(threshold)
+    if duplicates not in ("keep", "drop"):
+        raise LocalError(f"duplicates must be 'keep' or 'drop', got {duplicates!r}")
     limits = limits or Limits()
-    pending = prepare(text, size, threshold=threshold, limits=limits)
+    pending = prepare(text, size, threshold=threshold, limits=limits, duplicates=duplicates)
     return pending.finish(
         decode_pngs(pending.png_jobs, threshold=threshold, pillow=pillow, limits=limits)
     )
+
+
+def check_threshold(threshold: int) -> None:
+    """Raise ``LocalError`` unless ``0 <= threshold <= 255`` (mask pixels are value > threshold).
+
+    >>> check_threshold(300)
+    Traceback (most recent call last):
+    gemini_vision.errors.LocalError: threshold must be 0 to 255 (mask pixels are value > \
+threshold), got 300
+    """
+    if not 0 <= threshold <= 255:
+        raise LocalError(
+            f"threshold must be 0 to 255 (mask pixels are value > threshold), got {threshold}"
+        )
 
 
 def _image_size(image_size: Any) -> tuple[int, int]:

@@ -33,7 +33,7 @@ from gemini_vision.spatial.response import answer_text
 from gemini_vision.spatial.result import SpatialResult
 from gemini_vision.wire.response import GenerateContentResponse
 
-__all__ = ["Pending", "prepare"]
+__all__ = ["Pending", "find_duplicates", "prepare"]
 
 
 @dataclass
@@ -93,8 +93,12 @@ def prepare(
     *,
     threshold: int = 127,
     limits: Limits | None = None,
+    duplicates: str = "keep",
 ) -> Pending:
     """Read an answer up to its PNG masks (arguments checked by the caller, as ``parse`` does).
+
+    ``duplicates``: "keep" (an exact copy of an earlier item is kept, with a
+    ``duplicate`` note) or "drop" (it is dropped, with a ``duplicate`` rejection).
 
     Raises:
         LocalError: ``text`` is neither a string nor a mapping.
@@ -102,10 +106,31 @@ def prepare(
     answer, finish_reason, diags = answer_text(text)
     extraction = extract(answer)
     diags.extend(extraction.diagnostics)
+    copies = find_duplicates(extraction.items)
+    for index, original in copies.items():
+        if duplicates == "drop":
+            diags.append(
+                Diagnostic(
+                    index,
+                    "rejected",
+                    "duplicate",
+                    f"item {index} is an exact copy of item {original}; dropped",
+                )
+            )
+        else:
+            diags.append(
+                Diagnostic(
+                    index,
+                    "note",
+                    "duplicate",
+                    f"item {index} is an exact copy of item {original}; kept",
+                )
+            )
     drafts = [
         draft
         for index, raw in enumerate(extraction.items)
-        if (draft := read_item(index, raw, size, diags)) is not None
+        if not (duplicates == "drop" and index in copies)
+        and (draft := read_item(index, raw, size, diags)) is not None
     ]
     plan = plan_masks(drafts, limits=limits or Limits(), diags=diags)
     if finish_reason == "MAX_TOKENS" and not extraction.truncated:
@@ -129,6 +154,44 @@ def prepare(
         finish_reason=finish_reason,
         source=extraction.source,
     )
+
+
+def find_duplicates(items: Sequence[Any]) -> dict[int, int]:
+    """Items that are exact copies of an earlier one: ``{copy's index: first index}``.
+
+    Exact means equal as JSON values (every key and value, masks included).
+
+    >>> a, b = {"box_2d": [1, 2, 3, 4], "label": "x"}, {"box_2d": [1, 2, 3, 5], "label": "x"}
+    >>> find_duplicates([a, b, dict(a), b])
+    {2: 0, 3: 1}
+    """
+    seen: dict[tuple[str, str], list[int]] = {}
+    out: dict[int, int] = {}
+    for index, raw in enumerate(items):
+        if isinstance(raw, Mapping):
+            # A cheap key first, so only likely copies are compared in full.
+            key = (repr(raw.get("box_2d", raw.get("point"))), repr(raw.get("label")))
+        else:
+            key = ("", repr(raw)[:64])
+        earlier = seen.setdefault(key, [])
+        for first in earlier:
+            if _same_json(items[first], raw):
+                out[index] = first
+                break
+        else:
+            earlier.append(index)
+    return out
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    # == alone would call 1 and 1.0 (or True and 1) the same; JSON text would not.
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _diagnostic_order(d: Diagnostic) -> int:

@@ -66,6 +66,9 @@ def render(
     threshold: int = 127,
     pillow: int = 13,
     limits: Limits | None = None,
+    file_name: str | None = None,
+    extra: Mapping[str, str] | None = None,
+    duplicates: str = "keep",
 ) -> RenderReport:
     """Parse ``response`` for ``image`` and write overlay, masks and COCO JSON to ``out``.
 
@@ -76,26 +79,46 @@ def render(
             displayed (SPEC I6).
         response: the model's text, a generateContent response (dict or JSON
             text), or a ``Path`` to a file holding either.
-        out: the folder to write into (created if needed).
-        threshold, pillow, limits: as for ``parse``.
+        out: the output folder: written all or nothing (``SpatialResult.save``);
+            it must be missing, empty or an earlier output, and hold no input.
+        threshold, pillow, limits, duplicates: as for ``parse``.
+        file_name: the image's name in the COCO JSON (default: the name of
+            ``image`` when it is a path).
+        extra: more files for the folder, name to text (``detect`` adds the
+            model's ``response.json``).
 
     Returns:
         A ``RenderReport`` with the result, the written files and a table.
 
     Raises:
-        LocalError: the response file or image cannot be read.
+        LocalError: the response file or image cannot be read, or the output
+            folder holds an input or files it did not write.
     """
     from gemini_vision.spatial import parse
+    from gemini_vision.spatial.files import refuse_clobber
 
+    folder = Path(out)
+    # Before anything is read or written: the output folder is replaced as a whole.
+    # (a str response is the answer's text, a Path its file.)
+    inputs = [image] if isinstance(image, (str, Path)) else []
+    refuse_clobber([folder], [*inputs, *([response] if isinstance(response, Path) else [])])
     picture = _open_image(image)
     if isinstance(response, Path):
         try:
             response = response.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise LocalError(f"cannot read the response file {response}: {exc}") from exc
-    result = parse(response, picture.size, threshold=threshold, pillow=pillow, limits=limits)
-    folder = Path(out)
-    files = result.save(folder, picture)
+    result = parse(
+        response,
+        picture.size,
+        threshold=threshold,
+        pillow=pillow,
+        limits=limits,
+        duplicates=duplicates,
+    )
+    if file_name is None and isinstance(image, (str, Path)):
+        file_name = Path(image).name
+    files = result.save(folder, picture, file_name=file_name, extra=extra)
     return RenderReport(result, tuple(files), folder)
 
 

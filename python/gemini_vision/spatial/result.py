@@ -13,6 +13,7 @@ files on disk are made on demand, each in one pass over the items.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,14 +182,25 @@ class SpatialResult:
 
         return overlay(self, image, **options)
 
-    def save(self, folder: str | Path, image: Any = None) -> list[Path]:
-        """Write the overlay, one mask PNG per segment and COCO JSON under ``folder``.
+    def save(
+        self,
+        folder: str | Path,
+        image: Any = None,
+        *,
+        file_name: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> list[Path]:
+        """Write the overlay, one mask PNG per segment and COCO JSON as ``folder``.
 
-        See ``gemini_vision.spatial.files.save``. Returns the written paths.
+        All or nothing: the folder is built beside ``folder`` and renamed into
+        place when complete; ``folder`` must be missing, empty or an earlier
+        output. ``file_name`` goes into the COCO image (default: the name of
+        ``image`` when it is a path). See ``gemini_vision.spatial.files.save``.
+        Returns the written paths.
         """
         from gemini_vision.spatial.files import save
 
-        return save(self, folder, image)
+        return save(self, folder, image, file_name=file_name, extra=extra)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values: items (without arrays), diagnostics, flags.
