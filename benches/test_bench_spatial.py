@@ -11,6 +11,9 @@ box covers about 10% of the image; the image is 1920x1080 and 4000x3000.
   ``bench`` extra).
 - ``rust-1``/``rust-all``, ``numpy-1``: ``masks.decode_masks`` on one thread and
   on every core (box-local masks, Pillow-exact).
+- ``parse-1``/``parse-all``: ``spatial.parse`` of the model's whole text (fenced
+  JSON, 50 items, their masks) on one thread and on every core: what a user
+  times. The probability maps are not made (they are made when first read).
 
 The overlay group composites the 50 masks onto the image: Pillow's
 ``alpha_composite`` of full-frame layers against ``masks.overlay``.
@@ -24,7 +27,9 @@ from __future__ import annotations
 import base64
 import importlib.util
 import io
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -35,7 +40,8 @@ from PIL import Image
 from pytest_benchmark.fixture import BenchmarkFixture
 from tests.conftest import NUMPY, RUST
 
-from gemini_vision import masks
+from gemini_vision import masks, spatial
+from gemini_vision.masks import pipeline as masks_pipeline
 
 ORDER = masks.installed_pillow_order()
 HAVE_CV2 = importlib.util.find_spec("cv2") is not None
@@ -59,16 +65,27 @@ def _blob_png(rng: np.random.Generator) -> str:
 
 
 @cache
-def answer(width: int, height: int) -> list[Item]:
-    """50 (base64 PNG, box) items, boxes ~10% of the image area, inside it."""
+def model_answer(width: int, height: int) -> str:
+    """The model's text: 50 ``box_2d``/``mask`` objects, boxes ~10% of the image area."""
     rng = np.random.default_rng(width * height)
+    objects = []
+    for i in range(N_MASKS):
+        bw, bh = (int(316 * rng.uniform(0.8, 1.2)) for _ in range(2))
+        x0, y0 = int(rng.integers(0, 1000 - bw)), int(rng.integers(0, 1000 - bh))
+        box_2d = [y0, x0, y0 + bh, x0 + bw]
+        objects.append({"box_2d": box_2d, "mask": _blob_png(rng), "label": f"object {i}"})
+    return "```json\n" + json.dumps(objects) + "\n```"
+
+
+@cache
+def answer(width: int, height: int) -> list[Item]:
+    """The answer's 50 (base64 PNG, pixel box) items, by the guide's conversion."""
     items = []
-    for _ in range(N_MASKS):
-        bw = int(width * 0.316 * rng.uniform(0.8, 1.2))
-        bh = int(height * 0.316 * rng.uniform(0.8, 1.2))
-        x0 = int(rng.integers(0, width - bw))
-        y0 = int(rng.integers(0, height - bh))
-        items.append((_blob_png(rng), (x0, y0, x0 + bw, y0 + bh)))
+    for obj in json.loads(model_answer(width, height).strip("`").removeprefix("json")):
+        y0, x0, y1, x1 = obj["box_2d"]
+        box = (int(x0 / 1000 * width), int(y0 / 1000 * height))
+        end = (int(x1 / 1000 * width), int(y1 / 1000 * height))
+        items.append((obj["mask"], (*box, *end)))
     return items
 
 
@@ -123,6 +140,26 @@ def _ours(kernels: ModuleType, threads: int) -> Callable[[list[Item], int, int],
     return run
 
 
+def _parse(kernels: ModuleType, threads: int | None) -> Callable[[list[Item], int, int], Any]:
+    """``spatial.parse`` of the model's text (JSON, items, masks) under ``kernels``."""
+
+    def run(items: list[Item], width: int, height: int) -> list[np.ndarray]:
+        text = model_answer(width, height)
+        with _backend(kernels):
+            result = spatial.parse(text, (width, height), pillow=ORDER, threads=threads)
+        return [item.mask for item in result.items]
+
+    return run
+
+
+@contextmanager
+def _backend(kernels: ModuleType) -> Iterator[None]:
+    """Point the mask pipeline's facade at ``kernels`` (Rust or NumPy) for the duration."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(masks_pipeline, "kernels", kernels)
+        yield
+
+
 def _implementation(name: str) -> Callable[[list[Item], int, int], Any]:
     if name == "reference":
         return reference
@@ -133,14 +170,19 @@ def _implementation(name: str) -> Callable[[list[Item], int, int], Any]:
 
         cv2.setNumThreads(1)
         return opencv
+    if name.startswith(("rust", "parse")) and RUST is None:
+        pytest.skip("the Rust extension is not built")
+    if name.startswith("parse"):
+        return _parse(RUST, 1 if name == "parse-1" else None)
     if name.startswith("rust"):
-        if RUST is None:
-            pytest.skip("the Rust extension is not built")
         return _ours(RUST, 1 if name == "rust-1" else 0)
     return _ours(NUMPY, 1)
 
 
-@pytest.mark.parametrize("impl", ["reference", "opencv", "rust-1", "rust-all", "numpy-1"])
+IMPLS = ["reference", "opencv", "rust-1", "rust-all", "parse-1", "parse-all", "numpy-1"]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("size", IMAGES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_decode_50_masks(benchmark: BenchmarkFixture, impl: str, size: tuple[int, int]) -> None:
     width, height = size

@@ -11,7 +11,7 @@ The same functions are plain Python, so a finding replays with
 ``python -c "from fuzz.targets import TARGETS; TARGETS['png'](open('crash', 'rb').read())"``.
 
 >>> sorted(TARGETS)
-['extract', 'lane', 'png', 'sse', 'wire']
+['extract', 'lane', 'png', 'png_struct', 'sse', 'wire']
 >>> TARGETS["extract"](b'[{"box_2d": [0, 0, 500, 500], "label": "a"}]')
 """
 
@@ -21,10 +21,12 @@ import base64
 import contextlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from tests.png_encoder import CHANNELS, PngSpec, encode
 
+from fuzz.png_struct import build_png
 from gemini_vision import masks, spatial
 from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.files import parse_file, parse_list_files
@@ -78,6 +80,52 @@ def fuzz_png(data: bytes) -> None:
         raise AssertionError(f"decode_png gave shape {pixels.shape} over the pixel limit")
 
 
+def _pillow_grey(data: bytes) -> np.ndarray | None:
+    """Pillow's ``convert("L")`` of the file, or None when Pillow refuses it."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                return np.asarray(image.convert("L"))
+    except Exception:
+        return None
+
+
+def _decode_with(kernels: object, data: bytes) -> np.ndarray | str:
+    try:
+        return kernels.decode_png(data, 1 << 16)  # type: ignore[attr-defined, no-any-return]
+    except MaskDecodeError as exc:
+        return type(exc).__name__
+
+
+def fuzz_png_struct(data: bytes) -> None:
+    """Structure-aware PNGs (``fuzz/png_struct.py``), differential: the Rust and
+    NumPy decoders agree exactly, and a file they decode, Pillow decodes to the
+    same grey pixels."""
+    from gemini_vision import _numpy_kernels
+    from gemini_vision._backend import kernels
+
+    png = build_png(data)
+    ours = _decode_with(kernels, png)
+    twin = _decode_with(_numpy_kernels, png)
+    if isinstance(ours, str) or isinstance(twin, str):
+        if not (isinstance(ours, str) and ours == twin):
+            raise AssertionError(f"backends disagree: {ours!r} vs {twin!r}")
+        return
+    if not np.array_equal(ours, twin):
+        raise AssertionError("backends decode different pixels")
+    reference = _pillow_grey(png)
+    if reference is None or not np.array_equal(ours, reference):
+        raise AssertionError(
+            f"decoded {ours.shape}, Pillow gave {getattr(reference, 'shape', None)}"
+        )
+
+
 def fuzz_lane(data: bytes) -> None:
     """The batch's fast lane on any bytes: no error; what it takes, ``parse`` reads alike."""
     from gemini_vision._backend import kernels
@@ -120,6 +168,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "extract": fuzz_extract,
     "lane": fuzz_lane,
     "png": fuzz_png,
+    "png_struct": fuzz_png_struct,
     "sse": fuzz_sse,
     "wire": fuzz_wire,
 }
@@ -169,6 +218,8 @@ def _response(text: str) -> dict[str, object]:
     }
 
 
+_CORPUS = Path(__file__).resolve().parent / "corpus"
+
 #: Valid inputs the fuzzer starts from and mutates, per target.
 SEEDS: dict[str, list[bytes]] = {
     "lane": [
@@ -186,6 +237,9 @@ SEEDS: dict[str, list[bytes]] = {
         for c, d in [(0, 1), (0, 8), (0, 16), (2, 8), (3, 4), (4, 8), (6, 16)]
         for i in (0, 1)
     ],
+    # Plus the inputs of past findings (fuzz/corpus/png_struct/), kept as regressions.
+    "png_struct": [bytes(64), bytes(range(256)), b"\x07" * 200, b"\x00\x03" * 300]
+    + [path.read_bytes() for path in sorted(_CORPUS.glob("png_struct/*"))],
     "sse": [
         b"".join(
             b"data: " + json.dumps(_response(t)).encode() + b"\r\n\r\n" for t in ("He", "llo")

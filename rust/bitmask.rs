@@ -81,9 +81,7 @@ impl BitMask {
             KernelError::InvalidArgument(format!("a {height}x{width} mask is too large"))
         })?;
         self.words.clear();
-        self.words.try_reserve(len).map_err(|_| {
-            KernelError::InvalidArgument(format!("cannot allocate a {height}x{width} mask"))
-        })?;
+        crate::alloc::reserve(&mut self.words, len, "the packed mask")?;
         self.height = height;
         self.width = width;
         self.stride = stride;

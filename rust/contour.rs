@@ -243,10 +243,7 @@ pub fn resize_threshold_contour(
         KernelError::InvalidArgument(format!("a {out_h}x{out_w} output is too large"))
     })?;
     // Rows are appended whole, so the output is written once and never zeroed.
-    let mut out: Vec<bool> = Vec::new();
-    out.try_reserve_exact(out_len).map_err(|_| {
-        KernelError::InvalidArgument(format!("cannot allocate a {out_h}x{out_w} mask"))
-    })?;
+    let mut out: Vec<bool> = crate::alloc::with_capacity(out_len, "the resized mask")?;
     resize_threshold_contour_into(src, h, w, out_w, out_h, order, threshold, &mut out)?;
     Ok(out)
 }

@@ -19,6 +19,13 @@ pub enum KernelError {
     /// A COCO RLE is malformed: a bad compressed string, or counts that do not
     /// cover the frame.
     Rle(String),
+    /// A buffer the input asks for is larger than [`crate::alloc::MAX_ALLOC_BYTES`]
+    /// (`over_limit`), or the allocator could not provide it.
+    Allocation {
+        what: String,
+        bytes: u128,
+        over_limit: bool,
+    },
 }
 
 impl fmt::Display for KernelError {
@@ -36,6 +43,21 @@ impl fmt::Display for KernelError {
             ),
             KernelError::InvalidArgument(msg) => write!(f, "{msg}"),
             KernelError::Rle(msg) => write!(f, "{msg}"),
+            KernelError::Allocation {
+                what,
+                bytes,
+                over_limit: true,
+            } => write!(
+                f,
+                "{what} needs {bytes} bytes, more than the allocation limit of {} bytes",
+                crate::alloc::MAX_ALLOC_BYTES
+            ),
+            KernelError::Allocation { what, bytes, .. } => {
+                write!(
+                    f,
+                    "{what} needs {bytes} bytes, which could not be allocated"
+                )
+            }
         }
     }
 }

@@ -4,11 +4,13 @@
 //! PyO3 in sight: `cargo test` runs them without libpython. The PyO3 wrappers
 //! live in `py/` behind the `python` feature, which maturin turns on.
 
+pub mod alloc;
 pub mod base64;
 pub mod batch;
 pub mod bitmask;
 pub mod contour;
 pub mod error;
+pub mod json_strings;
 pub mod overlay;
 pub mod paste;
 pub mod pipeline;

@@ -14,6 +14,7 @@
 //! background). In a label map, later masks win where masks overlap, as later
 //! layers are drawn on top in an overlay.
 
+use crate::alloc;
 use crate::error::{KernelError, KernelResult};
 
 /// A row-major boolean mask of `height x width` whose top-left pixel sits at
@@ -152,7 +153,7 @@ pub fn paste_into(
 
 /// The union of `masks` as a new `height x width` frame.
 pub fn union(masks: &[BoxMask<'_>], height: usize, width: usize) -> KernelResult<Vec<bool>> {
-    let mut frame = vec![false; frame_len(height, width)?];
+    let mut frame = alloc::zeroed_dims(&[height, width], "the union frame")?;
     for mask in masks {
         paste_into(&mut frame, height, width, mask)?;
     }
@@ -168,7 +169,7 @@ pub fn label_map(masks: &[BoxMask<'_>], height: usize, width: usize) -> KernelRe
             masks.len()
         )));
     }
-    let mut labels = vec![0i32; frame_len(height, width)?];
+    let mut labels = alloc::zeroed_dims(&[height, width], "the label map")?;
     for (i, mask) in masks.iter().enumerate() {
         // Fits: masks.len() <= i32::MAX was checked above.
         let label = i as i32 + 1;
@@ -185,14 +186,8 @@ pub fn label_map(masks: &[BoxMask<'_>], height: usize, width: usize) -> KernelRe
 
 /// Every mask pasted into its own empty frame: `masks.len() x height x width`.
 pub fn full_masks(masks: &[BoxMask<'_>], height: usize, width: usize) -> KernelResult<Vec<bool>> {
-    let plane = frame_len(height, width)?;
-    let total = plane.checked_mul(masks.len()).ok_or_else(|| {
-        KernelError::InvalidArgument(format!(
-            "{} frames of {height}x{width} are too large",
-            masks.len()
-        ))
-    })?;
-    let mut out = vec![false; total];
+    let mut out = alloc::zeroed_dims(&[masks.len(), height, width], "the full masks")?;
+    let plane = height * width; // fits: the product above did
     if plane > 0 {
         for (frame, mask) in out.chunks_exact_mut(plane).zip(masks) {
             paste_into(frame, height, width, mask)?;

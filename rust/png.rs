@@ -259,6 +259,31 @@ struct Layout<'a> {
 }
 
 /// Walk every chunk up to IEND, checking the structure (see the module docs).
+/// Pillow refuses a file whose tRNS (grey or truecolour image: 2 or 6 bytes),
+/// gAMA (4), cHRM (32), sRGB (1) or pHYs (9) chunk is shorter than the values
+/// it holds ("Truncated gAMA chunk"), wherever it lies before IEND: so do we.
+/// Their contents never change the grey values.
+fn check_ancillary(header: &Header, chunk: &Chunk<'_>) -> KernelResult<()> {
+    let need = match (&chunk.kind, header.colour_type) {
+        (b"tRNS", ColourType::Grey) => 2,
+        (b"tRNS", ColourType::Rgb) => 6,
+        (b"gAMA", _) => 4,
+        (b"cHRM", _) => 32,
+        (b"sRGB", _) => 1,
+        (b"pHYs", _) => 9,
+        _ => 0,
+    };
+    if chunk.data.len() < need {
+        return Err(decode_error(format!(
+            "corrupt PNG: the {} chunk at byte {} holds {} bytes, fewer than the {need} it needs",
+            chunk_name(chunk.kind),
+            chunk.offset,
+            chunk.data.len()
+        )));
+    }
+    Ok(())
+}
+
 fn read_layout(data: &[u8], max_pixels: u64) -> KernelResult<Layout<'_>> {
     if data.len() < SIGNATURE.len() || data[..SIGNATURE.len()] != SIGNATURE {
         return Err(decode_error(
@@ -337,6 +362,7 @@ fn read_layout(data: &[u8], max_pixels: u64) -> KernelResult<Layout<'_>> {
                 }
                 palette = Some(chunk.data);
             }
+            b"tRNS" | b"gAMA" | b"cHRM" | b"sRGB" | b"pHYs" => check_ancillary(&header, &chunk)?,
             kind if kind[0].is_ascii_uppercase() && kind != b"PLTE" => {
                 return Err(decode_error(format!(
                     "corrupt PNG: unknown critical chunk {name} at byte {}",
@@ -413,11 +439,10 @@ pub fn decode_png(data: &[u8], max_pixels: u64) -> KernelResult<GreyImage> {
     let too_big = || decode_error("the image is too large for this platform".to_string());
     let width = usize::try_from(header.width).map_err(|_| too_big())?;
     let height = usize::try_from(header.height).map_err(|_| too_big())?;
-    let mut pixels = Vec::new();
-    pixels
-        .try_reserve_exact(width.checked_mul(height).ok_or_else(too_big)?)
-        .map_err(|_| too_big())?;
-    pixels.resize(width * height, 0);
+    let mut pixels = crate::alloc::zeroed(
+        width.checked_mul(height).ok_or_else(too_big)?,
+        "the decoded PNG",
+    )?;
 
     let converter = grey::Converter::new(&header, layout.palette);
     let bpp = usize::try_from(header.bits_per_pixel().div_ceil(8)).map_err(|_| too_big())?;

@@ -208,10 +208,7 @@ impl AxisTable {
 /// A zero-filled vector of `len` items, or an error instead of an abort when
 /// the allocation cannot be made.
 fn alloc<T: Copy + Default>(len: usize, what: &str) -> KernelResult<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        KernelError::InvalidArgument(format!("cannot allocate the {what} ({len} pixels)"))
-    })?;
+    let mut v = crate::alloc::with_capacity(len, what)?;
     v.resize(len, T::default());
     Ok(v)
 }
@@ -295,7 +292,7 @@ fn run<F: Sink, const AVX2: bool>(
     let need_v = s.in_h != s.out_h;
     let h_table = need_h.then(|| AxisTable::new(s.in_w, s.out_w));
     let v_table = need_v.then(|| AxisTable::new(s.in_h, s.out_h));
-    let mut out = alloc::<F::Out>(s.out_h * s.out_w, "output")?;
+    let mut out = alloc::<F::Out>(s.out_h * s.out_w, "the resized mask")?;
     match (&h_table, &v_table) {
         (None, None) => {
             // The same size: a copy, through `finish` so that a threshold applies.
@@ -307,11 +304,11 @@ fn run<F: Sink, const AVX2: bool>(
         (None, Some(vt)) => passes::vertical(src, s.in_w, vt, &mut out, finish),
         (Some(ht), Some(vt)) => {
             if order.vertical_first(s.in_h, s.in_w, s.out_h, s.out_w) {
-                let mut mid = alloc::<u8>(s.out_h * s.in_w, "intermediate image")?;
+                let mut mid = alloc::<u8>(s.out_h * s.in_w, "the intermediate resized image")?;
                 passes::vertical(src, s.in_w, vt, &mut mid, ToByte);
                 horizontal::<F, AVX2>(&mid, s.in_w, ht, &mut out, finish);
             } else {
-                let mut mid = alloc::<u8>(s.in_h * s.out_w, "intermediate image")?;
+                let mut mid = alloc::<u8>(s.in_h * s.out_w, "the intermediate resized image")?;
                 horizontal::<ToByte, AVX2>(src, s.in_w, ht, &mut mid, ToByte);
                 passes::vertical(&mid, s.out_w, vt, &mut out, finish);
             }

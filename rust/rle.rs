@@ -28,6 +28,7 @@ mod columns;
 
 pub use columns::{encode_bits, Scratch};
 
+use crate::alloc;
 use crate::bitmask::BitMask;
 use crate::error::{KernelError, KernelResult};
 use crate::paste::{clip, BoxMask};
@@ -92,10 +93,7 @@ pub fn decode_box(
     box_height: usize,
     box_width: usize,
 ) -> KernelResult<Vec<bool>> {
-    let len = box_height.checked_mul(box_width).ok_or_else(|| {
-        KernelError::InvalidArgument(format!("a {box_height}x{box_width} box is too large"))
-    })?;
-    let mut out = vec![false; len];
+    let mut out = alloc::zeroed_dims(&[box_height, box_width], "the decoded mask")?;
     // An all-on mask of the box's shape tells which frame pixels the box covers.
     let probe = BoxMask {
         data: &[],
@@ -321,7 +319,7 @@ fn crowd_flags(iscrowd: &[bool], n: usize) -> KernelResult<impl Fn(usize) -> boo
 /// row-major `dt.len() x gt.len()`, as pycocotools' `iou` on boxes.
 pub fn box_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], iscrowd: &[bool]) -> KernelResult<Vec<f64>> {
     let crowd = crowd_flags(iscrowd, gt.len())?;
-    let mut out = Vec::with_capacity(dt.len() * gt.len());
+    let mut out = alloc::with_capacity(dt.len().saturating_mul(gt.len()), "the IoU matrix")?;
     for d in dt {
         for (g, gbox) in gt.iter().enumerate() {
             out.push(box_pair_iou(d, gbox, crowd(g)));
@@ -369,7 +367,7 @@ pub fn iou(dt: &[Rle<'_>], gt: &[Rle<'_>], iscrowd: &[bool]) -> KernelResult<Vec
     let crowd = crowd_flags(iscrowd, gt.len())?;
     let dt_boxes: Vec<[f64; 4]> = dt.iter().map(bbox).collect();
     let gt_boxes: Vec<[f64; 4]> = gt.iter().map(bbox).collect();
-    let mut out = vec![0.0; dt.len() * gt.len()];
+    let mut out = alloc::zeroed(dt.len().saturating_mul(gt.len()), "the IoU matrix")?;
     if gt.is_empty() {
         return Ok(out);
     }

@@ -9,7 +9,9 @@
 #      (fails if the extension did not load)
 #   5. the same suite with GEMINI_VISION_BACKEND=numpy
 #   6. the resize property tests against Pillow 12 in a second environment
-#   7. the distributed-engine tests (Dask, Spark; marked slow) once, in a third
+#   7. the wheel: built with maturin, installed into a fresh environment with
+#      no Rust toolchain on PATH, smoke tests run on it (scripts/test-wheel.sh)
+#   8. the distributed-engine tests (Dask, Spark; marked slow) once, in a third
 #      environment; steps 4 and 5 skip them
 source "$(dirname "$0")/env.sh"
 ensure_venv test
@@ -33,4 +35,5 @@ GEMINI_VISION_BACKEND=numpy \
     --doctest-modules python/gemini_vision
 
 bash scripts/test-pillow12.sh
+bash scripts/test-wheel.sh
 bash scripts/test-distributed.sh

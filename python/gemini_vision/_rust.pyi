@@ -127,3 +127,10 @@ def records_to_items(
     threads: int,
 ) -> list[list[tuple[str, int, int, int, int, str | None, int]] | None]: ...
 def simd_features() -> list[str]: ...
+
+# The wire core's help for the standard library's json.loads: the document with
+# its value strings of at least min_len bytes replaced by "<marker><index>",
+# and those strings decoded; None when there is nothing to lift.
+def split_long_strings(
+    data: bytes, min_len: int, marker: bytes
+) -> tuple[bytes, list[str]] | None: ...

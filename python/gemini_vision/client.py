@@ -32,7 +32,6 @@ False
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 import warnings
@@ -50,6 +49,7 @@ from gemini_vision.api.generate import (
     parse_generate_content,
 )
 from gemini_vision.api.retry import RetryPolicy
+from gemini_vision.api.secrets import request_secrets, scrub_response, scrub_transport_error
 from gemini_vision.api.sse import StreamParser
 from gemini_vision.client_files import AsyncFilesAndTuning, FilesAndTuning
 from gemini_vision.errors import LocalError, TransportError
@@ -216,6 +216,11 @@ class _ClientBase:
         check_request_limits(request)
         return request
 
+    def _secret_forms(self, request: HttpRequest) -> list[str]:
+        """The credentials this request carries and the endpoint's key, in every form:
+        scrubbed from whatever comes back, before anything parses it (R3)."""
+        return request_secrets(request, [getattr(self.endpoint, "_api_key", None)])
+
     def __repr__(self) -> str:
         transport = getattr(self, "transport", None)
         return (
@@ -290,12 +295,13 @@ class Client(FilesAndTuning, _ClientBase):
                     self._sleep(step.seconds)
                     step = flow.send(None)
                     continue
+                forms = self._secret_forms(step)
                 try:
                     response = self.transport.send(step, timeout=self.timeout)
                 except TransportError as error:
-                    step = flow.throw(error)
+                    step = flow.throw(scrub_transport_error(error, forms))
                 else:
-                    step = flow.send(response)
+                    step = flow.send(scrub_response(response, forms))
         except StopIteration as stop:
             result: T = stop.value
             return result
@@ -315,6 +321,7 @@ class Client(FilesAndTuning, _ClientBase):
                     self._sleep(step.seconds)
                     step = flow.send(None)
                     continue
+                forms = self._secret_forms(step)
                 try:
                     streaming = open_stream(self.transport, step, timeout=self.timeout)
                     if streaming.is_success:
@@ -323,9 +330,9 @@ class Client(FilesAndTuning, _ClientBase):
                             HttpResponse(streaming.status, streaming.headers),
                         )
                     else:
-                        summary = streaming.to_response()
+                        summary = scrub_response(streaming.to_response(), forms)
                 except TransportError as error:
-                    step = flow.throw(error)
+                    step = flow.throw(scrub_transport_error(error, forms))
                 else:
                     step = flow.send(summary)
         except StopIteration as stop:
@@ -442,10 +449,16 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
         transport: AsyncTransport | None = None,
         retry: RetryPolicy | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__(api_key, endpoint, base_url, retry, timeout)
         self.transport = transport if transport is not None else _default_async_transport()
+        if sleep is None:
+            # Imported here, not at the top: asyncio (with ssl, socket, subprocess)
+            # costs more than the rest of the client's import.
+            import asyncio
+
+            sleep = asyncio.sleep
         self._sleep = sleep
 
     async def _drive(self, flow: Flow[T]) -> T:
@@ -457,12 +470,13 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
                     await self._sleep(step.seconds)
                     step = flow.send(None)
                     continue
+                forms = self._secret_forms(step)
                 try:
                     response = await self.transport.send(step, timeout=self.timeout)
                 except TransportError as error:
-                    step = flow.throw(error)
+                    step = flow.throw(scrub_transport_error(error, forms))
                 else:
-                    step = flow.send(response)
+                    step = flow.send(scrub_response(response, forms))
         except StopIteration as stop:
             result: T = stop.value
             return result
@@ -482,6 +496,7 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
                     await self._sleep(step.seconds)
                     step = flow.send(None)
                     continue
+                forms = self._secret_forms(step)
                 try:
                     streaming = await aopen_stream(self.transport, step, timeout=self.timeout)
                     if streaming.is_success:
@@ -490,9 +505,9 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
                             HttpResponse(streaming.status, streaming.headers),
                         )
                     else:
-                        summary = await streaming.to_response()
+                        summary = scrub_response(await streaming.to_response(), forms)
                 except TransportError as error:
-                    step = flow.throw(error)
+                    step = flow.throw(scrub_transport_error(error, forms))
                 else:
                     step = flow.send(summary)
         except StopIteration as stop:

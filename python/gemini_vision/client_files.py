@@ -230,7 +230,8 @@ class _FilesAndTuningBase:
             machine = start_upload(
                 self.endpoint, source, mime_type=mime, display_name=name,
                 chunk_size=chunk_size, on_progress=on_progress,
-                max_interruptions=self.retry.max_attempts, backoff=self.retry.backoff,
+                # One budget: max_attempts requests in a row without progress.
+                max_interruptions=self.retry.max_attempts - 1, backoff=self.retry.backoff,
             )  # fmt: skip
             yield upload_flow(machine, self.retry, should_cancel=should_cancel)
         finally:

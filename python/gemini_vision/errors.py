@@ -31,6 +31,7 @@ from typing import Any
 
 __all__ = [
     "AbortedError",
+    "AllocationError",
     "AlreadyExistsError",
     "ApiError",
     "CancelledError",
@@ -78,6 +79,16 @@ class LocalError(GeminiVisionError, ValueError):
 
 class KernelInputError(LocalError):
     """A kernel argument is outside its domain (a zero size, a wrong shape or dtype)."""
+
+
+class AllocationError(KernelInputError, MemoryError):
+    """The input asks for a buffer larger than the allocation limit, or one the
+    process cannot get (``MAX_ALLOC_BYTES``, 4 GiB per buffer, in both backends).
+
+    It is both a ``LocalError`` (the input is at fault) and a ``MemoryError``
+    (code that already catches that keeps working); nothing was allocated and
+    the process goes on.
+    """
 
 
 def as_int(

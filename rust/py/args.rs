@@ -34,6 +34,11 @@ pub(crate) fn size(py: Python<'_>, name: &str, value: i64) -> PyResult<usize> {
     usize::try_from(value).map_err(|_| invalid(py, format!("{name} must be >= 0, got {value}")))
 }
 
+/// A `height x width` frame size, each side checked like [`size`].
+pub(crate) fn frame(py: Python<'_>, height: i64, width: i64) -> PyResult<(usize, usize)> {
+    Ok((size(py, "height", height)?, size(py, "width", width)?))
+}
+
 /// A thread count: 0 for every core, or more.
 pub(crate) fn threads(py: Python<'_>, value: i64) -> PyResult<usize> {
     usize::try_from(value).map_err(|_| {

@@ -12,6 +12,7 @@ use crate::error::KernelError;
 mod args;
 mod batch;
 mod cpu;
+mod json_strings;
 mod overlay;
 mod paste;
 mod pipeline;
@@ -29,6 +30,7 @@ pub(crate) fn error_class(err: &KernelError) -> &'static str {
         KernelError::PixelLimit { .. } => "PixelLimitError",
         KernelError::InvalidArgument(_) => "KernelInputError",
         KernelError::Rle(_) => "RleError",
+        KernelError::Allocation { .. } => "AllocationError",
     }
 }
 
@@ -52,6 +54,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
     cpu::register(m)?;
+    json_strings::register(m)?;
     png::register(m)?;
     resize::register(m)?;
     tokens::register(m)?;

@@ -6,7 +6,7 @@
 use numpy::{PyArray2, PyArray3, PyReadonlyArray2, PyReadwriteArray2};
 use pyo3::prelude::*;
 
-use super::args::{array2, array3, detached, expect_shape, raise, size, slice, slice_mut};
+use super::args::{array2, array3, detached, expect_shape, frame, raise, slice, slice_mut};
 use crate::paste::{self as kernel, BoxMask};
 
 /// One mask and its offset as a kernel view.
@@ -59,7 +59,7 @@ fn union<'py>(
     height: i64,
     width: i64,
 ) -> PyResult<Bound<'py, PyArray2<bool>>> {
-    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let (h, w) = frame(py, height, width)?;
     let views = box_masks(py, &masks, &offsets)?;
     array2(py, (h, w), detached(py, || kernel::union(&views, h, w))?)
 }
@@ -73,7 +73,7 @@ fn label_map<'py>(
     height: i64,
     width: i64,
 ) -> PyResult<Bound<'py, PyArray2<i32>>> {
-    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let (h, w) = frame(py, height, width)?;
     let views = box_masks(py, &masks, &offsets)?;
     array2(
         py,
@@ -91,7 +91,7 @@ fn full_masks<'py>(
     height: i64,
     width: i64,
 ) -> PyResult<Bound<'py, PyArray3<bool>>> {
-    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let (h, w) = frame(py, height, width)?;
     let views = box_masks(py, &masks, &offsets)?;
     let out = detached(py, || kernel::full_masks(&views, h, w))?;
     array3(py, (views.len(), h, w), out)

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
 
-use super::args::{array2, detached, expect_shape, invalid, raise, size, slice};
+use super::args::{array2, detached, expect_shape, frame, invalid, raise, size, slice};
 use super::paste::{box_mask, box_masks};
 use crate::rle::{self as kernel, Rle};
 
@@ -19,7 +19,7 @@ fn rle<'a>(
     height: i64,
     width: i64,
 ) -> PyResult<Rle<'a>> {
-    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let (h, w) = frame(py, height, width)?;
     raise(py, Rle::new(slice(py, counts, "counts")?, h, w))
 }
 
@@ -48,7 +48,7 @@ fn rle_encode<'py>(
     height: i64,
     width: i64,
 ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let (h, w) = frame(py, height, width)?;
     let m = box_mask(py, &mask, x0, y0)?;
     let counts = detached(py, || kernel::encode(&m, h, w))?;
     Ok(PyArray1::from_vec(py, counts))
@@ -63,7 +63,7 @@ fn rle_encode_many<'py>(
     height: i64,
     width: i64,
 ) -> PyResult<Vec<Bound<'py, PyArray1<u32>>>> {
-    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let (h, w) = frame(py, height, width)?;
     let views = box_masks(py, &masks, &offsets)?;
     let all = detached(py, || {
         views
@@ -163,7 +163,7 @@ fn mask_bbox<'py>(
     height: i64,
     width: i64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (h, w) = (size(py, "height", height)?, size(py, "width", width)?);
+    let (h, w) = frame(py, height, width)?;
     let m = box_mask(py, &mask, x0, y0)?;
     Ok(PyArray1::from_vec(py, kernel::mask_bbox(&m, h, w).to_vec()))
 }

@@ -41,7 +41,7 @@ from gemini_vision.testing._protocol import ApiFailure, Incoming
 from gemini_vision.wire.files import File
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 
-BASE = "http://emulator.test"
+BASE = "https://emulator.test"
 API = GeminiApi("k", base_url=BASE)
 KIB = 1024
 

@@ -108,3 +108,28 @@ def test_emulator_command_serves_until_interrupted() -> None:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_emulator_json_prints_one_line_then_serves() -> None:
+    """With --json the emulator's first line is a JSON document: its base URL and key."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gemini_vision", "--json", "emulator", "--api-key", "k"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert first["api_key"] == "k" and first["base_url"].startswith("http://127.0.0.1:")
+        request = urllib.request.Request(
+            f"{first['base_url']}/v1beta/files", headers={"x-goog-api-key": "k"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read()) == {}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from gemini_vision import masks
+from gemini_vision._numpy_kernels import resize as numpy_resize
 from gemini_vision._numpy_kernels.resize import MAX_SIDE
 from gemini_vision.errors import KernelInputError
 
@@ -143,6 +144,23 @@ def test_pass_orders_agree_unless_the_rule_triggers(
         masks.resize_bilinear(mask, (out_w, out_h), pillow=12),
         masks.resize_bilinear(mask, (out_w, out_h), pillow=13),
     )
+
+
+@pytest.mark.pillow_compat
+@given(h=in_sides, w=in_sides, out_h=out_sides, out_w=out_sides, seed=seeds, kind=kinds)
+def test_numpy_arithmetic_matches_installed_pillow(
+    h: int, w: int, out_h: int, out_w: int, seed: int, kind: str
+) -> None:
+    """The NumPy fallback's own arithmetic (used where Pillow's order is not the one asked
+    for, so it cannot call Pillow) gives Pillow's bytes: Pillow hidden from it here."""
+    mask = make_mask(seed, h, w, kind)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(numpy_resize, "_pillow_resize", lambda *args, **kwargs: None)
+        out = numpy_resize.resize_bilinear(mask, out_w, out_h, ORDER)
+        fused = numpy_resize.resize_bilinear_threshold(mask, out_w, out_h, 127, ORDER)
+    expected = pillow_resize(mask, out_w, out_h)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(fused, expected > 127)
 
 
 @pytest.mark.parametrize("pillow", [12, 13])

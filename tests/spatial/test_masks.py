@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import pickle
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -183,12 +184,15 @@ def test_both_backends_give_the_same_masks(
     text, _ = make_answer(specs)
     with backend(rust_kernels):
         fast = spatial.parse(text, size)
+        fast_maps = [item.probabilities for item in fast.items]  # made on first read
     with backend(numpy_kernels):
         slow = spatial.parse(text, size)
+        slow_maps = [item.probabilities for item in slow.items]
     assert fast.diagnostics == slow.diagnostics
     for a, b in zip(fast.items, slow.items, strict=True):
         np.testing.assert_array_equal(a.mask, b.mask)
-        np.testing.assert_array_equal(a.probabilities, b.probabilities)
+    for a_map, b_map in zip(fast_maps, slow_maps, strict=True):
+        np.testing.assert_array_equal(a_map, b_map)
 
 
 def test_the_documented_sample_threshold_is_one_call_away() -> None:
@@ -301,3 +305,38 @@ def test_polygon_rasterization_matches_a_per_pixel_reference(
     # Nothing inside the polygon falls outside the box chosen for it.
     full = reference_polygon(pixel_rings, (0, 0, width, height))
     assert int(full.sum()) == int(item.mask.sum())
+
+
+def test_probability_maps_are_made_only_when_read_and_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """parse takes the contour path; the first read of ``probabilities`` makes the map, once."""
+    rng = np.random.default_rng(5)
+    specs = [{"box_2d": [100, 100, 900, 800]}, {"box_2d": [0, 0, 500, 500]}]
+    for spec in specs:
+        buffer = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, (9, 7), dtype=np.uint8), "L").save(buffer, "PNG")
+        spec["mask"] = base64.b64encode(buffer.getvalue()).decode()
+    calls: list[bool] = []
+    real = masks.decode_masks
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("want_probabilities", False)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(masks, "decode_masks", counting)
+    result = spatial.parse(json.dumps(specs), (64, 48))
+    assert calls == [False]  # one call for the masks, without the maps
+    first = result.items[0]
+    made = first.probabilities
+    assert calls == [False, True]
+    assert first.probabilities is made  # kept: the second read makes nothing
+    assert calls == [False, True]
+    assert_matches_reference(result, specs, 127)
+    # An item travels (Dask, Spark, multiprocessing) with its map still to be made.
+    copy = pickle.loads(pickle.dumps(result.items[1]))
+    np.testing.assert_array_equal(copy.probabilities, result.items[1].probabilities)
+    # A map given to the constructor is kept as given.
+    given_map = np.zeros((2, 2), np.uint8)
+    assert spatial.SpatialItem(0, "segment", "", probabilities=given_map).probabilities is given_map
+    assert spatial.SpatialItem(0, "box", "").probabilities is None

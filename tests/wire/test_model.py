@@ -12,6 +12,7 @@ from gemini_vision.wire.content import Blob, Part
 from gemini_vision.wire.files import File, FileState
 from gemini_vision.wire.model import (
     WireObject,
+    any_field,
     bool_field,
     bytes_field,
     count_field,
@@ -24,6 +25,7 @@ from gemini_vision.wire.model import (
     int_field,
     json_field,
     list_field,
+    message_field,
     object_field,
     objects_field,
     str_field,
@@ -68,6 +70,8 @@ class Every(WireObject):
     a_time = timestamp_field()
     a_color = enum_field(Color)
     a_leaf = object_field(Leaf)
+    a_message = message_field(Leaf)
+    an_any = any_field(Leaf)
     leaves = list_field(Leaf)
     details = objects_field()
 
@@ -94,6 +98,8 @@ GOOD: dict[str, tuple[Any, Any]] = {
     "a_time": (Timestamp(0, 5), "1970-01-01T00:00:00.000000005Z"),
     "a_color": (Color.RED, "RED"),
     "a_leaf": (Leaf("l"), {"label": "l"}),
+    "a_message": (Leaf("l"), {"label": "l"}),
+    "an_any": (Leaf("l"), {"label": "l"}),
     "leaves": ([Leaf("l")], [{"label": "l"}]),
     "details": ([{"@type": "t"}], [{"@type": "t"}]),
 }
@@ -120,6 +126,8 @@ BAD: list[tuple[str, Any, str]] = [
     ("a_time", 0, "expected a Timestamp or RFC 3339 text, got 0"),
     ("a_color", 3, "expected a string, got 3"),
     ("a_leaf", {"label": "l"}, "expected a Leaf, got {'label': 'l'}"),
+    ("a_message", "l", "expected a Leaf, got 'l'"),
+    ("an_any", 1, "expected a Leaf, got 1"),
     ("leaves", Leaf("l"), "expected a list of Leaf"),
     ("leaves", ["l"], "expected a list of Leaf, got an item 'l'"),
     ("details", ["x"], "expected a list of objects, got an item 'x'"),
@@ -144,7 +152,7 @@ def test_each_kind_builds_its_wire_form_and_reads_back(name: str) -> None:
         expected = tuple(given)
     if name == "details":
         expected = tuple(given)
-    if name in ("a_leaf",):
+    if name in ("a_leaf", "a_message", "an_any"):
         assert value == given
     elif name == "leaves":
         assert value == list(given)
@@ -172,6 +180,16 @@ def test_absent_fields_read_as_their_defaults() -> None:
         None, False, 0, "", b""
     )  # fmt: skip
     assert (empty.leaves, empty.a_dict, empty.int64_list, empty.details) == ([], {}, (), ())
+    assert empty.a_message == Leaf() and empty.an_any is None
+
+
+def test_an_any_keeps_its_type_on_the_wire_not_in_the_object() -> None:
+    """google.protobuf.Any: "@type" round-trips but is not a field of the object inside."""
+    payload = {"anAny": {"@type": "type.googleapis.com/Leaf", "label": "l"}}
+    parsed = Every.from_json(payload)
+    assert parsed.an_any == Leaf("l") and parsed.an_any is not None
+    assert parsed.an_any.extra == {}
+    assert parsed.to_json() == payload
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ Chosen by ``_backend`` when the extension is missing or
 
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
 from gemini_vision._numpy_kernels.cpu import simd_features
+from gemini_vision._numpy_kernels.json_strings import split_long_strings
 from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
 from gemini_vision._numpy_kernels.pipeline import decode_base64, decode_masks
@@ -53,6 +54,7 @@ __all__ = [
     "rle_iou",
     "rle_to_string",
     "simd_features",
+    "split_long_strings",
     "threshold",
     "union",
 ]

@@ -49,6 +49,7 @@ KERNELS = (
     "png_masks_to_rle",
     "records_to_items",
     "simd_features",
+    "split_long_strings",
 )
 
 if TYPE_CHECKING:
@@ -160,3 +161,7 @@ if TYPE_CHECKING:
     stub_simd_features = twin.simd_features
     twin_simd_features = twin.simd_features
     twin_simd_features = stub.simd_features
+    stub_split_long_strings = stub.split_long_strings
+    stub_split_long_strings = twin.split_long_strings
+    twin_split_long_strings = twin.split_long_strings
+    twin_split_long_strings = stub.split_long_strings

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from gemini_vision._numpy_kernels.alloc import zeros
 from gemini_vision.errors import KernelInputError
 
 __all__ = ["clip", "full_masks", "label_map", "paste", "union"]
@@ -61,7 +62,7 @@ def union(
 ) -> npt.NDArray[np.bool_]:
     """The union of the masks as a ``height x width`` bool frame."""
     _offsets(masks, offsets)
-    frame = np.zeros((height, width), dtype=np.bool_)
+    frame = zeros((height, width), np.bool_, "the union frame")
     for mask, (x0, y0) in zip(masks, offsets.tolist(), strict=True):
         paste(frame, mask, x0, y0)
     return frame
@@ -75,7 +76,7 @@ def label_map(
 ) -> npt.NDArray[np.int32]:
     """An int32 map: ``i + 1`` where mask ``i`` is on (later masks win), else 0."""
     _offsets(masks, offsets)
-    labels = np.zeros((height, width), dtype=np.int32)
+    labels = zeros((height, width), np.int32, "the label map")
     for i, (mask, (x0, y0)) in enumerate(zip(masks, offsets.tolist(), strict=True)):
         win = clip(mask.shape, x0, y0, height, width)
         if win is not None:
@@ -93,7 +94,7 @@ def full_masks(
 ) -> npt.NDArray[np.bool_]:
     """Each mask in its own empty frame: an ``n x height x width`` bool array."""
     _offsets(masks, offsets)
-    out = np.zeros((len(masks), height, width), dtype=np.bool_)
+    out = zeros((len(masks), height, width), np.bool_, "the full masks")
     for plane, mask, (x0, y0) in zip(out, masks, offsets.tolist(), strict=True):
         paste(plane, mask, x0, y0)
     return out

@@ -10,15 +10,24 @@ in NumPy are plain IEEE operations, so the table is built with the same
 expressions as the C loop, one array operation per C operation. The one trap
 is the sum of a row's weights: ``np.sum`` adds pairwise, Pillow left to right;
 ``np.add.accumulate`` (a running sum) keeps Pillow's order.
+
+Where the installed Pillow runs the passes in the order asked for (Pillow 13
+for ``pillow=13``, Pillow 12.2 or later for ``pillow=12``, or any shape on
+which the two orders agree), its own ``Image.resize`` is called instead: it is
+the reference, so it is exact by definition, and it is faster than NumPy. The
+NumPy code serves the other cases (Pillow 12's order under Pillow 13, older
+Pillows).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from gemini_vision._numpy_kernels.alloc import check, guarded
 from gemini_vision.errors import KernelInputError
 
 __all__ = ["MAX_SIDE", "resize_bilinear", "resize_bilinear_threshold"]
@@ -132,11 +141,56 @@ def _vertical_first(pillow: int, in_h: int, in_w: int, out_h: int, out_w: int) -
     return dy > 0 and dy > 2 * dx
 
 
+@cache
+def _installed_order() -> int | None:
+    """The pass order of the installed Pillow (12 or 13), None for Pillows before 12.2."""
+    import PIL
+
+    major, minor = (int(v) for v in PIL.__version__.split(".")[:2])
+    if major >= 13:
+        return 13
+    return 12 if (major, minor) >= (12, 2) else None
+
+
+def _pillow_resize(
+    mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int, copy: bool = True
+) -> npt.NDArray[np.uint8] | None:
+    """The installed Pillow's resize, when its pass order is ``pillow``'s for this shape."""
+    installed = _installed_order()
+    if installed is None:
+        return None
+    in_h, in_w = mask.shape
+    if _vertical_first(installed, in_h, in_w, height, width) != _vertical_first(
+        pillow, in_h, in_w, height, width
+    ):
+        return None
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(mask), "L")
+    resized = image.resize((width, height), Image.Resampling.BILINEAR)
+    # A read-only view of Pillow's buffer will do when the caller only compares it.
+    out: npt.NDArray[np.uint8] = np.array(resized) if copy else np.asarray(resized)
+    return out
+
+
 def resize_bilinear(
     mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int = 13
 ) -> npt.NDArray[np.uint8]:
     """Resize a 2-D uint8 mask to ``(height, width)`` as Pillow's BILINEAR does."""
     _check(mask, width, height, pillow)
+    # The output is checked against the kernels' allocation limit first, as the
+    # Rust kernel does; a MemoryError on the way is the same AllocationError.
+    what = "the resized mask"
+    with guarded(check(width * height, 1, what), what):
+        return _resize(mask, width, height, pillow)
+
+
+def _resize(
+    mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int
+) -> npt.NDArray[np.uint8]:
+    by_pillow = _pillow_resize(mask, width, height, pillow)
+    if by_pillow is not None:
+        return by_pillow
     in_h, in_w = mask.shape
     need_h, need_v = in_w != width, in_h != height
     if need_h and need_v:
@@ -159,7 +213,17 @@ def resize_bilinear_threshold(
     pillow: int = 13,
 ) -> npt.NDArray[np.bool_]:
     """``resize_bilinear(mask, width, height, pillow) > threshold``."""
-    grey = resize_bilinear(mask, width, height, pillow)
-    # Thresholds outside a byte's range saturate, so clamping loses nothing.
-    out: npt.NDArray[np.bool_] = grey > np.int16(min(max(threshold, -1), 255))
+    _check(mask, width, height, pillow)
+    what = "the resized mask"
+    with guarded(check(width * height, 1, what), what):
+        grey = _pillow_resize(mask, width, height, pillow, copy=False)
+    if grey is None:
+        grey = resize_bilinear(mask, width, height, pillow)
+    # Thresholds outside a byte's range saturate; inside it the comparison stays
+    # in uint8 (no int16 copy of a large map).
+    if threshold < 0:
+        return np.ones(grey.shape, dtype=np.bool_)
+    if threshold > 254:
+        return np.zeros(grey.shape, dtype=np.bool_)
+    out: npt.NDArray[np.bool_] = grey > np.uint8(threshold)
     return out

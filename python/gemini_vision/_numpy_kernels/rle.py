@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from gemini_vision._numpy_kernels.alloc import check, guarded
 from gemini_vision._numpy_kernels.paste import clip
 from gemini_vision.errors import KernelInputError, RleError
 
@@ -123,6 +124,20 @@ def rle_decode_box(
 ) -> npt.NDArray[np.bool_]:
     """The part of the RLE inside a box, as a ``box_height x box_width`` mask."""
     _check(counts, height, width)
+    what = "the decoded mask"
+    with guarded(check(box_height * box_width, 1, what), what):
+        return _decode_box(counts, height, width, x0, y0, box_height, box_width)
+
+
+def _decode_box(
+    counts: npt.NDArray[np.uint32],
+    height: int,
+    width: int,
+    x0: int,
+    y0: int,
+    box_height: int,
+    box_width: int,
+) -> npt.NDArray[np.bool_]:
     out = np.zeros((box_height, box_width), dtype=np.bool_)
     win = clip((box_height, box_width), x0, y0, height, width)
     if win is None:
@@ -145,9 +160,11 @@ def rle_decode_box(
 def rle_decode(counts: npt.NDArray[np.uint32], height: int, width: int) -> npt.NDArray[np.bool_]:
     """Decode counts into a ``height x width`` bool frame."""
     _check(counts, height, width)
-    values = np.arange(len(counts)) % 2 == 1
-    flat = np.repeat(values, counts.astype(np.int64))
-    return np.ascontiguousarray(flat.reshape(width, height).T)
+    what = "the decoded mask"
+    with guarded(check(height * width, 1, what), what):
+        values = np.arange(len(counts)) % 2 == 1
+        flat = np.repeat(values, counts.astype(np.int64))
+        return np.ascontiguousarray(flat.reshape(width, height).T)
 
 
 def rle_to_string(counts: npt.NDArray[np.uint32]) -> bytes:

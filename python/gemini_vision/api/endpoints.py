@@ -31,7 +31,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from gemini_vision.errors import LocalError
 from gemini_vision.wire import codec as wire_json
-from gemini_vision.wire.http import REDACTED, HttpRequest
+from gemini_vision.wire.http import REDACTED, HttpRequest, is_loopback
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -127,6 +127,12 @@ class GeminiApi:
             raise LocalError("api_key must be a non-empty string (or None to send no key)")
         self._api_key = api_key
         self.base_url = _check_base_url(base_url)
+        plain = not self.base_url.lower().startswith("https:")
+        if api_key is not None and plain and not is_loopback(self.base_url):
+            raise LocalError(
+                f"base_url {self.base_url!r} is plain http to another machine: the API key "
+                "would travel in clear; use https (plain http is for a local emulator)"
+            )
         self.version = version
 
     def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:

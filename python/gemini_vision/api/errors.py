@@ -26,8 +26,10 @@ from typing import Any
 from gemini_vision.errors import ApiError, FieldViolation, api_error_class
 from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.http import (
+    MAX_SERVER_DELAY,
     REDACTED,
     HttpResponse,
+    is_secret_param,
     parse_retry_after,
 )
 
@@ -35,14 +37,15 @@ __all__ = [
     "api_error_from_response",
     "api_error_from_status",
     "parse_duration",
+    "scrub_json",
     "scrub_secrets",
 ]
 
 _RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 _BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
-_DURATION = re.compile(r"\s*(-?)(\d{1,12})(?:\.(\d{1,9}))?s\s*")
-_SECRET_PARAMS = re.compile(r"(?i)(?<=[?&])(key|access_token|api_key|token)=[^&\s\"'<>]+")
+_DURATION = re.compile(r"\s*(-?)([0-9]{1,12})(?:\.([0-9]{1,9}))?s\s*", re.ASCII)
+_QUERY_PARAM = re.compile(r"(?<=[?&;])([^=&;#\s\"'<>]+)=([^&;#\s\"'<>]+)")
 _API_KEYS = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
 _BEARER = re.compile(r"(?i)(bearer)\s+[A-Za-z0-9._~+/\-]+=*")
 
@@ -50,10 +53,15 @@ _BEARER = re.compile(r"(?i)(bearer)\s+[A-Za-z0-9._~+/\-]+=*")
 def scrub_secrets(text: str) -> str:
     """``text`` with API keys, bearer tokens and credential query values redacted.
 
+    By shape only: the client also removes the credentials it sent by value
+    (``api.secrets``) before a response is parsed.
+
     >>> scrub_secrets("GET /v1beta/models?key=AIzaSyA-very-secret-key-123456 failed")
     'GET /v1beta/models?key=<redacted> failed'
+    >>> scrub_secrets("echo ?%6Bey=sk-1&api%5Fkey=sk-2&alt=sse")
+    'echo ?%6Bey=<redacted>&api%5Fkey=<redacted>&alt=sse'
     """
-    text = _SECRET_PARAMS.sub(rf"\1={REDACTED}", text)
+    text = _QUERY_PARAM.sub(_redact_param, text)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)
     return _API_KEYS.sub(REDACTED, text)
 
@@ -61,8 +69,14 @@ def scrub_secrets(text: str) -> str:
 def parse_duration(value: Any) -> float | None:
     """A protobuf ``Duration`` (``"1.5s"`` or ``{"seconds", "nanos"}``) in seconds.
 
+    ASCII digits only, at most 12 of them for seconds and 9 for the fraction;
+    the result is clamped to ``[0, MAX_SERVER_DELAY]`` (a negative wait is no
+    wait). Anything else is None, never an exception.
+
     >>> parse_duration("1.5s"), parse_duration("30s"), parse_duration({"seconds": "2"}), parse_duration("x")
     (1.5, 30.0, 2.0, None)
+    >>> parse_duration("999999999999s"), parse_duration({"seconds": "9" * 5000}), parse_duration("²s")
+    (86400.0, None, None)
     """  # noqa: E501
     if isinstance(value, str):
         match = _DURATION.fullmatch(value)
@@ -70,13 +84,51 @@ def parse_duration(value: Any) -> float | None:
             return None
         sign, seconds, fraction = match.groups()
         total = int(seconds) + (int(fraction.ljust(9, "0")) / 1e9 if fraction else 0.0)
-        return -total if sign else total
+        return _clamp_delay(-total if sign else total)
     if isinstance(value, Mapping):
-        try:
-            return int(value.get("seconds", 0)) + int(value.get("nanos", 0)) / 1e9
-        except (TypeError, ValueError):
+        seconds = _duration_part(value.get("seconds", 0), 12)
+        nanos = _duration_part(value.get("nanos", 0), 9)
+        if seconds is None or nanos is None:
             return None
+        return _clamp_delay(seconds + nanos / 1e9)
     return None
+
+
+def _duration_part(value: Any, max_digits: int) -> int | None:
+    """An int or a string of at most ``max_digits`` ASCII digits (optionally signed)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < 10**max_digits else None
+    if isinstance(value, str):
+        digits = value.strip().removeprefix("-")
+        if 0 < len(digits) <= max_digits and digits.isascii() and digits.isdigit():
+            return int(value)
+    return None
+
+
+def _clamp_delay(seconds: float) -> float:
+    return min(max(seconds, 0.0), MAX_SERVER_DELAY)
+
+
+def _redact_param(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}={REDACTED}" if is_secret_param(name) else match.group(0)
+
+
+def scrub_json(value: Any) -> Any:
+    """A JSON value with ``scrub_secrets`` applied to every string in it (keys too).
+
+    >>> scrub_json([{"url": "https://h/?key=abc", "n": 1}])
+    [{'url': 'https://h/?key=<redacted>', 'n': 1}]
+    """
+    if isinstance(value, str):
+        return scrub_secrets(value)
+    if isinstance(value, Mapping):
+        return {scrub_secrets(str(k)): scrub_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(v) for v in value]
+    return value
 
 
 def api_error_from_status(
@@ -93,7 +145,7 @@ def api_error_from_status(
     status = error.get("status") if isinstance(error.get("status"), str) else None
     message = error.get("message") if isinstance(error.get("message"), str) else ""
     raw_details = error.get("details")
-    details = [d for d in raw_details if isinstance(d, Mapping)] if isinstance(
+    details = [scrub_json(d) for d in raw_details if isinstance(d, Mapping)] if isinstance(
         raw_details, list
     ) else []  # fmt: skip
     retry_delay: float | None = None

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
-from gemini_vision.api.flow import Flow, Wait, with_retry
+from gemini_vision.api.flow import Flow, Wait
 from gemini_vision.api.pagination import (
     Page,
     Pager,
@@ -204,10 +204,17 @@ def upload_flow(
 ) -> Flow[File]:
     """Run ``machine`` as a flow the clients drive (see ``gemini_vision.api.flow``).
 
-    Requests that are safe to repeat (start, query) go through ``with_retry``;
-    a chunk is sent once and its fate left to the machine (a query follows any
-    doubt). ``should_cancel`` is asked before each request; when it says yes the
-    session is cancelled and ``UploadCancelledError`` raised.
+    One retry budget for the whole upload (no retries inside retries): every
+    request is sent once and its failure left to the machine, whose
+    interruptions in a row without progress are the budget
+    (``max_interruptions``, ``policy.max_attempts - 1`` from the clients) and
+    whose waits are the policy's backoff or the server's hint. A hint longer
+    than ``policy.max_delay`` stops the upload with its error instead of
+    waiting. So under persistent failures an upload makes at most
+    ``max_attempts`` requests in a row without progress and waits at most
+    ``(max_attempts - 1) * max_delay`` seconds between them.
+    ``should_cancel`` is asked before each request; when it says yes the session
+    is cancelled and ``UploadCancelledError`` raised.
 
     >>> from gemini_vision.api.flow import run_to_end
     >>> from gemini_vision.api.retry import RetryPolicy
@@ -243,17 +250,17 @@ def upload_flow(
             if step.file is None:
                 raise UploadCancelledError("the upload was cancelled; no file was made")
             return step.file
+        if step.delay > policy.max_delay and machine.last_error is not None:
+            # The server asks for a longer wait than the policy allows: surface it.
+            raise machine.last_error
         if step.delay > 0:
             yield Wait(step.delay, "resuming the upload")
         request = step.request
         try:
-            if request.idempotent:
-                response = yield from with_retry(policy, request)
-            else:
-                sent = yield request
-                if sent is None:
-                    raise TypeError("a flow that yielded a request must be sent its response")
-                response = sent
+            sent = yield request
+            if sent is None:
+                raise TypeError("a flow that yielded a request must be sent its response")
+            response = sent
         except TransportError as error:
             machine.receive_error(error)
             continue

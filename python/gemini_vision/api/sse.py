@@ -37,6 +37,7 @@ from gemini_vision.api.errors import api_error_from_status
 from gemini_vision.errors import GeminiVisionError, ProtocolError
 from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.codec import copy_json
+from gemini_vision.wire.http import parse_header_int
 from gemini_vision.wire.response import GenerateContentResponse
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SseDecoder", "SseEvent", "StreamParser", "merge_chunks"]
@@ -151,8 +152,9 @@ class SseDecoder:
             if "\0" not in value:
                 self.last_event_id = value
         elif field == "retry":
-            if value.isascii() and value.isdigit():
-                self._retry = int(value)
+            retry = parse_header_int(value)
+            if retry is not None:
+                self._retry = retry
         else:
             self._other.append(line)
             self._size += len(line) + 1

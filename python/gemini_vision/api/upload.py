@@ -61,7 +61,12 @@ from gemini_vision.api.errors import api_error_from_response
 from gemini_vision.api.retry import RETRYABLE_STATUSES
 from gemini_vision.errors import LocalError, ProtocolError, TransportError
 from gemini_vision.wire.files import File
-from gemini_vision.wire.http import HttpRequest, HttpResponse
+from gemini_vision.wire.http import (
+    HttpRequest,
+    HttpResponse,
+    credential_refusal,
+    parse_header_int,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -239,6 +244,8 @@ class ResumableUpload:
         self.upload_url: str | None = None
         self.file: File | None = None
         self.interruptions = 0
+        #: What interrupted the upload last (raised when the budget runs out).
+        self.last_error: BaseException | None = None
         self._delay = 0.0
         self._cancel_requested = False
         self._last_sent_final = False
@@ -345,9 +352,17 @@ class ResumableUpload:
             if not url:
                 raise self._fail(ProtocolError("the start answer has no X-Goog-Upload-URL header"))
             self.upload_url = urljoin(self.start_url, url)
-            granularity = headers.get("x-goog-upload-chunk-granularity", "")
-            if granularity.strip().isdigit() and int(granularity) > 0:
-                self.chunk_size = _round_chunk(self._requested_chunk, int(granularity))
+            # The key (in the headers) and the file go only where the client was
+            # configured to send them: another origin, or plain http to another
+            # machine, is refused rather than sent without the key (R3).
+            refusal = credential_refusal(self.upload_url, self.start_url)
+            if refusal is not None:
+                raise self._fail(
+                    ProtocolError(f"the upload URL the server gave is refused: {refusal}")
+                )
+            granularity = parse_header_int(headers.get("x-goog-upload-chunk-granularity"))
+            if granularity:
+                self.chunk_size = _round_chunk(self._requested_chunk, granularity)
             return _Outcome.STARTED
         status = headers.get("x-goog-upload-status", "").strip().lower()
         if status == "final":
@@ -363,9 +378,12 @@ class ResumableUpload:
             raise self._fail(ProtocolError(f"unknown X-Goog-Upload-Status {status!r}"))
         received = headers.get("x-goog-upload-size-received")
         if received is not None:
-            if not received.strip().isdigit() or int(received) > self.total:
-                raise self._fail(ProtocolError(f"invalid X-Goog-Upload-Size-Received {received!r}"))
-            self._set_offset(int(received))
+            count = parse_header_int(received)
+            if count is None or count > self.total:
+                raise self._fail(
+                    ProtocolError(f"invalid X-Goog-Upload-Size-Received {received!r:.60}")
+                )
+            self._set_offset(count)
         elif self.state is UploadState.UPLOADING:
             self._set_offset(min(self.total, self.offset + self.chunk_size))
         elif self.state is UploadState.QUERYING:
@@ -398,6 +416,7 @@ class ResumableUpload:
         self.state = following
 
     def _interrupted(self, error: BaseException, retry_delay: float | None) -> None:
+        self.last_error = error
         self.interruptions += 1
         if self.interruptions > self.max_interruptions:
             self.state = UploadState.FAILED

@@ -108,9 +108,10 @@ def fast_items(
     """
     if not answers:
         return []
-    return kernels.records_to_items(
-        # A lone surrogate survives as bytes the lane refuses (not UTF-8).
-        [answer.encode("utf-8", "surrogatepass") for answer in answers],
+    # A lone surrogate survives as bytes the lane refuses (not UTF-8).
+    texts = [answer.encode("utf-8", "surrogatepass") for answer in answers]
+    taken = kernels.records_to_items(
+        texts,
         np.array(sizes, dtype=np.int64).reshape(-1, 2),
         min(max(threshold, -1), 255),
         pillow,
@@ -119,3 +120,12 @@ def fast_items(
         min(max(limits.max_decoded_bytes, 0), _NO_LIMIT),
         0 if threads is None else threads,
     )
+    # The lane knows no answer or item cap: an answer that reaches one goes the
+    # general way, which reads up to the cap and says so.
+    return [
+        None
+        if len(text) > limits.max_answer_bytes
+        or (items is not None and len(items) > limits.max_items)
+        else items
+        for text, items in zip(texts, taken, strict=True)
+    ]

@@ -110,6 +110,11 @@ class Rows:
             if name not in ("id", "diagnostics"):
                 c[name].append(None)
 
+    def truncate(self, length: int) -> None:
+        """Drop every row after the first ``length`` (a failed record's partial rows)."""
+        for column in self.columns.values():
+            del column[length:]
+
     def to_dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts with every column as a key, in column order."""
         columns = [self.columns[name] for name in _NAMES]

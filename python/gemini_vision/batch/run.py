@@ -14,9 +14,14 @@ runs), whose PNG masks then go to the fused pipeline in one call per chunk.
 Chunks are processed on a background thread while this thread reads the
 next chunk's records and writes the previous chunk's rows.
 
-A record that cannot be read at all (a missing or non-positive size, an answer
-that is not text) becomes a record row with a ``bad_record`` diagnostic; the
-batch goes on.
+A record that cannot be read at all (a missing, non-positive or over-int32
+size, an answer that is not text) becomes a record row with a ``bad_record``
+diagnostic; so does a record on which the parser or a kernel raises anything
+at all (its partial rows are taken back first). The batch goes on, and the
+other records' rows are what they would be without it. Text the output
+columns cannot hold (a lone surrogate such as ``"\\ud800"``, valid in JSON but
+not in UTF-8) is stored with backslash escapes, and the item gets an
+``unencodable_text`` diagnostic.
 
 >>> from gemini_vision.batch.records import read_records
 >>> rows = run(read_records([{"width": 4, "height": 2, "text": '{"point": [500, 500]}'}]))
@@ -42,7 +47,10 @@ from gemini_vision.masks import MaskFailure
 from gemini_vision.spatial import Diagnostic, Limits, check_threshold
 from gemini_vision.spatial.pending import Pending, prepare
 
-__all__ = ["run"]
+__all__ = ["MAX_SIDE", "run"]
+
+#: The largest image side a record may have: the box and point columns are int32.
+MAX_SIDE = 2**31 - 1
 
 
 @dataclass
@@ -101,6 +109,7 @@ def run(
     # background thread, this thread reads the next chunk's answers and writes
     # the previous chunk's rows, so the Python part does not leave cores idle.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gemini-vision-masks") as pool:
+        # _process never raises for a record (each failure is that record's row).
         previous: tuple[list[_Record], Future[list[Any]]] | None = None
         for start in starts:
             chunk = _read_chunk(records, start, size)
@@ -139,14 +148,17 @@ def _process(
     Returns the general records' PNG masks (``_encode``), in order.
     """
     texts = [r for r in chunk if r.problem is None and isinstance(r.answer, str)]
-    taken = pipeline.fast_items(
-        [r.answer for r in texts],
-        [r.size for r in texts],
-        threshold=threshold,
-        pillow=pillow,
-        limits=limits,
-        threads=threads,
-    )
+    try:
+        taken = pipeline.fast_items(
+            [r.answer for r in texts],
+            [r.size for r in texts],
+            threshold=threshold,
+            pillow=pillow,
+            limits=limits,
+            threads=threads,
+        )
+    except Exception:
+        taken = [None] * len(texts)
     for record, items in zip(texts, taken, strict=True):
         # Twin rows may be exact duplicate items: the parser's diagnostics decide.
         record.items = None if items is not None and len(set(items)) < len(items) else items
@@ -154,11 +166,34 @@ def _process(
         if record.problem is None and record.items is None:
             try:
                 record.pending = prepare(
-                    record.answer, record.size, threshold=threshold, limits=limits
+                    record.answer, record.size, threshold=threshold, pillow=pillow, limits=limits
                 )
-            except LocalError as exc:
-                record.problem = str(exc)
-    return _encode(chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads)
+            except Exception as exc:
+                record.problem = _problem(exc)
+    try:
+        return _encode(chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads)
+    except Exception:
+        return _encode_each(chunk, threshold=threshold, pillow=pillow, limits=limits)
+
+
+def _encode_each(chunk: list[_Record], *, threshold: int, pillow: int, limits: Limits) -> list[Any]:
+    """``_encode`` record by record, after the chunk's call raised: a record whose
+    masks raise becomes a bad record, the others keep their masks."""
+    out: list[Any] = []
+    for record in chunk:
+        if record.pending is None:
+            continue
+        try:
+            out += _encode([record], threshold=threshold, pillow=pillow, limits=limits, threads=1)
+        except Exception as exc:
+            record.pending, record.problem = None, _problem(exc)
+    return out
+
+
+def _problem(exc: BaseException) -> str:
+    """What a record's failure says: the class for anything not ours, then the message."""
+    text = str(exc) if isinstance(exc, LocalError) else f"{type(exc).__name__}: {exc}"
+    return storable(text)[0]
 
 
 def _encode(
@@ -184,14 +219,19 @@ def _encode(
 def _emit_chunk(rows: Rows, chunk: list[_Record], encoded: list[Any]) -> None:
     position = 0
     for record in chunk:
-        if record.items is not None:
-            _emit_items(rows, record.id, record.size, record.items)
-            continue
-        if record.pending is None:
+        if record.items is None and record.pending is None:
             rows.add_record_row(record.id, [_bad_record(record.id, record.problem or "")])
             continue
-        count = len(record.pending.png_jobs)
-        _emit(rows, record.id, record.pending, encoded[position : position + count])
+        count = 0 if record.pending is None else len(record.pending.png_jobs)
+        mark = len(rows)
+        try:
+            if record.items is not None:
+                _emit_items(rows, record.id, record.size, record.items)
+            elif record.pending is not None:
+                _emit(rows, record.id, record.pending, encoded[position : position + count])
+        except Exception as exc:
+            rows.truncate(mark)
+            rows.add_record_row(record.id, [_bad_record(record.id, _problem(exc))])
         position += count
 
 
@@ -219,6 +259,12 @@ def _dimension(name: str, value: Any) -> int:
     number = int(value)
     if number < 1:
         raise LocalError(f"the image {name} must be positive, got {number}")
+    if number > MAX_SIDE:
+        raise LocalError(
+            f"the image {name} is {number:.3g}, more than {MAX_SIDE} (the int32 pixel columns)"
+            if number >= 10**15
+            else f"the image {name} is {number}, more than {MAX_SIDE} (the int32 pixel columns)"
+        )
     return number
 
 
@@ -238,8 +284,24 @@ def _bad_record(record_id: Any, problem: str) -> dict[str, Any]:
         "index": None,
         "action": "rejected",
         "code": "bad_record",
-        "message": f"record {record_id!r}: {problem}; no items",
+        "message": storable(f"record {record_id!r}: {problem}; no items")[0],
     }
+
+
+def storable(text: str) -> tuple[str, bool]:
+    """``text`` as the string columns can hold it, and whether it had to change.
+
+    Arrow strings are UTF-8, which cannot hold a lone surrogate (JSON's
+    ``"\\ud800"`` decodes to one): those are written as backslash escapes.
+
+    >>> storable("caf\\u00e9"), storable("a\\ud800b")
+    (('café', False), ('a\\\\ud800b', True))
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8"), True
+    return text, False
 
 
 def _emit_items(
@@ -280,6 +342,17 @@ def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> N
         target = by_item.get(diagnostic.index) if diagnostic.index is not None else None
         (target if target is not None else loose).append(_diagnostic(diagnostic))
     for draft in pending.drafts:
+        label, escaped = storable(draft.label)
+        if escaped:
+            by_item[draft.index].append(
+                {
+                    "index": draft.index,
+                    "action": "repaired",
+                    "code": "unencodable_text",
+                    "message": f"item {draft.index}: the label has lone surrogates (not "
+                    f"UTF-8); stored with backslash escapes as {label!r}",
+                }
+            )
         rle = rles.get(draft.index)
         if rle is not None:
             kind, area = "segment", areas[draft.index]
@@ -292,7 +365,7 @@ def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> N
             record_id,
             draft.index,
             kind,
-            draft.label,
+            label,
             draft.box,
             draft.confidence,
             rle,
@@ -308,4 +381,5 @@ def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> N
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
-    return {"index": d.index, "action": d.action, "code": d.code, "message": d.message}
+    message = storable(d.message)[0]
+    return {"index": d.index, "action": d.action, "code": d.code, "message": message}

@@ -51,6 +51,7 @@ def parse(
     pillow: int = 13,
     limits: Limits | None = None,
     duplicates: str = "keep",
+    threads: int | None = None,
 ) -> SpatialResult:
     """Parse a model's spatial answer into pixel items (SPEC S1–S5).
 
@@ -65,14 +66,15 @@ def parse(
         limits: memory bounds per response (``Limits()`` by default).
         duplicates: "keep" (default) or "drop" an item that is an exact copy of
             an earlier one; either way it gets a ``duplicate`` diagnostic.
+        threads: threads for the PNG masks (None: every core; 1: this thread).
 
     Returns:
         A ``SpatialResult``; ``result.diagnostics`` lists every repaired or
         dropped item with its index and the reason.
 
     Raises:
-        LocalError: ``image_size``, ``threshold`` (0 to 255), ``pillow`` or
-            ``duplicates`` is invalid.
+        LocalError: ``image_size``, ``threshold`` (0 to 255), ``pillow``,
+            ``duplicates`` or ``threads`` is invalid.
 
     >>> r = parse('{"point": [500, 250], "label": "eye"}', (640, 480))
     >>> r.items[0].point, r.diagnostics
@@ -89,10 +91,18 @@ def parse(
     check_threshold(threshold)
     if duplicates not in ("keep", "drop"):
         raise LocalError(f"duplicates must be 'keep' or 'drop', got {duplicates!r}")
+    if threads is not None:
+        threads = as_int("threads", threads)
+        if threads < 1:
+            raise LocalError(f"threads must be at least 1 (or None for every core), got {threads}")
     limits = limits or Limits()
-    pending = prepare(text, size, threshold=threshold, limits=limits, duplicates=duplicates)
+    pending = prepare(
+        text, size, threshold=threshold, pillow=pillow, limits=limits, duplicates=duplicates
+    )
     return pending.finish(
-        decode_pngs(pending.png_jobs, threshold=threshold, pillow=pillow, limits=limits)
+        decode_pngs(
+            pending.png_jobs, threshold=threshold, pillow=pillow, limits=limits, threads=threads
+        )
     )
 
 

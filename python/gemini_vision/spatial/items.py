@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.extract import Broken
@@ -95,6 +97,39 @@ class Draft:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class _Probabilities:
+    """The ``probabilities`` field of ``SpatialItem``: an array, or made on first read.
+
+    ``parse`` makes masks by the contour path, which never writes the resized
+    grey map (half the work of a mask); it passes a function that makes the
+    map instead, and the first read calls it (once: the result is kept).
+    """
+
+    _lock = threading.Lock()
+
+    def __get__(self, item: object, owner: type | None = None) -> Any:
+        if item is None:
+            return self
+        value = item.__dict__.get("_probabilities")
+        if callable(value):
+            with self._lock:
+                value = item.__dict__["_probabilities"]
+                if callable(value):
+                    value = value()
+                    item.__dict__["_probabilities"] = value
+        return value
+
+    def __set__(self, item: object, value: Any) -> None:
+        # The dataclass passes the field's default (this object) when none is given.
+        item.__dict__["_probabilities"] = None if value is self else value
+
+
+#: ``SpatialItem(probabilities=lazy(make))``: the map is made by ``make()`` when first read.
+def lazy(make: Callable[[], npt.NDArray[np.uint8]]) -> npt.NDArray[np.uint8]:
+    """Wrap ``make`` for ``SpatialItem(probabilities=...)``: called on the first read, once."""
+    return cast("npt.NDArray[np.uint8]", make)
+
+
 @dataclass(frozen=True, eq=False)
 class SpatialItem:
     """One thing the model located in the image.
@@ -109,7 +144,8 @@ class SpatialItem:
         box_3d: nine floats (centre xyz and size xyz in metres, roll/pitch/yaw degrees).
         confidence: the model's confidence, if it gave one.
         mask: for segments, a box-local bool array of shape ``(y1 - y0, x1 - x0)``.
-        probabilities: the resized uint8 map the mask was thresholded from.
+        probabilities: the resized uint8 map the mask was thresholded from; made
+            on first read (``parse`` itself never needs it), then kept.
         mask_source: "png", "polygon", "seg_tokens" (not decodable) or None.
         extra: the keys of the model's object that the library does not know.
 
@@ -129,7 +165,9 @@ class SpatialItem:
     box_3d: tuple[float, ...] | None = None
     confidence: float | None = None
     mask: npt.NDArray[np.bool_] | None = field(default=None, repr=False)
-    probabilities: npt.NDArray[np.uint8] | None = field(default=None, repr=False)
+    probabilities: npt.NDArray[np.uint8] | None = field(
+        default=cast("npt.NDArray[np.uint8] | None", _Probabilities()), repr=False
+    )
     mask_source: MaskSource | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

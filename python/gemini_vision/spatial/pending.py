@@ -21,17 +21,28 @@ one call, so both give the same items and diagnostics.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from gemini_vision.masks import MaskFailure, MaskResult
-from gemini_vision.spatial.decode import DecodedMask, Limits, PngJob, mask_failure, plan_masks
+from gemini_vision.spatial.decode import (
+    DecodedMask,
+    Limits,
+    PngJob,
+    decoded,
+    mask_failure,
+    plan_masks,
+)
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.spatial.extract import extract
-from gemini_vision.spatial.items import Draft, Kind, SpatialItem, read_item
+from gemini_vision.spatial.items import Draft, Kind, SpatialItem, lazy, read_item
 from gemini_vision.spatial.response import answer_text
 from gemini_vision.spatial.result import SpatialResult
 from gemini_vision.wire.response import GenerateContentResponse
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["Pending", "find_duplicates", "prepare"]
 
@@ -48,6 +59,7 @@ class Pending:
         masks: masks made without decoding (polygons, empty boxes), by item index.
         png_jobs: the PNG masks to decode, in item order.
         truncated, finish_reason, source: as on ``SpatialResult``.
+        pillow, limits: what the probability maps are made with, when asked for.
     """
 
     image_size: tuple[int, int]
@@ -59,6 +71,8 @@ class Pending:
     truncated: bool
     finish_reason: str | None
     source: str
+    pillow: int = 13
+    limits: Limits = field(default_factory=Limits)
 
     def reject_png(self, index: int, failure: MaskFailure) -> None:
         """Record that the PNG mask of item ``index`` could not be decoded."""
@@ -68,13 +82,17 @@ class Pending:
         """Notes about the whole text first, then item by item, each in the order found."""
         return tuple(sorted(self.diagnostics, key=_diagnostic_order))
 
-    def finish(self, decoded: Sequence[MaskResult | MaskFailure]) -> SpatialResult:
-        """The result, given ``png_jobs``' pipeline results (with probabilities), in order."""
+    def finish(self, results: Sequence[MaskResult | MaskFailure]) -> SpatialResult:
+        """The result, given ``png_jobs``' pipeline results, in order.
+
+        A result without its probability map (the contour path) gives an item
+        whose ``probabilities`` are made on first read.
+        """
         out = dict(self.masks)
-        for job, result in zip(self.png_jobs, decoded, strict=True):
-            if isinstance(result, MaskResult) and result.probabilities is not None:
-                out[job.index] = DecodedMask(result.mask, result.probabilities)
-            elif isinstance(result, MaskFailure):
+        for job, result in zip(self.png_jobs, results, strict=True):
+            if isinstance(result, MaskResult):
+                out[job.index] = decoded(job, result, self.threshold, self.pillow, self.limits)
+            else:
                 self.reject_png(job.index, result)
         return SpatialResult(
             items=tuple(_item(d, out.get(d.index)) for d in self.drafts),
@@ -92,6 +110,7 @@ def prepare(
     size: tuple[int, int],
     *,
     threshold: int = 127,
+    pillow: int = 13,
     limits: Limits | None = None,
     duplicates: str = "keep",
 ) -> Pending:
@@ -103,10 +122,13 @@ def prepare(
     Raises:
         LocalError: ``text`` is neither a string nor a mapping.
     """
+    limits = limits or Limits()
     answer, finish_reason, diags = answer_text(text)
+    answer = _capped_answer(answer, limits, diags)
     extraction = extract(answer)
     diags.extend(extraction.diagnostics)
-    copies = find_duplicates(extraction.items)
+    raws = _capped_items(extraction.items, limits, diags)
+    copies = find_duplicates(raws)
     for index, original in copies.items():
         if duplicates == "drop":
             diags.append(
@@ -128,11 +150,11 @@ def prepare(
             )
     drafts = [
         draft
-        for index, raw in enumerate(extraction.items)
+        for index, raw in enumerate(raws)
         if not (duplicates == "drop" and index in copies)
         and (draft := read_item(index, raw, size, diags)) is not None
     ]
-    plan = plan_masks(drafts, limits=limits or Limits(), diags=diags)
+    plan = plan_masks(drafts, limits=limits, diags=diags)
     if finish_reason == "MAX_TOKENS" and not extraction.truncated:
         diags.append(
             Diagnostic(
@@ -153,7 +175,45 @@ def prepare(
         truncated=extraction.truncated or finish_reason == "MAX_TOKENS",
         finish_reason=finish_reason,
         source=extraction.source,
+        pillow=pillow,
+        limits=limits,
     )
+
+
+def _capped_answer(answer: str, limits: Limits, diags: list[Diagnostic]) -> str:
+    """The answer cut to ``limits.max_answer_bytes`` UTF-8 bytes (with a diagnostic)."""
+    # A str has at most 4 UTF-8 bytes per character: most answers skip the encoding.
+    if len(answer) * 4 <= limits.max_answer_bytes:
+        return answer
+    encoded = answer.encode("utf-8", "surrogatepass")
+    if len(encoded) <= limits.max_answer_bytes:
+        return answer
+    cut = encoded[: max(limits.max_answer_bytes, 0)].decode("utf-8", "ignore")
+    diags.append(
+        Diagnostic(
+            None,
+            "rejected",
+            "limit",
+            f"the answer has {len(encoded)} bytes, more than the limit of "
+            f"{limits.max_answer_bytes}; only the first {limits.max_answer_bytes} were read",
+        )
+    )
+    return cut
+
+
+def _capped_items(items: list[Any], limits: Limits, diags: list[Diagnostic]) -> list[Any]:
+    if len(items) <= limits.max_items:
+        return items
+    diags.append(
+        Diagnostic(
+            None,
+            "rejected",
+            "limit",
+            f"the answer has {len(items)} items, more than the limit of {limits.max_items}; "
+            f"items {limits.max_items} and later were dropped",
+        )
+    )
+    return items[: max(limits.max_items, 0)]
 
 
 def find_duplicates(items: Sequence[Any]) -> dict[int, int]:
@@ -199,9 +259,9 @@ def _diagnostic_order(d: Diagnostic) -> int:
     return -1 if d.index is None else d.index
 
 
-def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
+def _item(draft: Draft, made: DecodedMask | None) -> SpatialItem:
     kind: Kind
-    if decoded is not None:
+    if made is not None:
         kind = "segment"
     elif draft.box is not None:
         kind = "box"
@@ -220,8 +280,13 @@ def _item(draft: Draft, decoded: DecodedMask | None) -> SpatialItem:
         point_float=draft.point_float,
         box_3d=draft.box_3d,
         confidence=draft.confidence,
-        mask=None if decoded is None else decoded.mask,
-        probabilities=None if decoded is None else decoded.probabilities,
+        mask=None if made is None else made.mask,
+        probabilities=None if made is None else _probabilities(made),
         mask_source=draft.mask_source,
         extra=draft.extra,
     )
+
+
+def _probabilities(decoded: DecodedMask) -> npt.NDArray[np.uint8]:
+    made = decoded.probabilities
+    return lazy(made) if callable(made) else made

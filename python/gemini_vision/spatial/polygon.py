@@ -35,8 +35,10 @@ from gemini_vision.spatial.values import fmt, to_number
 
 __all__ = ["polygon_box", "rasterize", "read_polygon"]
 
-# Rows handled per step, so the (edges x rows) crossing table stays small.
-_CELLS_PER_STEP = 1 << 20
+# Work per step: at most about this many edge-row crossings, and a toggle
+# table of at most this many cells (a band of rows), so temporaries stay small.
+_CROSSINGS_PER_STEP = 1 << 20
+_CELLS_PER_STEP = 1 << 22
 
 
 def rasterize(
@@ -49,6 +51,15 @@ def rasterize(
             connects back to the first).
         box: ``(x0, y0, x1, y1)``; the result has shape ``(y1 - y0, x1 - x0)``.
 
+    Cost: a scanline with an active-edge table, in bands of rows. Each edge
+    gives one crossing per pixel row it spans (the rows are known from its end
+    points, so no edge is tested against rows it misses); each crossing toggles
+    one cell; a running XOR along each row fills the pixels. ``O(E + C + P)``
+    work for ``E`` edges, ``C`` edge-row crossings inside the box and ``P`` box
+    pixels (plus ``E`` per band to find the band's active edges), and bounded
+    temporaries — no per-row sort and no edges-times-rows table. ``C`` is at
+    most ``E`` times the box height; ``Limits.max_polygon_vertices`` bounds ``E``.
+
     >>> rasterize([[(0.0, 0.0), (2.0, 0.0), (0.0, 2.0)]], (0, 0, 2, 2)).tolist()
     [[True, False], [False, False]]
     """
@@ -57,14 +68,16 @@ def rasterize(
     out = np.zeros((height, width), dtype=np.bool_)
     if width == 0 or height == 0:
         return out
-    xa, ya, xb, yb = _edges(rings)
-    if xa.size == 0:
-        return out
-    rows_per_step = max(1, _CELLS_PER_STEP // xa.size)
-    for first in range(0, height, rows_per_step):
-        rows = np.arange(first, min(first + rows_per_step, height))
-        cy = (rows + y0).astype(np.float64) + 0.5
-        _fill_rows(out, rows, cy, xa, ya, xb, yb, x0, width)
+    edges = _edges(rings)
+    lo, hi = _row_span(edges[1], edges[3], y0, height)
+    rows_per_band = max(
+        1, min(_CELLS_PER_STEP // (width + 1), _CROSSINGS_PER_STEP // max(lo.size, 1))
+    )
+    for first in range(0, height, rows_per_band):
+        last = min(first + rows_per_band, height)
+        active = np.flatnonzero((lo < last) & (hi > first))
+        if active.size:
+            out[first:last] = _fill_band(edges, lo, hi, active, first, last, x0, y0, width)
     return out
 
 
@@ -80,37 +93,51 @@ def _edges(
     return a[keep, 0], a[keep, 1], b[keep, 0], b[keep, 1]
 
 
-def _fill_rows(
-    out: npt.NDArray[np.bool_],
-    rows: npt.NDArray[np.int64],
-    cy: npt.NDArray[np.float64],
-    xa: npt.NDArray[np.float64],
-    ya: npt.NDArray[np.float64],
-    xb: npt.NDArray[np.float64],
-    yb: npt.NDArray[np.float64],
+def _row_span(
+    ya: npt.NDArray[np.float64], yb: npt.NDArray[np.float64], y0: int, height: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per edge, a range of box rows holding every row it crosses (one row of
+    slack each side: the exact test in ``_fill_band`` decides)."""
+    lo = np.floor(np.minimum(ya, yb) - y0 - 0.5) - 1
+    hi = np.ceil(np.maximum(ya, yb) - y0 - 0.5) + 1
+    return np.clip(lo, 0, height).astype(np.int64), np.clip(hi, 0, height).astype(np.int64)
+
+
+def _fill_band(
+    edges: tuple[npt.NDArray[np.float64], ...],
+    lo: npt.NDArray[np.int64],
+    hi: npt.NDArray[np.int64],
+    active: npt.NDArray[np.intp],
+    first: int,
+    last: int,
     x0: int,
+    y0: int,
     width: int,
-) -> None:
-    """Fill the spans between sorted crossing pairs of each row in ``rows``."""
-    cyc = cy[:, None]
-    crosses = (ya[None, :] > cyc) != (yb[None, :] > cyc)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = xa[None, :] + (cyc - ya[None, :]) * (xb - xa)[None, :] / (yb - ya)[None, :]
-    x = np.where(crosses, x, np.inf)
-    x.sort(axis=1)
+) -> npt.NDArray[np.bool_]:
+    """Rows ``first:last`` of the mask, from the edges in ``active``."""
+    xa, ya, xb, yb = edges
+    start = np.maximum(lo[active], first)
+    counts = np.minimum(hi[active], last) - start
+    edge = np.repeat(active, counts)
+    # Each candidate's row: its edge's first row plus its place in the edge's run.
+    offsets = np.arange(edge.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.repeat(start, counts) + offsets
+    cy = (rows + y0).astype(np.float64) + 0.5
+    ys = ya[edge]
+    keep = (ys > cy) != (yb[edge] > cy)  # the rule's half-open test, exactly
+    rows, edge, cy, ys = rows[keep], edge[keep], cy[keep], ys[keep]
+    xs = xa[edge]
+    x = xs + (cy - ys) * (xb[edge] - xs) / (yb[edge] - ys)
     # Centre px + 0.5 >= a  <=>  px >= ceil(a - 0.5), exactly (a - 0.5 is exact for
     # 0.25 <= a < 2**52, and below 0.25 no integer lies between a - 0.5 and its rounding).
-    bounds = np.clip(np.ceil(x - 0.5) - x0, 0, width)
-    pairs = int(crosses.sum(axis=1).max()) // 2
-    # +1 where a span starts, -1 where it ends; the running sum marks the inside.
-    steps = np.zeros((rows.size, width + 1), dtype=np.int32)
-    line = np.arange(rows.size)
-    for k in range(pairs):
-        lo, hi = bounds[:, 2 * k], bounds[:, 2 * k + 1]
-        valid = np.isfinite(hi) & (hi > lo)
-        np.add.at(steps, (line[valid], lo[valid].astype(np.intp)), 1)
-        np.add.at(steps, (line[valid], hi[valid].astype(np.intp)), -1)
-    out[rows] = np.cumsum(steps[:, :width], axis=1) > 0
+    bounds = np.clip(np.ceil(x - 0.5) - x0, 0, width).astype(np.intp)
+    cells = (rows - first) * (width + 1) + bounds
+    size = (last - first) * (width + 1)
+    # Pixel px is inside iff an odd number of crossings lie at or left of its
+    # centre: the running parity of the toggles up to its column.
+    toggles = (np.bincount(cells, minlength=size) & 1).astype(np.uint8)
+    parity = np.bitwise_xor.accumulate(toggles.reshape(last - first, width + 1), axis=1)
+    return parity[:, :width].astype(np.bool_)
 
 
 def read_polygon(

@@ -20,9 +20,17 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from gemini_vision.api.secrets import request_secrets
 from gemini_vision.testing._faults import CutPoint, Faults, InjectedFaults
 from gemini_vision.testing._protocol import ApiFailure, Incoming, Streamed, retry_info, rpc_error
-from gemini_vision.wire.http import Headers, HttpResponse
+from gemini_vision.wire.http import (
+    REDACTED,
+    Headers,
+    HttpRequest,
+    HttpResponse,
+    redact_url,
+    scrub_values,
+)
 
 __all__ = ["EmulatorServer", "RecordedRequest"]
 
@@ -209,13 +217,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(1024)
 
     def _record(self, incoming: Incoming) -> None:
-        path, _, query = self.path.partition("?")
+        # Secrets by value (R3): whatever credential the request carried, in a
+        # header or a query parameter (named in any percent-encoding), is kept
+        # out of the log's path, query and body as well as its headers.
+        forms = request_secrets(
+            HttpRequest(incoming.method, "http://h" + self.path, incoming.headers)
+        )
+        path, _, query = redact_url(self.path).partition("?")
+        body = incoming.body[:65536]
+        for form in forms:
+            body = body.replace(form.encode("utf-8"), REDACTED.encode("ascii"))
         record = RecordedRequest(
             incoming.method,
-            path,
-            query,
+            scrub_values(path, forms),
+            scrub_values(query, forms),
             incoming.headers.redacted(),
-            incoming.body[:65536],
+            body,
             len(incoming.body),
         )
         with self.server.log_lock:

@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from gemini_vision import errors
+from gemini_vision.api.secrets import request_secrets
 from gemini_vision.errors import ReplayMissError, TransportError
 from gemini_vision.transports.base import (
     AsyncStreamingResponse,
@@ -44,7 +45,6 @@ from gemini_vision.transports.base import (
 )
 from gemini_vision.wire.http import (
     REDACTED,
-    SECRET_QUERY_PARAMS,
     Headers,
     HttpRequest,
     HttpResponse,
@@ -60,8 +60,6 @@ __all__ = [
     "request_key",
 ]
 
-_MIN_SECRET = 4  # shorter values are not worth scrubbing from bodies (and would mangle them)
-
 
 def request_key(request: HttpRequest) -> tuple[str, str, str]:
     """What replay matches on: method, redacted URL, SHA-256 of the body.
@@ -73,18 +71,9 @@ def request_key(request: HttpRequest) -> tuple[str, str, str]:
 
 
 def _secrets_of(request: HttpRequest) -> set[str]:
-    found: set[str] = set()
-    for name, value in request.headers.items_all():
-        if is_secret_header(name):
-            found.add(value)
-            if " " in value:  # "Bearer <token>": the token alone may be echoed
-                found.add(value.split(" ", 1)[1])
-    query = request.url.partition("?")[2].partition("#")[0]
-    for pair in query.split("&"):
-        name, _, value = pair.partition("=")
-        if name.lower() in SECRET_QUERY_PARAMS and value:
-            found.add(value)
-    return {s for s in found if len(s) >= _MIN_SECRET and s != REDACTED}
+    """Every credential of the request by value, as given and URL-encoded
+    (header values, ``Bearer`` tokens, query parameters named after percent-decoding)."""
+    return set(request_secrets(request))
 
 
 class _Scrubber:

@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 from gemini_vision.errors import ConnectError, RequestTimeoutError, StreamInterruptedError
 from gemini_vision.transports._redirect import MAX_REDIRECTS, check_url, redirected_request
 from gemini_vision.transports.base import StreamingResponse
-from gemini_vision.wire.http import HttpRequest, HttpResponse, redact_url
+from gemini_vision.wire.http import HttpRequest, HttpResponse, parse_header_int, redact_url
 
 __all__ = ["UrllibTransport"]
 
@@ -217,13 +217,8 @@ class UrllibTransport:
         shown = redact_url(request.url)
         declared = response.getheader("content-length")
         expected: int | None = None
-        if (
-            declared is not None
-            and declared.strip().isdigit()
-            and request.method != "HEAD"
-            and response.status not in _NO_BODY_STATUSES
-        ):
-            expected = int(declared)
+        if request.method != "HEAD" and response.status not in _NO_BODY_STATUSES:
+            expected = parse_header_int(declared)
         received = 0
         try:
             while True:

@@ -109,10 +109,75 @@ def _select_codec() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
 def loads(data: bytes) -> Any:
     """Parse a JSON document; ``ValueError`` (or ``RecursionError``) when it is not one.
 
+    With the standard library's codec and the Rust extension, value strings of
+    at least ``LONG_STRING`` bytes (a big text answer) are decoded by the
+    extension and the rest by ``json.loads`` (``_split_parse``): the same
+    result, several times faster on a 2 MB answer.
+
     >>> loads(b'{"a": [1, 2.5, "x"]}')
     {'a': [1, 2.5, 'x']}
+    >>> loads(b'{"text": "' + b"abc " * 5000 + b'"}')["text"][:8]
+    'abc abc '
     """
-    return _select_codec()[0](data)
+    decode = _select_codec()[0]
+    if decode is _json.loads and len(data) >= LONG_STRING:
+        split = _split_kernel()
+        if split is not None and type(data) is bytes:
+            return _split_parse(data, split)
+    return decode(data)
+
+
+#: Value strings this long (bytes as written) are decoded by the extension.
+LONG_STRING = 16 * 1024
+# A per-process random marker: a string the server sends cannot name a
+# placeholder it does not know. "\u0000" starts it, so it is never text.
+_MARKER_TEXT = "\x00gemini-vision:" + os.urandom(8).hex() + ":"
+_MARKER = b"\\u0000" + _MARKER_TEXT[1:].encode()
+_Split = Callable[[bytes, int, bytes], "tuple[bytes, list[str]] | None"]
+_split: _Split | bool | None = False
+
+
+def _split_kernel() -> _Split | None:
+    """The extension's ``split_long_strings``; None with the NumPy backend.
+
+    (Its pure-Python twin is no faster than ``json.loads``, so it is not used here.)
+    """
+    global _split
+    if _split is False:
+        from gemini_vision import _backend
+
+        _split = _backend.kernels.split_long_strings if _backend.name == "rust" else None
+    return _split if callable(_split) else None
+
+
+def _split_parse(data: bytes, split: _Split) -> Any:
+    """``json.loads(data)``, the long strings decoded by ``split`` and put back in place."""
+    lifted = split(data, LONG_STRING, _MARKER)
+    if lifted is None:
+        return _json.loads(data)
+    skeleton, strings = lifted
+    value = _json.loads(skeleton)
+    if type(value) is str:
+        return _placed(value, strings)
+    left = len(strings)
+    stack = [value] if type(value) in (dict, list) else []
+    while stack and left:
+        node = stack.pop()
+        for key, item in node.items() if type(node) is dict else enumerate(node):
+            kind = type(item)
+            if kind is str:
+                if item.startswith(_MARKER_TEXT):
+                    node[key] = _placed(item, strings)
+                    left -= 1
+            elif kind is dict or kind is list:
+                stack.append(item)
+    return value
+
+
+def _placed(text: str, strings: list[str]) -> str:
+    if text.startswith(_MARKER_TEXT):
+        return strings[int(text[len(_MARKER_TEXT) :])]
+    return text
 
 
 def dumps(value: Any) -> bytes:

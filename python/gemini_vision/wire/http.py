@@ -18,17 +18,21 @@ False
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Union, overload
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit
 
 from gemini_vision.errors import ProtocolError
 from gemini_vision.wire import codec as wire_json
 
 __all__ = [
+    "MAX_SERVER_DELAY",
+    "MIN_SECRET_LENGTH",
     "REDACTED",
     "SECRET_HEADERS",
     "SECRET_QUERY_PARAMS",
@@ -36,10 +40,18 @@ __all__ = [
     "HeadersLike",
     "HttpRequest",
     "HttpResponse",
+    "credential_refusal",
+    "is_loopback",
     "is_secret_header",
+    "is_secret_param",
+    "origin",
+    "parse_delay_seconds",
+    "parse_header_int",
     "parse_http_date",
     "parse_retry_after",
     "redact_url",
+    "scrub_values",
+    "secret_forms",
 ]
 
 #: Header names (lower case) whose values are credentials; recorders reuse this set.
@@ -50,6 +62,12 @@ SECRET_HEADERS: frozenset[str] = frozenset(
 SECRET_QUERY_PARAMS: frozenset[str] = frozenset({"key", "access_token", "api_key", "token"})
 #: What a secret value is replaced with.
 REDACTED = "<redacted>"
+#: The longest wait a server hint (``Retry-After``, ``RetryInfo``) is read as: one
+#: day. A longer hint is clamped to this (and a retry policy whose ``max_delay``
+#: is below it stops instead of waiting).
+MAX_SERVER_DELAY = 86_400.0
+#: Numeric header values longer than this many digits are not read as numbers.
+_MAX_HEADER_DIGITS = 18
 
 HeadersLike = Union["Headers", Mapping[str, str], Iterable[tuple[str, str]], None]
 
@@ -65,15 +83,106 @@ def is_secret_header(name: str) -> bool:
     return name.lower() in SECRET_HEADERS
 
 
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter (as written in a URL, maybe percent-encoded) is a credential.
+
+    >>> is_secret_param("KEY"), is_secret_param("%6Bey"), is_secret_param("api%5Fkey"), is_secret_param("alt")
+    (True, True, True, False)
+    """  # noqa: E501
+    return unquote_plus(name).strip().lower() in SECRET_QUERY_PARAMS
+
+
+#: Secret values shorter than this are not scrubbed from text (they would mangle it).
+MIN_SECRET_LENGTH = 4
+
+
+def secret_forms(secrets: Iterable[str | None]) -> list[str]:
+    """Every way the ``secrets`` may be written in text: as given and URL-encoded
+    (``quote`` and ``quote_plus``), longest first, the short ones left out.
+
+    >>> secret_forms(["a b/c=", None, "x"])
+    ['a%20b%2Fc%3D', 'a%20b/c%3D', 'a+b%2Fc%3D', 'a b/c=']
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret or len(secret) < MIN_SECRET_LENGTH or secret == REDACTED:
+            continue
+        forms.update({secret, quote(secret, safe=""), quote_plus(secret), quote(secret)})
+    return sorted(forms, key=lambda s: (-len(s), s))
+
+
+def scrub_values(text: str, forms: Iterable[str]) -> str:
+    """``text`` with every one of ``forms`` (see ``secret_forms``) replaced by ``REDACTED``.
+
+    >>> scrub_values("echo: k%2B12 and k+12", secret_forms(["k+12"]))
+    'echo: <redacted> and <redacted>'
+    """
+    for form in forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """A URL's origin: scheme, host (lower case) and port (the scheme's default filled in).
+
+    >>> origin("https://H.test/x?y"), origin("http://h.test:8080/")
+    (('https', 'h.test', 443), ('http', 'h.test', 8080))
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (``localhost``, 127.0.0.0/8, ``::1``).
+
+    >>> is_loopback("http://127.0.0.1:8000/"), is_loopback("http://[::1]/"), is_loopback("http://h/")
+    (True, True, False)
+    """
+    host = urlsplit(url).hostname or ""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def credential_refusal(url: str, configured: str) -> str | None:
+    """Why a credential must not go to ``url`` when the client was configured for
+    ``configured`` (another origin; plain http to another machine), or None.
+
+    >>> credential_refusal("https://a.test/upload?id=1", "https://a.test/v1beta/files")
+    >>> credential_refusal("http://b.test/u", "https://a.test/files")
+    'http://b.test/u is not the configured origin https://a.test (and not https)'
+    """
+    if origin(url) != origin(configured):
+        scheme, host, _ = origin(configured)
+        plain = "" if url.lower().startswith("https:") else " (and not https)"
+        return f"{redact_url(url)} is not the configured origin {scheme}://{host}{plain}"
+    if urlsplit(url).scheme.lower() != "https" and not is_loopback(url):
+        return f"{redact_url(url)} is plain http to a host that is not this machine"
+    return None
+
+
 def redact_url(url: str) -> str:
     """``url`` with the values of credential query parameters replaced.
 
+    Names are compared after percent-decoding, as a server reads them.
+
     >>> redact_url("https://h/x?alt=sse&key=abc")
     'https://h/x?alt=sse&key=<redacted>'
+    >>> redact_url("https://h/x?%6Bey=abc&api%5Fkey=def")
+    'https://h/x?%6Bey=<redacted>&api%5Fkey=<redacted>'
     """
 
     def repl(match: re.Match[str]) -> str:
-        if match.group(2).lower() in SECRET_QUERY_PARAMS:
+        if is_secret_param(match.group(2)):
             return f"{match.group(1)}{match.group(2)}={REDACTED}"
         return match.group(0)
 
@@ -379,8 +488,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(int(value))
+    if value[:1].isdigit():
+        return parse_delay_seconds(value)
     target = parse_http_date(value)
     if target is None:
         return None
@@ -389,4 +498,38 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
         now = parse_http_date(date) if date else None
         if now is None:
             return None
-    return max(0.0, target - now)
+    return min(max(0.0, target - now), MAX_SERVER_DELAY)
+
+
+def parse_header_int(value: str | None, *, max_digits: int = _MAX_HEADER_DIGITS) -> int | None:
+    """A non-negative integer header value, or None unless it is 1 to ``max_digits`` ASCII digits.
+
+    ``str.isdigit`` alone is not enough: ``"²".isdigit()`` is True and ``int("²")``
+    raises; a 5,000-digit value makes ``int`` raise too.
+
+    >>> parse_header_int(" 42 "), parse_header_int("²"), parse_header_int("9" * 400), parse_header_int("-1")
+    (42, None, None, None)
+    """  # noqa: E501
+    if value is None:
+        return None
+    value = value.strip()
+    if not (0 < len(value) <= max_digits and value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
+def parse_delay_seconds(value: str) -> float | None:
+    """A delay in whole seconds (``Retry-After``'s delta-seconds), clamped to ``MAX_SERVER_DELAY``.
+
+    Only ASCII digits count; an over-long run of them is a delay longer than any
+    clamp, so it reads as the maximum rather than raising.
+
+    >>> parse_delay_seconds("120"), parse_delay_seconds("9" * 5000), parse_delay_seconds("²")
+    (120.0, 86400.0, None)
+    """
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    if len(value) > _MAX_HEADER_DIGITS:
+        return MAX_SERVER_DELAY
+    return min(float(int(value)), MAX_SERVER_DELAY)

@@ -77,6 +77,7 @@ __all__ = [
     "Field",
     "Invalid",
     "WireObject",
+    "any_field",
     "as_float",
     "as_int",
     "bool_field",
@@ -93,7 +94,7 @@ __all__ = [
     "json_field",
     "list_field",
     "list_of",
-    "map_of",
+    "message_field",
     "object_field",
     "objects_field",
     "snake_to_camel",
@@ -267,25 +268,6 @@ def list_of(item: Checker) -> Checker:
                 raise
             if new is not element:
                 value[i] = new
-        return value
-
-    return check
-
-
-def map_of(item: Checker) -> Checker:
-    """Checker: an object whose values pass ``item`` (keys are free-form)."""
-
-    def check(value: Any) -> Any:
-        if type(value) is not dict:
-            raise Invalid(f"expected an object, got {json_type(value)}")
-        for key, element in value.items():
-            try:
-                new = item(element)
-            except Invalid as error:
-                error.path.append(f".{key}")
-                raise
-            if new is not element:
-                value[key] = new
         return value
 
     return check
@@ -581,24 +563,51 @@ def enum_field(
     return Field(STR, decode, encode, wire=wire, output_only=output_only)
 
 
-def object_field(
-    cls: type[W], *, wire: str | None = None, output_only: bool = False
-) -> Field[W | None]:
-    """A nested wire object."""
-
+def _put_object(cls: type[W]) -> Callable[[Any], Any]:
     def encode(value: Any) -> Any:
         if not isinstance(value, cls):
             raise Invalid(f"expected a {cls.__name__}, got {_short(value)}")
         return value._data
 
+    return encode
+
+
+def object_field(
+    cls: type[W], *, wire: str | None = None, output_only: bool = False
+) -> Field[W | None]:
+    """A nested wire object."""
+
     return Field(
         cls._check,
         lambda obj, value: None if value is None else cls._wrap(value),
-        encode,
+        _put_object(cls),
         wire=wire,
         output_only=output_only,
         nested=cls,
     )
+
+
+def message_field(cls: type[W], *, wire: str | None = None) -> Field[W]:
+    """A nested wire object read as an empty one when absent (proto3's default message)."""
+
+    return Field(
+        cls._check,
+        lambda obj, value: cls._wrap({} if value is None else value),
+        _put_object(cls),
+        wire=wire,
+        nested=cls,
+    )
+
+
+def any_field(cls: type[W], *, wire: str | None = None) -> Field[W | None]:
+    """A ``google.protobuf.Any`` holding a ``cls`` (its ``@type`` kept on the wire, not in it)."""
+
+    def decode(obj: WireObject, value: Any) -> W | None:
+        if value is None:
+            return None
+        return cls._wrap({k: v for k, v in value.items() if k != "@type"})
+
+    return Field(cls._check, decode, _put_object(cls), wire=wire, nested=cls)
 
 
 def list_field(
