@@ -27,7 +27,7 @@ if ! command -v java >/dev/null; then
         echo "no java on PATH and no way to install it: the Spark tests will be skipped"
     fi
 fi
-step "pytest tests/distributed and the engine modules' examples (Rust backend, loopback)"
+step "pytest tests/distributed, the README's blocks (its Dask one runs here) and the engine modules' examples (Rust backend, loopback)"
 PYTHONPATH="$ROOT/python" GEMINI_VISION_BACKEND=rust GEMINI_VISION_REQUIRE_RUST=1 \
     "$VD/bin/python" -m pytest -q -p no:cacheprovider -rs -p no:logging \
-    tests/distributed --doctest-modules python/gemini_vision/distributed
+    tests/distributed tests/test_readme.py --doctest-modules python/gemini_vision/distributed

@@ -15,7 +15,15 @@ Configuration keywords of ``generate``/``stream``/``count_tokens`` are the
 request's (``generation_config``, ``tools``, ``tool_config``,
 ``safety_settings``, ``system_instruction``, ``cached_content``); any other
 keyword is a ``GenerationConfig`` field (``temperature=0.2``,
-``response_mime_type="application/json"``, ``media_resolution=...``).
+``response_mime_type="application/json"``, ``media_resolution=...``), and a
+name that is none of these is refused with the nearest valid one. ``config=``
+takes what google-genai's ``generate_content(config=...)`` takes (a
+``types.GenerateContentConfig`` or a dict like it); contents may hold its
+``types.Content`` and ``types.Part`` values (see ``wire.sdk``).
+
+The API key comes from ``api_key=``, else the environment as google-genai reads
+it: ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY`` (a warning when both are set
+and differ).
 
 >>> client = Client(api_key="AIza-secret")
 >>> "secret" in repr(client)
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -55,8 +64,10 @@ from gemini_vision.transports.base import (
     aopen_stream,
     open_stream,
 )
+from gemini_vision.wire.config import GenerationConfig
+from gemini_vision.wire.enums import nearest
 from gemini_vision.wire.http import HttpRequest, HttpResponse
-from gemini_vision.wire.model import snake_to_camel
+from gemini_vision.wire.model import camel_to_snake, snake_to_camel
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
@@ -75,25 +86,73 @@ _REQUEST_OPTIONS = frozenset(
 )
 
 
+#: The generation fields a keyword may name: the typed ones and those the API
+#: documents that the library passes through untyped.
+GENERATION_KEYWORDS = frozenset(
+    {camel_to_snake(name) for name in GenerationConfig._SPEC}
+    | {"response_json_schema", "enable_enhanced_civic_answers", "image_config", "audio_timestamp"}
+)
+
+
+def _check_keywords(config: Mapping[str, Any]) -> None:
+    known = sorted(GENERATION_KEYWORDS | _REQUEST_OPTIONS | {"config"})
+    for name in config:
+        if name in known:
+            continue
+        hint = nearest(name, known)
+        suggestion = f"; did you mean {hint!r}?" if hint else ""
+        raise LocalError(
+            f"unknown keyword {name!r}: neither a request option nor a generation "
+            f"setting{suggestion}"
+        )
+
+
 def request_options(config: Mapping[str, Any]) -> dict[str, Any]:
     """Split call keywords into request options, folding the rest into ``generation_config``.
 
+    ``config=`` (google-genai's name) is another spelling of ``generation_config``.
+
     >>> request_options({"temperature": 0.2, "tools": []})
     {'tools': [], 'generation_config': {'temperature': 0.2}}
-    """
+    >>> request_options({"temprature": 0.2})
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: unknown keyword 'temprature': neither a request option nor a generation setting; did you mean 'temperature'?
+    """  # noqa: E501
+    _check_keywords(config)
+    if "config" in config:
+        if config.get("generation_config") is not None:
+            raise LocalError("pass config= or generation_config=, not both")
+        config = dict(config)
+        config["generation_config"] = config.pop("config")
     options = {k: v for k, v in config.items() if k in _REQUEST_OPTIONS}
     extra = {snake_to_camel(k): v for k, v in config.items() if k not in _REQUEST_OPTIONS}
     if extra:
-        base = options.get("generation_config")
-        if base is None:
-            merged: dict[str, Any] = {}
-        elif isinstance(base, Mapping):
-            merged = {snake_to_camel(k): v for k, v in base.items()}
-        else:
-            merged = dict(base.to_json())
+        from gemini_vision.api.generate import split_config
+
+        base = split_config(options.get("generation_config"), options)
+        merged: dict[str, Any] = {} if base is None else base.to_json()
         merged.update(extra)
         options["generation_config"] = merged
     return options
+
+
+def api_key_from_environment() -> str | None:
+    """The API key as google-genai reads it: ``GOOGLE_API_KEY``, else ``GEMINI_API_KEY``.
+
+    Both set to different keys: ``GOOGLE_API_KEY`` wins, with a warning.
+    Empty values count as unset.
+    """
+    google = os.environ.get("GOOGLE_API_KEY") or None
+    gemini = os.environ.get("GEMINI_API_KEY") or None
+    if google is not None and gemini is not None and google != gemini:
+        warnings.warn(
+            "both GOOGLE_API_KEY and GEMINI_API_KEY are set; using GOOGLE_API_KEY "
+            "(as google-genai does)",
+            UserWarning,
+            stacklevel=4,
+        )
+    return google if google is not None else gemini
 
 
 class _ClientBase:
@@ -112,14 +171,26 @@ class _ClientBase:
                 raise LocalError("pass either endpoint= or api_key=/base_url=, not both")
             self.endpoint: Endpoint = endpoint
         else:
-            key = api_key if api_key is not None else os.environ.get("GEMINI_API_KEY") or None
+            if api_key is not None and not isinstance(api_key, str):
+                raise LocalError(f"api_key must be a string, got {type(api_key).__name__}")
+            if base_url is not None and not isinstance(base_url, str):
+                raise LocalError(f"base_url must be a string, got {type(base_url).__name__}")
+            key = api_key if api_key is not None else api_key_from_environment()
             if key is None and base_url is None:
                 raise LocalError(
-                    "no API key: pass api_key=, set GEMINI_API_KEY, or give a base_url= "
-                    "(a proxy or emulator that needs none)"
+                    "no API key: pass api_key=, set GOOGLE_API_KEY or GEMINI_API_KEY, or give "
+                    "a base_url= (a proxy or emulator that needs none)"
                 )
             self.endpoint = (
                 GeminiApi(key) if base_url is None else GeminiApi(key, base_url=base_url)
+            )
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise LocalError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+        ):
+            raise LocalError(
+                f"timeout must be a positive number of seconds or None, got {timeout!r}"
             )
         self.retry = retry if retry is not None else RetryPolicy()
         self.timeout = timeout
@@ -127,17 +198,20 @@ class _ClientBase:
     def _generate_request(
         self, model: str, contents: Any, config: Mapping[str, Any]
     ) -> HttpRequest:
+        _check_model(model)
         request = build_generate_content(self.endpoint, model, contents, **request_options(config))
         check_request_limits(request)
         return request
 
     def _stream_request(self, model: str, contents: Any, config: Mapping[str, Any]) -> HttpRequest:
+        _check_model(model)
         options = request_options(config)
         request = build_stream_generate_content(self.endpoint, model, contents, **options)
         check_request_limits(request)
         return request
 
     def _count_request(self, model: str, contents: Any, config: Mapping[str, Any]) -> HttpRequest:
+        _check_model(model)
         request = build_count_tokens(self.endpoint, model, contents, **request_options(config))
         check_request_limits(request)
         return request
@@ -155,6 +229,23 @@ class _ClientBase:
         )
 
 
+def _check_fetch(url: Any, mime_type: Any, max_bytes: Any) -> None:
+    if not isinstance(url, str) or not url.strip():
+        raise LocalError(f"url: must be an http(s) URL string, got {url!r}")
+    if mime_type is not None and not isinstance(mime_type, str):
+        raise LocalError(f"mime_type: must be a string or None, got {type(mime_type).__name__}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise LocalError(f"max_bytes: must be a positive integer, got {max_bytes!r}")
+
+
+def _check_model(model: Any) -> None:
+    if not isinstance(model, str) or not model.strip():
+        raise LocalError(
+            "model must be a model name such as 'gemini-2.5-flash' or 'tunedModels/x', "
+            f"got {model!r}"
+        )
+
+
 def _capped(chunks: list[bytes], limit: int) -> bytes:
     return b"".join(chunks)[: limit + 1]
 
@@ -163,8 +254,9 @@ class Client(FilesAndTuning, _ClientBase):
     """A synchronous Gemini client over any ``Transport`` (default: the standard library).
 
     Args:
-        api_key: the Gemini API key (default: the ``GEMINI_API_KEY`` variable);
-            sent only in the ``x-goog-api-key`` header.
+        api_key: the Gemini API key (default: ``GOOGLE_API_KEY``, else
+            ``GEMINI_API_KEY``, as google-genai reads them); sent only in the
+            ``x-goog-api-key`` header.
         endpoint: a ``GeminiApi`` or ``VertexAi`` instead of ``api_key``/``base_url``.
         base_url: a proxy or emulator speaking the Gemini API.
         transport: anything with ``send(request, *, timeout)``; ``stream`` optional.
@@ -294,6 +386,7 @@ class Client(FilesAndTuning, _ClientBase):
 
         No API credential is sent to the image host.
         """
+        _check_fetch(url, mime_type, max_bytes)
         opened = self._open(build_image_fetch(url))
         if isinstance(opened, HttpResponse):
             response = opened
@@ -457,6 +550,7 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
         max_bytes: int = MAX_FETCH_BYTES,
     ) -> ImagePart:
         """An image from ``url`` (see ``Client.fetch_image``)."""
+        _check_fetch(url, mime_type, max_bytes)
         opened = await self._open(build_image_fetch(url))
         if isinstance(opened, HttpResponse):
             response = opened

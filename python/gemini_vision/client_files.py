@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import io
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,9 +25,11 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from gemini_vision.api.files import (
     build_delete_file,
     build_get_file,
+    build_list_files,
     file_poller,
     files_pager,
     parse_file,
+    parse_list_files,
     start_upload,
     upload_flow,
 )
@@ -36,15 +39,18 @@ from gemini_vision.api.operations import (
     operation_poller,
     parse_operation,
 )
+from gemini_vision.api.pagination import Page
 from gemini_vision.api.polling import poll_flow
+from gemini_vision.api.tuned_create import create_tuned_model_flow
 from gemini_vision.api.tuned_models import (
     PATCHABLE_FIELDS,
-    build_create_tuned_model,
     build_delete_tuned_model,
     build_get_operation,
     build_get_tuned_model,
+    build_list_tuned_models,
     build_patch_tuned_model,
     parse_delete,
+    parse_list_tuned_models,
     parse_tuned_model,
     tuned_models_pager,
 )
@@ -53,6 +59,7 @@ from gemini_vision.api.upload import (
     ByteSource,
     BytesSource,
     ProgressCallback,
+    SourceChangedError,
 )
 from gemini_vision.errors import LocalError
 from gemini_vision.wire.files import File
@@ -78,11 +85,18 @@ class FileSource:
     """
 
     def __init__(self, handle: IO[bytes]) -> None:
+        if isinstance(handle, io.TextIOBase) or "b" not in getattr(handle, "mode", "b"):
+            raise LocalError(
+                "file: is open in text mode; open it with 'rb' (the upload sends bytes)"
+            )
         if not handle.seekable():
             raise LocalError("file: must be seekable (an upload may resume from any offset)")
         self._handle = handle
         self._start = handle.tell()
         self._size = handle.seek(0, os.SEEK_END) - self._start
+        handle.seek(self._start)
+        if not isinstance(handle.read(0), bytes):
+            raise LocalError("file: reads text, not bytes; open it with 'rb'")
 
     @property
     def size(self) -> int:
@@ -90,7 +104,18 @@ class FileSource:
         return self._size
 
     def read_at(self, offset: int, length: int) -> bytes:
-        """``length`` bytes at ``offset`` (fewer only if the file shrank)."""
+        """``length`` bytes at ``offset``.
+
+        Raises:
+            SourceChangedError: the file is not the size it had when the upload
+                started (the upload flow then cancels the session).
+        """
+        now = self._handle.seek(0, os.SEEK_END) - self._start
+        if now != self._size:
+            raise SourceChangedError(
+                f"file: changed size during the upload ({self._size} -> {now} bytes); "
+                "the upload session was cancelled"
+            )
         self._handle.seek(self._start + offset)
         parts = []
         while length > 0:
@@ -143,8 +168,18 @@ def open_source(
         raise LocalError(
             f"file: expected bytes, a path or a binary file object, got {type(file).__name__}"
         )
-    if mime_type is None:
-        mime_type = _guess_mime_type(source.read_at(0, 64), name)
+    try:
+        if mime_type is not None and (not isinstance(mime_type, str) or "/" not in mime_type):
+            raise LocalError(f"mime_type: must be a media type like 'image/png', got {mime_type!r}")
+        if display_name is not None and not isinstance(display_name, str):
+            raise LocalError(f"display_name: must be a string, got {type(display_name).__name__}")
+        if source.size < 1:
+            raise LocalError("file: is empty (0 bytes); the Files API stores no empty files")
+        if mime_type is None:
+            mime_type = _guess_mime_type(source.read_at(0, 64), name)
+    except BaseException:
+        close()
+        raise
     return source, mime_type, display_name if display_name is not None else name, close
 
 
@@ -160,6 +195,11 @@ def _patched(
         )
     if isinstance(model, str):
         model = TunedModel(name=model)
+    elif not isinstance(model, TunedModel):
+        raise LocalError(
+            "model: must be a TunedModel or its name ('tunedModels/{id}'), got "
+            f"{type(model).__name__}"
+        )
     updated = model.replace(**changes)
     return updated, tuple(PATCHABLE_FIELDS[key] for key in changes)
 
@@ -182,6 +222,9 @@ class _FilesAndTuningBase:
         should_cancel: Callable[[], bool] | None,
     ) -> Iterator[Flow[File]]:
         """The upload flow over ``file``, which stays open while the flow runs."""
+        for label, hook in (("on_progress", on_progress), ("should_cancel", should_cancel)):
+            if hook is not None and not callable(hook):
+                raise LocalError(f"{label}: must be a callable, got {type(hook).__name__}")
         source, mime, name, close = open_source(file, mime_type, display_name)
         try:
             machine = start_upload(
@@ -194,6 +237,20 @@ class _FilesAndTuningBase:
         finally:
             close()
 
+    @staticmethod
+    def _check_wait(timeout: object, poll_interval: object) -> None:
+        for label, value, optional in (
+            ("timeout", timeout, True),
+            ("poll_interval", poll_interval, False),
+        ):
+            if value is None and optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                allowed = " or None" if optional else ""
+                raise LocalError(
+                    f"{label}: must be a number of seconds, at least 0{allowed}, got {value!r}"
+                )
+
     def _file_wait(
         self,
         file: str | File,
@@ -201,6 +258,7 @@ class _FilesAndTuningBase:
         poll_interval: float,
         on_update: Callable[[File], None] | None,
     ) -> Flow[File]:
+        self._check_wait(timeout, poll_interval)
         poller = file_poller(
             self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
         )
@@ -210,7 +268,7 @@ class _FilesAndTuningBase:
         self,
         model: TunedModel | str,
         original: TunedModel | None,
-        update_mask: list[str] | None,
+        update_mask: str | list[str] | None,
         changes: dict[str, Any],
     ) -> HttpRequest:
         updated, implied = _patched(model, changes)
@@ -224,6 +282,7 @@ class _FilesAndTuningBase:
         poll_interval: float,
         on_progress: Callable[[TuningProgress], None] | None,
     ) -> Flow[TunedModel]:
+        self._check_wait(timeout, poll_interval)
         if isinstance(operation, str):
             operation = Operation(operation)
         request = build_get_operation(self.endpoint, operation.name)
@@ -280,11 +339,24 @@ class FilesAndTuning(_FilesAndTuningBase):
         """``files.get``."""
         return parse_file(self._execute(build_get_file(self.endpoint, name)))
 
-    def list_files(self, *, page_size: int | None = None) -> Iterator[File]:
-        """Every file, page after page (requests are sent as the iterator advances)."""
-        pager = files_pager(self.endpoint, page_size=page_size)
+    def list_files(
+        self, *, page_size: int | None = None, page_token: str | None = None
+    ) -> Iterator[File]:
+        """Every file, page after page (requests are sent as the iterator advances).
+
+        ``page_size`` 0 or None: the server's default; ``page_token``: start at
+        that page (from ``list_files_page``).
+        """
+        pager = files_pager(self.endpoint, page_size=page_size, page_token=page_token)
         while (request := pager.next_request()) is not None:
             yield from pager.receive_response(self._execute(request))
+
+    def list_files_page(
+        self, *, page_size: int | None = None, page_token: str | None = None
+    ) -> Page[File]:
+        """One page of ``files.list``: its files and the ``next_page_token`` (None: last)."""
+        request = build_list_files(self.endpoint, page_size=page_size, page_token=page_token)
+        return parse_list_files(self._execute(request))
 
     def delete_file(self, name: str | File) -> None:
         """``files.delete``."""
@@ -306,28 +378,55 @@ class FilesAndTuning(_FilesAndTuningBase):
     def create_tuned_model(
         self, model: TunedModel, *, tuned_model_id: str | None = None
     ) -> Operation:
-        """``tunedModels.create``: the Operation to wait for. Never re-sent without an id."""
-        request = build_create_tuned_model(self.endpoint, model, tuned_model_id=tuned_model_id)
-        return parse_operation(self._execute(request))
+        """``tunedModels.create``: the Operation to wait for. Never re-sent without an id.
+
+        With an id the create is retried; if an earlier attempt's answer was
+        lost and the retry is answered ``ALREADY_EXISTS``, the model that
+        attempt created is looked up and its operation returned (see
+        ``api.tuned_create``), so a model that is tuning is never reported as
+        a failure.
+        """
+        return self._drive(
+            create_tuned_model_flow(self.endpoint, model, tuned_model_id, self.retry)
+        )
 
     def get_tuned_model(self, name: str) -> TunedModel:
         """``tunedModels.get``."""
         return parse_tuned_model(self._execute(build_get_tuned_model(self.endpoint, name)))
 
     def list_tuned_models(
-        self, *, page_size: int | None = None, filter: str | None = None
+        self,
+        *,
+        page_size: int | None = None,
+        filter: str | None = None,
+        page_token: str | None = None,
     ) -> Iterator[TunedModel]:
-        """Every tuned model the filter selects, page after page."""
-        pager = tuned_models_pager(self.endpoint, page_size=page_size, filter=filter)
+        """Every tuned model the filter selects, page after page (from ``page_token`` on)."""
+        pager = tuned_models_pager(
+            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
+        )
         while (request := pager.next_request()) is not None:
             yield from pager.receive_response(self._execute(request))
+
+    def list_tuned_models_page(
+        self,
+        *,
+        page_size: int | None = None,
+        filter: str | None = None,
+        page_token: str | None = None,
+    ) -> Page[TunedModel]:
+        """One page of ``tunedModels.list`` and its ``next_page_token`` (None: the last)."""
+        request = build_list_tuned_models(
+            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
+        )
+        return parse_list_tuned_models(self._execute(request))
 
     def patch_tuned_model(
         self,
         model: TunedModel | str,
         *,
         original: TunedModel | None = None,
-        update_mask: list[str] | None = None,
+        update_mask: str | list[str] | None = None,
         **changes: Any,
     ) -> TunedModel:
         """``tunedModels.patch``; the mask is the changed fields unless given.
@@ -387,12 +486,21 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         """``files.get``."""
         return parse_file(await self._execute(build_get_file(self.endpoint, name)))
 
-    async def list_files(self, *, page_size: int | None = None) -> AsyncIterator[File]:
+    async def list_files(
+        self, *, page_size: int | None = None, page_token: str | None = None
+    ) -> AsyncIterator[File]:
         """Every file, page after page."""
-        pager = files_pager(self.endpoint, page_size=page_size)
+        pager = files_pager(self.endpoint, page_size=page_size, page_token=page_token)
         while (request := pager.next_request()) is not None:
             for item in pager.receive_response(await self._execute(request)):
                 yield item
+
+    async def list_files_page(
+        self, *, page_size: int | None = None, page_token: str | None = None
+    ) -> Page[File]:
+        """See ``Client.list_files_page``."""
+        request = build_list_files(self.endpoint, page_size=page_size, page_token=page_token)
+        return parse_list_files(await self._execute(request))
 
     async def delete_file(self, name: str | File) -> None:
         """``files.delete``."""
@@ -413,28 +521,48 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         self, model: TunedModel, *, tuned_model_id: str | None = None
     ) -> Operation:
         """See ``Client.create_tuned_model``."""
-        request = build_create_tuned_model(self.endpoint, model, tuned_model_id=tuned_model_id)
-        return parse_operation(await self._execute(request))
+        return await self._drive(
+            create_tuned_model_flow(self.endpoint, model, tuned_model_id, self.retry)
+        )
 
     async def get_tuned_model(self, name: str) -> TunedModel:
         """``tunedModels.get``."""
         return parse_tuned_model(await self._execute(build_get_tuned_model(self.endpoint, name)))
 
     async def list_tuned_models(
-        self, *, page_size: int | None = None, filter: str | None = None
+        self,
+        *,
+        page_size: int | None = None,
+        filter: str | None = None,
+        page_token: str | None = None,
     ) -> AsyncIterator[TunedModel]:
         """Every tuned model the filter selects, page after page."""
-        pager = tuned_models_pager(self.endpoint, page_size=page_size, filter=filter)
+        pager = tuned_models_pager(
+            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
+        )
         while (request := pager.next_request()) is not None:
             for item in pager.receive_response(await self._execute(request)):
                 yield item
+
+    async def list_tuned_models_page(
+        self,
+        *,
+        page_size: int | None = None,
+        filter: str | None = None,
+        page_token: str | None = None,
+    ) -> Page[TunedModel]:
+        """See ``Client.list_tuned_models_page``."""
+        request = build_list_tuned_models(
+            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
+        )
+        return parse_list_tuned_models(await self._execute(request))
 
     async def patch_tuned_model(
         self,
         model: TunedModel | str,
         *,
         original: TunedModel | None = None,
-        update_mask: list[str] | None = None,
+        update_mask: str | list[str] | None = None,
         **changes: Any,
     ) -> TunedModel:
         """See ``Client.patch_tuned_model``."""

@@ -16,7 +16,7 @@ from gemini_vision.api.files import build_list_files, file_name, file_poller, pa
 from gemini_vision.api.operations import Operation, TuningProgress, operation_poller
 from gemini_vision.api.pagination import Pager
 from gemini_vision.api.polling import Done, Poll, WaitTimeoutError
-from gemini_vision.api.tuned_models import tuned_models_pager
+from gemini_vision.api.tuned_models import build_list_tuned_models, tuned_models_pager
 from gemini_vision.errors import (
     InternalError,
     InvalidArgumentError,
@@ -93,8 +93,18 @@ def test_an_error_page_raises_its_api_error() -> None:
 
 def test_files_page_size_is_bounded() -> None:
     """files.list takes at most 100 per page."""
-    with pytest.raises(LocalError, match=r"pageSize: must be an integer in \[1, 100\], got 101"):
+    with pytest.raises(LocalError, match=r"pageSize: must be at least 0 and at most 100, got 101"):
         build_list_files(API, page_size=101)
+
+
+def test_page_size_zero_is_the_server_default() -> None:
+    """pageSize=0 means the server's default: the parameter is left out."""
+    assert "pageSize" not in build_list_files(API, page_size=0).url
+    assert "pageSize" not in build_list_tuned_models(API, page_size=0).url
+    with pytest.raises(LocalError, match="pageSize: must be an integer"):
+        build_list_tuned_models(API, page_size="10")  # type: ignore[arg-type]
+    with pytest.raises(LocalError, match="pageToken: must be a string"):
+        build_list_files(API, page_token=5)  # type: ignore[arg-type]
 
 
 def _file(state: str, **extra: Any) -> dict[str, Any]:

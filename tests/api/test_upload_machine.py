@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -28,7 +29,13 @@ from gemini_vision.api.upload import (
     UploadCancelledError,
     UploadState,
 )
-from gemini_vision.errors import ConnectError, InvalidArgumentError, ProtocolError, TransportError
+from gemini_vision.errors import (
+    ConnectError,
+    InvalidArgumentError,
+    LocalError,
+    ProtocolError,
+    TransportError,
+)
 from gemini_vision.testing._files import FileStore
 from gemini_vision.testing._protocol import ApiFailure, Incoming
 from gemini_vision.wire.files import File
@@ -157,21 +164,33 @@ def test_start_request_has_the_documented_headers_and_body() -> None:
 
 def test_default_chunk_is_8_mib_rounded_to_256_kib() -> None:
     """Without a server granularity, chunk sizes are multiples of 256 KiB (default 8 MiB)."""
-    machine = ResumableUpload(BytesSource(b""), start_url=f"{BASE}/u", mime_type="a/b")
+    machine = ResumableUpload(BytesSource(b"x"), start_url=f"{BASE}/u", mime_type="a/b")
     assert machine.chunk_size == 8 * 1024 * KIB
     odd = ResumableUpload(
-        BytesSource(b""), start_url=f"{BASE}/u", mime_type="a/b", chunk_size=300 * KIB
+        BytesSource(b"x"), start_url=f"{BASE}/u", mime_type="a/b", chunk_size=300 * KIB
     )
     assert odd.chunk_size == 256 * KIB
 
 
-def test_empty_file_is_one_finalizing_request() -> None:
-    """A zero-byte source still gets a File, through a single empty upload-and-finalize."""
-    store = FileStore()
-    server = InMemoryServer(store)
-    file = drive(make(b""), server)
-    assert stored(store, file) == b""
-    assert server.log[-1].headers["x-goog-upload-command"] == "upload, finalize"
+def test_an_empty_file_is_refused_before_the_start_request() -> None:
+    """A zero-byte source is refused when the machine is made: nothing is sent."""
+    with pytest.raises(LocalError, match="empty"):
+        make(b"")
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value", "message"),
+    [
+        ("chunk_size", "8M", "chunk_size: must be an integer number of bytes"),
+        ("chunk_size", 2.5, "chunk_size: must be an integer number of bytes"),
+        ("display_name", 5, "display_name: must be a string"),
+    ],
+)
+def test_wrong_typed_arguments_are_refused(keyword: str, value: Any, message: str) -> None:
+    with pytest.raises(LocalError, match=message):
+        ResumableUpload(
+            BytesSource(b"x"), start_url=f"{BASE}/u", mime_type="a/b", **{keyword: value}
+        )
 
 
 faults = st.lists(
@@ -179,7 +198,7 @@ faults = st.lists(
 )
 
 
-@given(st.binary(min_size=0, max_size=9 * 4 * KIB), faults)
+@given(st.binary(min_size=1, max_size=9 * 4 * KIB), faults)
 def test_interruptions_never_lose_or_duplicate_bytes(data: bytes, schedule: list[Fault]) -> None:
     """Under any fault schedule the server ends with exactly the source's bytes."""
     store = FileStore(granularity=4 * KIB)

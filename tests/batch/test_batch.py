@@ -83,7 +83,7 @@ def expected_rows(record: dict[str, Any], **options: Any) -> list[dict[str, Any]
             }
         )
     loose = [_diag(d) for d in result.diagnostics if d.index is None or d.index not in kept]
-    if loose:
+    if loose or not result.items:  # a record with no item still has its (record) row
         rows.append({"id": record["id"], "item": None, "diagnostics": loose})
     return rows
 

@@ -290,8 +290,10 @@ def test_faults_beyond_the_policy_are_surfaced(client: Any, emulator: Emulator) 
         client.get_file("files/abc")
     assert emulator.count("GET", "/v1beta/files/abc") == 4
     emulator.faults.clear()
+    emulator.faults.fail_next(1, status=400, match="PATCH /v1beta/tunedModels")
     with pytest.raises(InvalidArgumentError):
-        client.patch_tuned_model(emulator.add_tuned_model({}), update_mask=["baseModel"])
+        client.patch_tuned_model(emulator.add_tuned_model({}), update_mask=["displayName"])
+    assert emulator.count("PATCH") == 1
 
 
 @pytest.mark.parametrize("fault", ["503", "cut"])

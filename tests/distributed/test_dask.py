@@ -62,6 +62,39 @@ def test_dask_dataframe_in_dask_dataframe_out(
     assert sorted_rows(table.cast(single_process.schema)) == sorted_rows(single_process)
 
 
+def test_the_written_parquet_reads_back_with_pandas(
+    client: Any, records_dir: Path, single_process: Any, tmp_path: Path
+) -> None:
+    """pandas.read_parquet reads the workers' Parquet (pandas 2 here; 3 in the main suite)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from gemini_vision.distributed import dask as gv_dask
+
+    out = tmp_path / "out"
+    gv_dask.process(str(records_dir), output=out, threads=1)
+    frame = pd.read_parquet(out, dtype_backend="pyarrow")
+    assert len(frame) == single_process.num_rows
+    table = pa.Table.from_pandas(frame, preserve_index=False).cast(single_process.schema)
+    assert sorted_rows(table) == sorted_rows(single_process)
+
+
+def test_local_cluster_keywords_override_the_defaults() -> None:
+    """processes=False (threads in this process) starts; a given host is kept."""
+    from distributed import Client
+
+    from gemini_vision.distributed import dask as gv_dask
+
+    with (
+        gv_dask.local_cluster(n_workers=2, processes=False) as cluster,
+        Client(cluster) as client,
+    ):
+        assert len(client.scheduler_info()["workers"]) == 2
+        assert client.submit(sum, [1, 2]).result() == 3
+    with gv_dask.local_cluster(n_workers=1, host="127.0.0.1", dashboard_address=None) as cluster:
+        assert "127.0.0.1" in cluster.scheduler_address
+
+
 def test_workers_run_without_malloc_trim_threshold(client: Any) -> None:
     """local_cluster removes MALLOC_TRIM_THRESHOLD_ from the workers' environment."""
     from gemini_vision.distributed import dask as gv_dask

@@ -157,9 +157,10 @@ def test_names_that_could_escape_the_collection_are_refused() -> None:
 
 
 def test_page_size_and_filter_terms_are_checked() -> None:
-    """pageSize must be positive; role terms must be the documented ones."""
-    with pytest.raises(LocalError, match="pageSize: must be a positive integer, got 0"):
-        build_list_tuned_models(API, page_size=0)
+    """pageSize must be an integer, 0 being the server's default; role terms the documented ones."""
+    with pytest.raises(LocalError, match="pageSize: must be at least 0, got -1"):
+        build_list_tuned_models(API, page_size=-1)
+    assert "pageSize" not in build_list_tuned_models(API, page_size=0).url
     with pytest.raises(LocalError, match="unknown role term 'owner:you'"):
         tuned_model_filter("owner:you")
     assert tuned_model_filter(text="  ") == ""

@@ -22,7 +22,13 @@ from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
 from gemini_vision.api.flow import Flow, Wait
-from gemini_vision.api.pagination import Page, Pager, check_page_size, parse_page
+from gemini_vision.api.pagination import (
+    Page,
+    Pager,
+    check_page_size,
+    check_page_token,
+    parse_page,
+)
 from gemini_vision.api.polling import Poller
 from gemini_vision.api.resources import parse_delete, parse_resource, require_gemini_api
 from gemini_vision.api.retry import RetryPolicy
@@ -32,6 +38,7 @@ from gemini_vision.api.upload import (
     Finished,
     ProgressCallback,
     ResumableUpload,
+    SourceChangedError,
     UploadCancelledError,
 )
 from gemini_vision.errors import LocalError, TransportError
@@ -120,9 +127,11 @@ def parse_file(response: HttpResponse) -> File:
 def build_list_files(
     endpoint: Endpoint, *, page_size: int | None = None, page_token: str | None = None
 ) -> HttpRequest:
-    """``GET files`` (at most 100 per page)."""
-    check_page_size(page_size, MAX_FILES_PAGE_SIZE)
-    query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token}
+    """``GET files`` (at most 100 per page; 0 or None: the server's default)."""
+    query: dict[str, Any] = {
+        "pageSize": check_page_size(page_size, MAX_FILES_PAGE_SIZE),
+        "pageToken": check_page_token(page_token),
+    }
     url = require_gemini_api(endpoint, "the Files API").url("files", query)
     return json_request(endpoint, "GET", url)
 
@@ -132,9 +141,12 @@ def parse_list_files(response: HttpResponse) -> Page[File]:
     return parse_page(response, "files", File)
 
 
-def files_pager(endpoint: Endpoint, *, page_size: int | None = None) -> Pager[File]:
-    """A ``Pager`` over every file."""
-    return Pager(build_list_files(endpoint, page_size=page_size), parse=parse_list_files)
+def files_pager(
+    endpoint: Endpoint, *, page_size: int | None = None, page_token: str | None = None
+) -> Pager[File]:
+    """A ``Pager`` over every file (from ``page_token``'s page on, when given)."""
+    first = build_list_files(endpoint, page_size=page_size, page_token=page_token)
+    return Pager(first, parse=parse_list_files)
 
 
 def build_delete_file(endpoint: Endpoint, name: str | File) -> HttpRequest:
@@ -219,11 +231,22 @@ def upload_flow(
     ...                               b'{"file": {"name": "files/1"}}')).name
     'files/1'
     """
+    changed: SourceChangedError | None = None
     while True:
         if should_cancel is not None and should_cancel():
             machine.cancel()
-        step = machine.next_step()
+        try:
+            step = machine.next_step()
+        except SourceChangedError as error:
+            if changed is not None:
+                raise
+            # The file changed under us: close the session on the server, then say why.
+            changed = error
+            machine.cancel()
+            step = machine.next_step()
         if isinstance(step, Finished):
+            if changed is not None:
+                raise changed
             if step.file is None:
                 raise UploadCancelledError("the upload was cancelled; no file was made")
             return step.file

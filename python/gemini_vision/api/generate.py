@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
 
-from gemini_vision.api.endpoints import Endpoint, json_request, model_resource
+from gemini_vision.api.endpoints import Endpoint, VertexAi, json_request, model_resource
 from gemini_vision.api.errors import api_error_from_response, api_error_from_status
+from gemini_vision.errors import LocalError, ProtocolError
 
 # Imported for its side effect: images registers wire's to_part converter for
 # image values (bytes, paths, PIL images, arrays), so contents may hold images.
@@ -30,9 +31,10 @@ from gemini_vision.wire import codec as wire_json
 from gemini_vision.wire.config import GenerationConfig, SafetySetting, Tool, ToolConfig
 from gemini_vision.wire.content import Content, ContentLike, to_content, to_contents
 from gemini_vision.wire.http import HttpRequest, HttpResponse
-from gemini_vision.wire.model import WireObject
+from gemini_vision.wire.model import WireObject, snake_to_camel
 from gemini_vision.wire.request import CountTokensRequest, GenerateContentRequest
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
+from gemini_vision.wire.sdk import from_sdk, is_sdk_object, plain_json
 
 __all__ = [
     "build_count_tokens",
@@ -50,12 +52,123 @@ SafetyLike = Union[SafetySetting, Mapping[str, Any]]  # noqa: UP007
 ToolConfigLike = Union[ToolConfig, Mapping[str, Any]]  # noqa: UP007
 
 
-def _typed(cls: type[Any], value: Any) -> Any:
+def _typed(cls: type[Any], value: Any, field: str) -> Any:
     if value is None or isinstance(value, cls):
         return value
-    if isinstance(value, Mapping):
-        return cls.from_json(dict(value))
-    raise TypeError(f"expected {cls.__name__} or a dict in wire form, got {type(value).__name__}")
+    try:
+        if is_sdk_object(value):
+            return cls.from_owned_json(from_sdk(value), field)
+        if isinstance(value, Mapping):
+            return cls.from_owned_json(plain_json(value), field)
+    except ProtocolError as error:  # the caller's dict, not a server's answer
+        raise LocalError(str(error)) from None
+    raise LocalError(
+        f"{field}: expected a {cls.__name__}, google-genai's types.{cls.__name__} or a dict "
+        f"in wire form, got {type(value).__name__}"
+    )
+
+
+def _listed(cls: type[Any], values: Any, field: str) -> list[Any] | None:
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, Mapping)) or is_sdk_object(values):
+        raise LocalError(f"{field}: expected a list of {cls.__name__}, got one value")
+    try:
+        items = list(values)
+    except TypeError:
+        raise LocalError(
+            f"{field}: expected a list of {cls.__name__}, got {type(values).__name__}"
+        ) from None
+    return [_typed(cls, value, f"{field}[{i}]") for i, value in enumerate(items)]
+
+
+#: GenerateContentConfig members (google-genai's ``config``) that are request fields
+#: beside ``generationConfig`` on the wire, with their keyword names.
+_REQUEST_LEVEL = {
+    "systemInstruction": "system_instruction",
+    "tools": "tools",
+    "toolConfig": "tool_config",
+    "safetySettings": "safety_settings",
+    "cachedContent": "cached_content",
+}
+#: GenerateContentConfig members that steer google-genai's client, not the request.
+_SDK_CLIENT_SIDE = (
+    "httpOptions",
+    "automaticFunctionCalling",
+    "shouldReturnHttpResponse",
+    "labels",
+)
+
+
+def split_config(config: Any, options: dict[str, Any]) -> GenerationConfig | None:
+    """The ``generationConfig`` of a config that may also hold request fields.
+
+    google-genai's ``GenerateContentConfig`` (or a dict like it) carries the
+    system instruction, tools, tool config, safety settings and cached content
+    beside the generation fields; on the wire they are request fields. They are
+    moved into ``options`` (refused when also given there).
+
+    >>> options = {}
+    >>> split_config({"temperature": 0.1, "system_instruction": "Be brief"}, options).to_json()
+    {'temperature': 0.1}
+    >>> options
+    {'system_instruction': 'Be brief'}
+    """
+    if config is None or isinstance(config, GenerationConfig):
+        return config
+    if is_sdk_object(config):
+        data = from_sdk(config)
+    elif isinstance(config, Mapping):
+        data = plain_json(config)
+    else:
+        raise LocalError(
+            "generation_config: expected a GenerationConfig, google-genai's "
+            f"GenerateContentConfig or a dict, got {type(config).__name__}"
+        )
+    data = {snake_to_camel(k): v for k, v in data.items()}
+    for key in _SDK_CLIENT_SIDE:
+        if key in data:
+            raise LocalError(
+                f"generation_config.{key} steers google-genai's own client and is not part of "
+                "the request; leave it out"
+            )
+    for key, keyword in _REQUEST_LEVEL.items():
+        if key in data:
+            value = data.pop(key)
+            if options.get(keyword) is not None:
+                raise LocalError(
+                    f"{keyword} is given twice: as a keyword and inside generation_config"
+                )
+            options[keyword] = value
+    try:
+        return GenerationConfig.from_owned_json(data, "generationConfig")
+    except ProtocolError as error:
+        raise LocalError(str(error)) from None
+
+
+def _contents(value: Any) -> list[Content]:
+    """``to_contents``, with the caller's mistakes as ``LocalError`` naming ``contents``."""
+    if value is None:
+        raise LocalError("contents: expected text, parts, images or Content, got None")
+    try:
+        return to_contents(value)
+    except ProtocolError as error:  # a dict of the caller's that is not wire JSON
+        raise LocalError(f"contents: {error}") from None
+    except TypeError as error:  # a value that is neither a part nor an image
+        raise LocalError(f"contents: {error}") from None
+
+
+def _instruction(value: Any) -> Content | None:
+    if value is None or isinstance(value, Content):
+        return value
+    try:
+        if is_sdk_object(value):
+            return to_content(value)
+        if isinstance(value, Mapping) and "parts" in value:
+            return to_content(plain_json(value))
+        return Content(value)
+    except (ProtocolError, TypeError) as error:
+        raise LocalError(f"system_instruction: {error}") from None
 
 
 def generate_content_request(
@@ -76,23 +189,26 @@ def generate_content_request(
     >>> generate_content_request("Hi", system_instruction="Be brief").to_json()
     {'contents': [{'parts': [{'text': 'Hi'}]}], 'systemInstruction': {'parts': [{'text': 'Be brief'}]}}
     """  # noqa: E501
-    if system_instruction is None or isinstance(system_instruction, Content):
-        instruction = system_instruction
-    elif isinstance(system_instruction, Mapping) and "parts" in system_instruction:
-        instruction = to_content(system_instruction)
-    else:
-        instruction = Content(system_instruction)
+    options: dict[str, Any] = {
+        "tools": tools,
+        "tool_config": tool_config,
+        "safety_settings": safety_settings,
+        "system_instruction": system_instruction,
+        "cached_content": cached_content,
+    }
+    config = split_config(generation_config, options)
+    cached = options["cached_content"]
+    if cached is not None and not isinstance(cached, str):
+        raise LocalError(f"cached_content: expected a string, got {type(cached).__name__}")
     request = GenerateContentRequest(
-        to_contents(contents),
+        _contents(contents),
         model=model,
-        tools=None if tools is None else [_typed(Tool, t) for t in tools],
-        tool_config=_typed(ToolConfig, tool_config),
-        safety_settings=None
-        if safety_settings is None
-        else [_typed(SafetySetting, s) for s in safety_settings],
-        system_instruction=instruction,
-        generation_config=_typed(GenerationConfig, generation_config),
-        cached_content=cached_content,
+        tools=_listed(Tool, options["tools"], "tools"),
+        tool_config=_typed(ToolConfig, options["tool_config"], "toolConfig"),
+        safety_settings=_listed(SafetySetting, options["safety_settings"], "safetySettings"),
+        system_instruction=_instruction(options["system_instruction"]),
+        generation_config=config,
+        cached_content=cached,
     )
     return request.validate()
 
@@ -133,7 +249,7 @@ def build_stream_generate_content(
 def _request(contents: Any, options: dict[str, Any]) -> GenerateContentRequest:
     if isinstance(contents, GenerateContentRequest):
         if options:
-            raise TypeError("pass options inside the GenerateContentRequest, not beside it")
+            raise LocalError("pass options inside the GenerateContentRequest, not beside it")
         return contents.validate()
     return generate_content_request(contents, **options)
 
@@ -146,20 +262,45 @@ def build_count_tokens(
 ) -> HttpRequest:
     """``POST {model}:countTokens``.
 
-    With contents only the body is ``{"contents": [...]}``; with any other
-    option (system instruction, tools, config) the whole request is sent as
-    ``generateContentRequest``, which the API requires to name the model.
+    The Gemini API: with contents only the body is ``{"contents": [...]}``; with
+    any other option (system instruction, tools, config) the whole request is
+    sent as ``generateContentRequest``, which the API requires to name the model.
+
+    Vertex AI: ``contents``, ``systemInstruction``, ``tools`` and
+    ``generationConfig`` stand beside each other at the top level (Vertex's
+    ``CountTokensRequest``); it has no field for safety settings, tool config
+    or cached content, so those are refused here.
 
     >>> from gemini_vision.api.endpoints import GeminiApi
     >>> build_count_tokens(GeminiApi(), "gemini-2.5-flash", "Hi", system_instruction="x").json()
     {'generateContentRequest': {'model': 'models/gemini-2.5-flash', 'contents': [{'parts': [{'text': 'Hi'}]}], 'systemInstruction': {'parts': [{'text': 'x'}]}}}
+    >>> vertex = VertexAi("p", "us-central1", lambda: "t")
+    >>> build_count_tokens(vertex, "gemini-2.5-flash", "Hi", system_instruction="x").json()
+    {'contents': [{'parts': [{'text': 'Hi'}]}], 'systemInstruction': {'parts': [{'text': 'x'}]}}
     """  # noqa: E501
+    if isinstance(endpoint, VertexAi):
+        return _post(endpoint, model, "countTokens", _vertex_count_body(contents, options))
     if any(v is not None for v in options.values()):
         inner = generate_content_request(contents, model=model_resource(model), **options)
-        body = CountTokensRequest(generate_content_request=inner)
+        body: Any = CountTokensRequest(generate_content_request=inner)
     else:
         body = CountTokensRequest(generate_content_request(contents).contents)
     return _post(endpoint, model, "countTokens", body)
+
+
+_VERTEX_COUNT_FIELDS = ("contents", "systemInstruction", "tools", "generationConfig")
+
+
+def _vertex_count_body(contents: Any, options: dict[str, Any]) -> WireObject:
+    request = generate_content_request(contents, **options)
+    data = request.to_json()
+    extra = sorted(k for k in data if k not in _VERTEX_COUNT_FIELDS)
+    if extra:
+        raise LocalError(
+            f"Vertex AI's countTokens takes only {', '.join(_VERTEX_COUNT_FIELDS)}; "
+            f"leave out {', '.join(extra)}"
+        )
+    return GenerateContentRequest.from_owned_json(data)
 
 
 def parse_json_response(response: HttpResponse, what: str) -> Any:

@@ -36,7 +36,7 @@ from gemini_vision.errors import LocalError, ProtocolError, as_int
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.model import WireObject, json_type
 
-__all__ = ["Page", "Pager", "check_page_size", "parse_page", "with_page_token"]
+__all__ = ["Page", "Pager", "check_page_size", "check_page_token", "parse_page", "with_page_token"]
 
 T = TypeVar("T")
 W = TypeVar("W", bound=WireObject)
@@ -48,26 +48,6 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_page_token: str | None = None
-
-
-def check_page_size(page_size: object, most: int | None = None) -> None:
-    """Refuse a ``pageSize`` that is not a positive integer (at most ``most`` when given).
-
-    >>> check_page_size(100, 100)
-    >>> check_page_size(True)
-    Traceback (most recent call last):
-    ...
-    gemini_vision.errors.LocalError: pageSize: must be a positive integer, got True
-    """
-    if page_size is None:
-        return
-    try:
-        number = as_int("pageSize", page_size)
-    except LocalError:
-        number = 0  # not an integer: refused below with the rule
-    if number < 1 or (most is not None and number > most):
-        rule = "a positive integer" if most is None else f"an integer in [1, {most}]"
-        raise LocalError(f"pageSize: must be {rule}, got {page_size!r}")
 
 
 def parse_page(response: HttpResponse, key: str, cls: type[W]) -> Page[W]:
@@ -171,3 +151,42 @@ class Pager(Generic[T]):
             self._seen_tokens.add(token)
             self._next = with_page_token(self.first, token)
         return page.items
+
+
+def check_page_size(page_size: object, maximum: int | None = None) -> int | None:
+    """A ``pageSize`` to send: ``None`` for 0 or None (the server's default), else the size.
+
+    >>> check_page_size(0), check_page_size(50, 100)
+    (None, 50)
+    >>> check_page_size("10")
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: pageSize: must be an integer (0 for the server's default), got '10'
+    """  # noqa: E501
+    if page_size is None:
+        return None
+    try:
+        page_size = as_int("pageSize", page_size)
+    except LocalError:
+        raise LocalError(
+            f"pageSize: must be an integer (0 for the server's default), got {page_size!r}"
+        ) from None
+    if page_size < 0 or (maximum is not None and page_size > maximum):
+        top = "" if maximum is None else f" and at most {maximum}"
+        raise LocalError(f"pageSize: must be at least 0{top}, got {page_size}")
+    return page_size or None
+
+
+def check_page_token(page_token: object) -> str | None:
+    """A ``pageToken`` to send (``None`` or ``""``: the first page).
+
+    >>> check_page_token(5)
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: pageToken: must be a string from a previous page, got 5
+    """
+    if page_token is None or page_token == "":
+        return None
+    if not isinstance(page_token, str):
+        raise LocalError(f"pageToken: must be a string from a previous page, got {page_token!r}")
+    return page_token

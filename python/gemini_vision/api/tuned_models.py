@@ -30,7 +30,13 @@ from typing import Any
 
 from gemini_vision.api.endpoints import Endpoint, json_request
 from gemini_vision.api.operations import parse_operation, validate_operation_name
-from gemini_vision.api.pagination import Page, Pager, check_page_size, parse_page
+from gemini_vision.api.pagination import (
+    Page,
+    Pager,
+    check_page_size,
+    check_page_token,
+    parse_page,
+)
 from gemini_vision.api.resources import parse_delete, parse_resource, require_gemini_api
 from gemini_vision.api.tuned_validation import validate_for_create, validate_for_patch
 from gemini_vision.errors import LocalError
@@ -54,6 +60,7 @@ __all__ = [
     "tuned_model_filter",
     "tuned_model_name",
     "tuned_models_pager",
+    "update_mask_paths",
 ]
 
 #: snake_case attribute -> wire field, for the fields a patch may change.
@@ -64,6 +71,16 @@ PATCHABLE_FIELDS: dict[str, str] = {
     "top_p": "topP",
     "top_k": "topK",
     "reader_project_numbers": "readerProjectNumbers",
+}
+#: Fields the server sets (or that are fixed at creation): a mask naming them is refused.
+NOT_PATCHABLE: dict[str, str] = {
+    "name": "fixed at creation",
+    "baseModel": "fixed at creation",
+    "tunedModelSource": "fixed at creation",
+    "tuningTask": "fixed at creation",
+    "state": "output only",
+    "createTime": "output only",
+    "updateTime": "output only",
 }
 _NAME = re.compile(r"(?:tunedModels/)?([a-z0-9][a-z0-9-]{0,62})")
 _ROLE_TERMS = ("owner:me", "writers:me", "readers:me", "readers:everyone")
@@ -89,6 +106,13 @@ def build_create_tuned_model(
     Raises:
         LocalError: a T3 rule is broken (the message names the field and the rule).
     """
+    if not isinstance(model, TunedModel):
+        raise LocalError(
+            "model: must be a TunedModel (build one with TunedModel(...) or "
+            f"TunedModel.from_json(dict)), got {type(model).__name__}"
+        )
+    if tuned_model_id is not None and not isinstance(tuned_model_id, str):
+        raise LocalError(f"tunedModelId: must be a string, got {type(tuned_model_id).__name__}")
     validate_for_create(model, tuned_model_id)
     query = None if tuned_model_id is None else {"tunedModelId": tuned_model_id}
     return json_request(
@@ -143,8 +167,13 @@ def build_list_tuned_models(
     >>> build_list_tuned_models(GeminiApi(), page_size=50, filter="owner:me").url
     'https://generativelanguage.googleapis.com/v1beta/tunedModels?pageSize=50&filter=owner%3Ame'
     """
-    check_page_size(page_size)
-    query: dict[str, Any] = {"pageSize": page_size, "pageToken": page_token, "filter": filter}
+    if filter is not None and not isinstance(filter, str):
+        raise LocalError(f"filter: must be a string, got {type(filter).__name__}")
+    query: dict[str, Any] = {
+        "pageSize": check_page_size(page_size),
+        "pageToken": check_page_token(page_token),
+        "filter": filter,
+    }
     url = require_gemini_api(endpoint, "tunedModels").url("tunedModels", query)
     return json_request(endpoint, "GET", url)
 
@@ -155,10 +184,16 @@ def parse_list_tuned_models(response: HttpResponse) -> Page[TunedModel]:
 
 
 def tuned_models_pager(
-    endpoint: Endpoint, *, page_size: int | None = None, filter: str | None = None
+    endpoint: Endpoint,
+    *,
+    page_size: int | None = None,
+    filter: str | None = None,
+    page_token: str | None = None,
 ) -> Pager[TunedModel]:
     """A ``Pager`` over every tuned model the filter selects."""
-    first = build_list_tuned_models(endpoint, page_size=page_size, filter=filter)
+    first = build_list_tuned_models(
+        endpoint, page_size=page_size, filter=filter, page_token=page_token
+    )
     return Pager(first, parse=parse_list_tuned_models)
 
 
@@ -181,12 +216,61 @@ def _set_fields(model: TunedModel) -> tuple[str, ...]:
     )
 
 
+def update_mask_paths(update_mask: str | Iterable[str]) -> tuple[str, ...]:
+    """The paths of an ``update_mask``: a comma-separated string or a list, snake or camel case.
+
+    Paths of fields that cannot be patched (output only, or fixed at creation)
+    and unknown paths are refused before anything is sent.
+
+    >>> update_mask_paths("displayName, top_k")
+    ('displayName', 'topK')
+    >>> update_mask_paths(["state"])
+    Traceback (most recent call last):
+    ...
+    gemini_vision.errors.LocalError: updateMask: 'state' is output only; patchable: displayName, description, temperature, topP, topK, readerProjectNumbers
+    """  # noqa: E501
+    if isinstance(update_mask, str):
+        raw = update_mask.split(",")
+    else:
+        try:
+            raw = list(update_mask)
+        except TypeError:
+            raise LocalError(
+                "updateMask: must be a comma-separated string or a list of field names, "
+                f"got {type(update_mask).__name__}"
+            ) from None
+    patchable = ", ".join(PATCHABLE_FIELDS.values())
+    paths: list[str] = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise LocalError(f"updateMask: field names must be strings, got {item!r}")
+        path = item.strip()
+        path = PATCHABLE_FIELDS.get(path, path)
+        camel = _camel(path)
+        if camel in NOT_PATCHABLE:
+            raise LocalError(
+                f"updateMask: {path!r} is {NOT_PATCHABLE[camel]}; patchable: {patchable}"
+            )
+        if path not in PATCHABLE_FIELDS.values():
+            raise LocalError(
+                f"updateMask: {path!r} is not a TunedModel field; patchable: {patchable}"
+            )
+        if path not in paths:
+            paths.append(path)
+    return tuple(paths)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def build_patch_tuned_model(
     endpoint: Endpoint,
     model: TunedModel,
     *,
     name: str | None = None,
-    update_mask: Iterable[str] | None = None,
+    update_mask: str | Iterable[str] | None = None,
     original: TunedModel | None = None,
 ) -> HttpRequest:
     """``PATCH tunedModels/{id}?updateMask=...``: change only the masked fields.
@@ -201,9 +285,11 @@ def build_patch_tuned_model(
     >>> r.method, r.url.split("?")[1], r.json()
     ('PATCH', 'updateMask=topK', {'topK': 5})
     """
+    if not isinstance(model, TunedModel):
+        raise LocalError(f"model: must be a TunedModel (or its name), got {type(model).__name__}")
     target = tuned_model_name(name or model.name or "")
     if update_mask is not None:
-        mask = tuple(update_mask)
+        mask = update_mask_paths(update_mask)
     elif original is not None:
         mask = changed_fields(original, model)
     else:

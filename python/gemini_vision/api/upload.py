@@ -76,6 +76,7 @@ __all__ = [
     "Finished",
     "ResumableUpload",
     "Send",
+    "SourceChangedError",
     "UploadCancelledError",
     "UploadState",
 ]
@@ -84,6 +85,10 @@ GRANULARITY = 256 * 1024
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 
 ProgressCallback = Callable[[int, int], None]
+
+
+class SourceChangedError(LocalError):
+    """The bytes being uploaded changed size during the upload (the session is cancelled)."""
 
 
 class ByteSource(Protocol):
@@ -212,8 +217,17 @@ class ResumableUpload:
         on_progress: ProgressCallback | None = None,
         backoff: Callable[[int], float] | None = None,
     ) -> None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+            raise LocalError(
+                "chunk_size: must be an integer number of bytes (e.g. 8 * 1024 * 1024), "
+                f"got {chunk_size!r}"
+            )
         if chunk_size < 1:
             raise LocalError(f"chunk_size: must be positive, got {chunk_size}")
+        if display_name is not None and not isinstance(display_name, str):
+            raise LocalError(f"display_name: must be a string, got {type(display_name).__name__}")
+        if source.size < 1:
+            raise LocalError("file: is empty (0 bytes); the Files API stores no empty files")
         self.source = source
         self.total = source.size
         self.start_url = start_url
@@ -276,7 +290,7 @@ class ResumableUpload:
         length = min(self.chunk_size, self.total - self.offset)
         data = self.source.read_at(self.offset, length)
         if len(data) != length:
-            raise LocalError(
+            raise SourceChangedError(
                 f"source: asked for {length} bytes at offset {self.offset}, got {len(data)} "
                 "(did the file change size during the upload?)"
             )

@@ -4,7 +4,8 @@ A record is an image's ``width`` and ``height`` plus the model's answer
 (``text``, or a generateContent ``response``), with an optional ``id``. The
 output has one row per item — label, pixel box, mask as COCO RLE in the image
 frame, area, diagnostics — and one *record row* (``item`` null) for the
-diagnostics of a record that belong to no item, so nothing disappears. Each
+diagnostics of a record that belong to no item (and for a record with no item
+at all, such as a valid empty answer), so nothing disappears. Each
 row is what ``spatial.parse`` gives for that record (``schema.COLUMNS`` lists
 the columns).
 

@@ -310,6 +310,8 @@ def _emit_items(
     """The rows of a record the fast lane read: items only, no diagnostics."""
     if items:
         rows.add_plain_items(record_id, [size[1], size[0]], items)
+    else:  # an answer with no item: the record's (empty) row, as the general path gives
+        rows.add_record_row(record_id, [])
 
 
 def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> None:
@@ -372,7 +374,9 @@ def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> N
             draft.point,
             draft.box_3d,
         )
-    if loose:
+    if loose or not pending.drafts:
+        # A record that has no item (an empty answer, "[]") still has its row, so
+        # every record read appears in the table (a COCO image with no annotation).
         rows.add_record_row(record_id, loose)
 
 

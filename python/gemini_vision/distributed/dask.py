@@ -5,7 +5,9 @@ Given Parquet paths, it reads them with ``dask.dataframe.read_parquet``, so each
 task reads its own row groups on its worker: no record passes through the
 client. The result is a lazy dask DataFrame with the columns of
 ``batch.output_schema`` (Arrow-backed pandas dtypes, so nothing is converted on
-the way to Parquet), or, given ``output``, Parquet files written by the workers.
+the way to Parquet), or, given ``output``, Parquet files written by the workers
+(plain Arrow files, without pandas' dtype metadata, so that ``pandas.read_parquet``
+reads them under pandas 2 and 3 alike: see ``distributed.parquet``).
 
 Worker memory settings. Dask's nanny starts each worker process with
 ``MALLOC_TRIM_THRESHOLD_=65536`` (config ``distributed.nanny.pre-spawn-environ``).
@@ -32,9 +34,12 @@ import dask
 import dask.dataframe as dd
 import pandas as pd
 import pyarrow as pa
+from dask.base import compute
+from dask.delayed import delayed
 
 from gemini_vision import batch
 from gemini_vision.batch.records import engine_columns
+from gemini_vision.distributed.parquet import write_table
 from gemini_vision.errors import LocalError
 
 __all__ = ["WORKER_CONFIG", "check_workers", "local_cluster", "process"]
@@ -82,18 +87,27 @@ def process(
     frame = _records_frame(data)
     columns = engine_columns(frame.columns)
     schema = batch.output_schema(_id_type(frame))
+    options = {"threshold": threshold, "pillow": pillow, "threads": threads}
+    if output is not None:
+        folder = os.fspath(output)
+        os.makedirs(folder, exist_ok=True)
+        tasks = [
+            delayed(_write_partition)(
+                part, schema, options, os.path.join(folder, f"part.{i}.parquet")
+            )
+            for i, part in enumerate(frame[columns].to_delayed())
+        ]
+        compute(*tasks)  # type: ignore[no-untyped-call,unused-ignore]
+        return None
     meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
-    result = frame[columns].map_partitions(
+    result: dd.DataFrame = frame[columns].map_partitions(
         _process_partition,
         schema=schema,
-        options={"threshold": threshold, "pillow": pillow, "threads": threads},
+        options=options,
         meta=meta,
         enforce_metadata=False,
     )
-    if output is None:
-        return result
-    result.to_parquet(os.fspath(output), schema=schema, write_index=False)
-    return None
+    return result
 
 
 def _records_frame(data: Any) -> dd.DataFrame:
@@ -109,7 +123,7 @@ def _records_frame(data: Any) -> dd.DataFrame:
             f"data must be a dask DataFrame or Parquet paths, got {type(data).__name__}"
         )
     engine_columns(frame.columns)
-    return frame
+    return frame  # type: ignore[no-any-return,unused-ignore]
 
 
 def _id_type(frame: dd.DataFrame) -> pa.DataType:
@@ -119,22 +133,35 @@ def _id_type(frame: dd.DataFrame) -> pa.DataType:
     return id_type
 
 
-def _process_partition(
-    part: pd.DataFrame, *, schema: pa.Schema, options: dict[str, Any]
-) -> pd.DataFrame:
+def _partition_table(part: pd.DataFrame, schema: pa.Schema, options: dict[str, Any]) -> pa.Table:
     records = pa.Table.from_pandas(part, preserve_index=False)
     if records.schema.field("id").type != schema.field("id").type:
         records = records.set_column(
             records.schema.get_field_index("id"), "id", records["id"].cast(schema.field("id").type)
         )
-    table = batch.process(records, **options)
-    return table.cast(schema).to_pandas(types_mapper=pd.ArrowDtype)
+    table: pa.Table = batch.process(records, **options).cast(schema)
+    return table
+
+
+def _process_partition(
+    part: pd.DataFrame, *, schema: pa.Schema, options: dict[str, Any]
+) -> pd.DataFrame:
+    return _partition_table(part, schema, options).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _write_partition(
+    part: pd.DataFrame, schema: pa.Schema, options: dict[str, Any], path: str
+) -> None:
+    write_table(_partition_table(part, schema, options), path)
 
 
 def local_cluster(n_workers: int = 2, threads_per_worker: int = 1, **kwargs: Any) -> Any:
     """A ``distributed.LocalCluster`` on loopback, no dashboard, ``WORKER_CONFIG`` applied.
 
-    Keyword arguments go to ``LocalCluster`` (they override these defaults).
+    Keyword arguments go to ``LocalCluster`` and override these defaults:
+    ``processes=False`` gives threads in this process (then no host is set: the
+    scheduler talks in-process), ``host=``, ``dashboard_address=``... as
+    ``LocalCluster`` takes them.
 
     >>> from distributed import Client
     >>> with local_cluster(1) as cluster, Client(cluster) as client:  # doctest: +SKIP
@@ -154,8 +181,18 @@ def local_cluster(n_workers: int = 2, threads_per_worker: int = 1, **kwargs: Any
         "dashboard_address": None,
     }
     options.update(kwargs)
+    if not options["processes"] and "host" not in kwargs:
+        # Threads in this process talk over inproc://, which takes no host.
+        del options["host"]
+    if options["dashboard_address"] is None:
+        # Without a dashboard the scheduler still serves /health and /metrics, on
+        # port 8787 unless told otherwise: a second cluster then warns that the port
+        # is taken. A free loopback port instead.
+        scheduler_kwargs = {"dashboard_address": "127.0.0.1:0"}
+        scheduler_kwargs.update(options.get("scheduler_kwargs") or {})
+        options["scheduler_kwargs"] = scheduler_kwargs
     with dask.config.set(WORKER_CONFIG):
-        return LocalCluster(**options)
+        return LocalCluster(**options)  # type: ignore[no-untyped-call,unused-ignore]
 
 
 def check_workers(client: Any) -> dict[str, str]:

@@ -12,6 +12,13 @@ stages and stops at the first that yields JSON:
    ``[...]``/``{...}`` spans (inside a span it skips string literals and their
    escapes, outside it ignores prose quotes) and parses each span.
 
+An answer that found nothing (``[]``, ``{"objects": []}``, fenced or not) is a
+valid answer with no items and no diagnostic; ``no_json`` means there was no
+JSON at all. An answer stored as a quoted, escaped string literal (printed
+with ``repr`` or ``json.dumps``: ``"```json\\n[...]\\n```"``, with ``\\n``
+as two characters) holds no JSON as it stands; when nothing else is found it
+is unescaped once, with a note, and read again.
+
 A span that does not parse as a whole (truncated, or one broken item) is
 *salvaged*: it is split at its top-level commas with the same string-aware
 scanner and every element is parsed on its own, so one bad or cut-off item
@@ -26,6 +33,7 @@ decoder; the Python-level scanner only jumps between structural characters
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
@@ -102,6 +110,36 @@ def extract(text: str) -> Extraction:
     >>> ext.items[0], ext.truncated, ext.diagnostics[0].code
     ({'label': 'a'}, True, 'truncated')
     """
+    ext = _extract(text)
+    if _useful(ext):
+        return ext
+    unescaped = _unescaped(text)
+    if unescaped is None:
+        return ext
+    again = _extract(unescaped)
+    if not _useful(again):
+        return ext
+    again.diagnostics.insert(
+        0,
+        Diagnostic(
+            None,
+            "note",
+            "escaped",
+            "the answer is a quoted, escaped string literal (\\n as two characters); "
+            "it was unescaped and parsed",
+        ),
+    )
+    return again
+
+
+def _useful(ext: Extraction) -> bool:
+    """Whether the text held an object item, or JSON that says there are none (``[]``)."""
+    if ext.source != "none" and not ext.items:
+        return not any(d.action == "rejected" for d in ext.diagnostics)
+    return any(isinstance(item, dict) for item in ext.items)
+
+
+def _extract(text: str) -> Extraction:
     ext = Extraction()
     fences = _fenced_blocks(text)
     for number, (tag, body) in enumerate(fences, start=1):
@@ -120,7 +158,8 @@ def extract(text: str) -> Extraction:
                 )
             return _finish(ext, values, truncated)
     values, truncated, whole = _values_in(text)
-    ext.source = "whole text" if whole else "scan"
+    if values:
+        ext.source = "whole text" if whole else "scan"
     return _finish(ext, values, truncated)
 
 
@@ -159,11 +198,63 @@ def _finish(ext: Extraction, values: list[Any], truncated: bool) -> Extraction:
                 "every complete item is kept",
             )
         )
-    if not ext.items and not ext.diagnostics:
+    if not values:
         ext.diagnostics.append(
             Diagnostic(None, "rejected", "no_json", "the text contains no JSON list or object")
         )
     return ext
+
+
+# An escaped answer: a backslash escape of a newline, quote or tab, and no real newline.
+_ESCAPES = re.compile(r'\\[nt"]')
+# Unescaping is for answers, not for arbitrarily long hostile text.
+_MAX_UNESCAPE = 1 << 24
+
+
+def _unescaped(text: str) -> str | None:
+    r"""The text of an answer stored as a string literal, or None if it is not one.
+
+    Two forms: a whole quoted literal (``"..."`` as ``json.dumps`` writes it, or
+    ``'...'``/``"..."`` as Python's ``repr`` does), and the literal's inside
+    without quotes (escapes, but no real line break).
+
+    >>> _unescaped('"```json\\n[]\\n```"')
+    '```json\n[]\n```'
+    >>> _unescaped('[{\\"label\\": \\"a\\"}]')
+    '[{"label": "a"}]'
+    >>> _unescaped("plain prose") is None
+    True
+    """
+    stripped = text.strip()
+    if len(stripped) > _MAX_UNESCAPE or len(stripped) < 2:
+        return None
+    if stripped[0] == stripped[-1] and stripped[0] in "\"'":
+        try:
+            value = json.loads(stripped) if stripped[0] == '"' else None
+        except (ValueError, RecursionError):
+            value = None
+        if not isinstance(value, str):
+            value = _python_string(stripped)
+        if isinstance(value, str):
+            return value
+    if "\n" not in stripped and _ESCAPES.search(stripped):
+        try:
+            value = json.loads('"' + stripped + '"')
+        except (ValueError, RecursionError):
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _python_string(literal: str) -> str | None:
+    """A Python string literal's value (``ast``: never evaluates anything else)."""
+    try:
+        node = ast.parse(literal, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
 
 
 def _json_type(value: Any) -> str:

@@ -1,7 +1,9 @@
 """The model's text from whatever the caller holds: the text itself, or a response.
 
 ``parse`` accepts the text of the answer, or a whole generateContent response
-(a ``GenerateContentResponse``, a dict, or its JSON text). From a response it
+(a ``GenerateContentResponse``, a dict, or its JSON text; google-genai's
+``GenerateContentResponse`` and its ``model_dump()`` in either mode, read
+through ``wire.sdk``). From a response it
 takes the first candidate's text (thoughts excluded: ``.text`` of the wire type)
 and its ``finishReason``; MAX_TOKENS means the answer was cut off. A response
 that the wire parser refuses (a field of the wrong type) is still read
@@ -23,6 +25,7 @@ from typing import Any
 from gemini_vision.errors import LocalError, ProtocolError
 from gemini_vision.spatial.diagnostics import Diagnostic
 from gemini_vision.wire.response import GenerateContentResponse
+from gemini_vision.wire.sdk import from_sdk, is_sdk_object, plain_json
 
 __all__ = ["answer_text"]
 
@@ -40,6 +43,8 @@ def answer_text(
     """
     if isinstance(value, GenerateContentResponse):
         return _from_response(value)
+    if is_sdk_object(value):
+        return _from_mapping(from_sdk(value))
     if isinstance(value, str):
         stripped = value.lstrip()
         head = stripped[:4096]
@@ -57,16 +62,18 @@ def answer_text(
             return value, None, []
         return _from_mapping(decoded)
     if isinstance(value, Mapping):
-        return _from_mapping(value)
+        # A model_dump() holds enum members, bytes and datetimes: plain JSON first.
+        return _from_mapping(plain_json(value))
     raise LocalError(
         "text must be the model's text (str) or a generateContent response "
-        f"(GenerateContentResponse or dict), got {type(value).__name__}"
+        "(gemini_vision's GenerateContentResponse, google-genai's, or a dict), "
+        f"got {_qualified(type(value))}"
     )
 
 
 def _from_mapping(data: Mapping[str, Any]) -> tuple[str, str | None, list[Diagnostic]]:
     try:
-        response = GenerateContentResponse.from_json(dict(data))
+        response = GenerateContentResponse.from_owned_json(dict(data))
     except ProtocolError as exc:
         text, finish, diags = _lenient(data)
         note = f"the response does not follow the wire format ({exc}); its text was read anyway"
@@ -130,3 +137,9 @@ def _no_text(finish_reason: str | None) -> Diagnostic:
         "no_text",
         f"the first candidate has no text (finishReason {finish_reason or 'absent'})",
     )
+
+
+def _qualified(cls: type) -> str:
+    """``bytes``, or ``some.module.Name`` for a type outside the builtins (tells SDKs apart)."""
+    module = cls.__module__
+    return cls.__name__ if module == "builtins" else f"{module}.{cls.__name__}"

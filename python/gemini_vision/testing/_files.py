@@ -95,6 +95,25 @@ class StoredFile:
         return out
 
 
+def _display_name(body: Any) -> str | None:
+    """The ``file.displayName`` of an upload's start body (a 400 naming the field if malformed)."""
+    from gemini_vision.testing._bodies import bad_request
+
+    if not isinstance(body, dict):
+        raise bad_request("", "the request body must be a JSON object")
+    meta = body.get("file", {})
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        raise bad_request("file", "expected an object")
+    display = meta.get("displayName", meta.get("display_name"))
+    if display is not None and not isinstance(display, str):
+        raise bad_request("file.displayName", "expected a string")
+    if display is not None and len(display) > 512:
+        raise bad_request("file.displayName", "must be at most 512 characters")
+    return display
+
+
 class FileStore:
     """Upload sessions and files, guarded by one lock (the server is threaded)."""
 
@@ -136,9 +155,7 @@ class FileStore:
             size = int(declared)
             if size > self.max_file_bytes:
                 raise ApiFailure(400, f"File of {size} bytes is over this emulator's limit.")
-        body = request.json()
-        meta = body.get("file", {}) if isinstance(body, dict) else {}
-        display = meta.get("displayName", meta.get("display_name"))
+        display = _display_name(request.json())
         mime = headers.get("x-goog-upload-header-content-type") or "application/octet-stream"
         upload_id = secrets.token_urlsafe(12)
         with self._lock:
@@ -154,6 +171,11 @@ class FileStore:
                 "Content-Length": "0",
             },
         )
+
+    def is_session(self, upload_id: str) -> bool:
+        """Whether ``upload_id`` names a session (its URL is the credential for its bytes)."""
+        with self._lock:
+            return upload_id in self.sessions
 
     def session(self, upload_id: str) -> UploadSession:
         """The session for ``upload_id``, or 404."""

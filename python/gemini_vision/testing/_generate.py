@@ -37,6 +37,7 @@ from typing import Any
 __all__ = [
     "CANNED_SEGMENTATION",
     "DEFAULT_ANSWER",
+    "MODEL_CATALOG",
     "Answer",
     "Scripts",
     "count_tokens",
@@ -90,6 +91,36 @@ CANNED_SEGMENTATION = (
 )
 
 
+def _catalog_entry(model_id: str, display: str, output_limit: int) -> dict[str, Any]:
+    return {
+        "name": f"models/{model_id}",
+        "baseModelId": model_id,
+        "version": "001",
+        "displayName": display,
+        "description": f"{display} (as served by the gemini-vision emulator)",
+        "inputTokenLimit": 1048576,
+        "outputTokenLimit": output_limit,
+        "supportedGenerationMethods": ["generateContent", "countTokens", "createCachedContent"],
+        "temperature": 1.0,
+        "topP": 0.95,
+        "topK": 64,
+        "maxTemperature": 2.0,
+        "thinking": True,
+    }
+
+
+#: The ``Model`` resources ``models.get``/``models.list`` answer (plus any scripted model).
+MODEL_CATALOG: dict[str, dict[str, Any]] = {
+    entry["name"]: entry
+    for entry in (
+        _catalog_entry("gemini-2.5-flash", "Gemini 2.5 Flash", 65536),
+        _catalog_entry("gemini-2.5-pro", "Gemini 2.5 Pro", 65536),
+        _catalog_entry("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", 65536),
+        _catalog_entry("gemini-2.0-flash", "Gemini 2.0 Flash", 8192),
+    )
+}
+
+
 def model_key(model: str) -> str:
     """``"gemini-x"`` -> ``"models/gemini-x"``; resource names stay as they are.
 
@@ -112,6 +143,16 @@ class Scripts:
             answers = [answers]
         with self._lock:
             self._queues.setdefault(model_key(model), []).extend(answers)
+
+    def has(self, model: str) -> bool:
+        """Whether a script was ever set up for ``model``."""
+        with self._lock:
+            return model_key(model) in self._queues
+
+    def models(self) -> list[str]:
+        """The models that have a script, in the order they were first scripted."""
+        with self._lock:
+            return list(self._queues)
 
     def next(self, model: str) -> Answer:
         """The next answer for ``model`` (``DEFAULT_ANSWER`` when none is left)."""

@@ -72,13 +72,68 @@ class Incoming:
         return values[0] if values else None
 
     def json(self) -> Any:
-        """The body as JSON; an empty body is ``{}``; bad JSON is a 400 ``ApiFailure``."""
+        """The body as JSON; an empty body is ``{}``; bad JSON is a 400 ``ApiFailure``.
+
+        Like the real service (whose own guide sends ``{'file': {...}}`` and a
+        trailing comma), single-quoted strings and trailing commas are accepted.
+        """
         if not self.body.strip():
             return {}
         try:
             return json.loads(self.body)
         except ValueError as exc:
-            raise ApiFailure(400, f"Invalid JSON payload received. {exc}") from None
+            error = exc
+        except RecursionError:
+            raise ApiFailure(400, "Invalid JSON payload received: nested too deeply.") from None
+        try:
+            return json.loads(lenient_json(self.body.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise ApiFailure(400, f"Invalid JSON payload received. {error}") from None
+
+
+def lenient_json(text: str) -> str:
+    """``text`` with single-quoted strings double-quoted and trailing commas removed.
+
+    >>> lenient_json("{'file': {'display_name': 'IMAGE'},}")
+    '{"file": {"display_name": "IMAGE"}}'
+    >>> lenient_json('{"a": [1, 2, ], "b": "x, ]"}')
+    '{"a": [1, 2 ], "b": "x, ]"}'
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':  # a JSON string: copied as is, escapes included
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i : j + 1])
+            i = j + 1
+        elif char == "'":  # a single-quoted string: re-quoted
+            j = i + 1
+            chars: list[str] = []
+            while j < n and text[j] != "'":
+                if text[j] == "\\" and j + 1 < n:
+                    chars.append(text[j + 1] if text[j + 1] in "'\"" else text[j : j + 2])
+                    j += 2
+                    continue
+                chars.append('\\"' if text[j] == '"' else text[j])
+                j += 1
+            out.append('"' + "".join(chars) + '"')
+            i = j + 1
+        elif char == ",":
+            k = i + 1
+            while k < n and text[k] in " \t\r\n":
+                k += 1
+            if k < n and text[k] in "]}":
+                i += 1  # a trailing comma
+                continue
+            out.append(char)
+            i += 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)

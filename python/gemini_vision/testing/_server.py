@@ -177,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             answer = server.router(incoming)
         except ApiFailure as failure:
             answer = failure.response()
+        except Exception as exc:  # a bug of the emulator: answer it, never drop the connection
+            answer = rpc_error(500, f"The emulator failed on this request: {type(exc).__name__}")
         if plan.cut is CutPoint.BEFORE_RESPONSE:
             self._cut()
             return

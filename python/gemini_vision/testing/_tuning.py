@@ -28,6 +28,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from gemini_vision.testing._bodies import bad_request, check_tuned_model
 from gemini_vision.testing._files import _now
 from gemini_vision.testing._paging import paginate
 from gemini_vision.testing._protocol import ApiFailure, Incoming, json_response
@@ -135,18 +136,17 @@ class TuningStore:
     def create(self, request: Incoming) -> HttpResponse:
         """``POST tunedModels[?tunedModelId=]``: start a job, answer its Operation."""
         body = request.json()
-        if not isinstance(body, dict):
-            raise ApiFailure(400, "The request body must be a TunedModel object.")
+        check_tuned_model(body, creating=True)
         model_id = request.param("tunedModelId")
         if model_id is not None and _ID_RE.fullmatch(model_id) is None:
             raise ApiFailure(400, f"tunedModelId {model_id!r} does not match {_ID_RE.pattern}.")
         display = body.get("displayName")
-        if isinstance(display, str) and len(display) > 40:
-            raise ApiFailure(400, "displayName must be at most 40 characters.")
         task = body.get("tuningTask") or {}
         examples = (((task.get("trainingData") or {}).get("examples") or {}).get("examples")) or []
         if not examples:
-            raise ApiFailure(400, "tuningTask.trainingData must have at least one example.")
+            raise bad_request(
+                "tuningTask.trainingData", "tuningTask.trainingData must have at least one example"
+            )
         if not body.get("baseModel") and not (body.get("tunedModelSource") or {}).get("tunedModel"):
             raise ApiFailure(400, "Either baseModel or tunedModelSource is required.")
         with self._lock:
@@ -252,6 +252,17 @@ class TuningStore:
             self._advance(job)
             return json_response(self._operation(job))
 
+    def list_operations(self, request: Incoming, name: str) -> HttpResponse:
+        """``GET tunedModels/{m}/operations``: the model's operations, oldest first (paged)."""
+        with self._lock:
+            self._record(name)
+            operations = [self._operation(job) for job in self.jobs.values() if job.model == name]
+        page, token = paginate(operations, request.query, default_size=10, max_size=100)
+        payload: dict[str, Any] = {"operations": page} if page else {}
+        if token:
+            payload["nextPageToken"] = token
+        return json_response(payload)
+
     def _record(self, name: str) -> dict[str, Any]:
         record = self.models.get(name)
         if record is None:
@@ -295,20 +306,16 @@ class TuningStore:
     def patch(self, request: Incoming, name: str) -> HttpResponse:
         """``PATCH tunedModels/{m}?updateMask=``: only the masked fields change."""
         body = request.json()
-        if not isinstance(body, dict):
-            raise ApiFailure(400, "The request body must be a TunedModel object.")
+        check_tuned_model(body, creating=False)
         raw_mask = request.param("updateMask")
         mask = [p.strip() for p in raw_mask.split(",") if p.strip()] if raw_mask else list(body)
+        if len(mask) > len(_KNOWN):
+            raise bad_request("updateMask", f"at most {len(_KNOWN)} paths")
         for path in mask:
             if path not in _MUTABLE:
-                raise ApiFailure(400, f"Invalid update mask path {path!r}: it cannot be updated.")
-        display = body.get("displayName")
-        if "displayName" in mask and isinstance(display, str) and len(display) > 40:
-            raise ApiFailure(400, "displayName must be at most 40 characters.")
-        for key in ("temperature", "topP"):
-            value = body.get(key)
-            if key in mask and isinstance(value, (int, float)) and not 0 <= value <= 1:
-                raise ApiFailure(400, f"{key} must be in [0, 1].")
+                raise bad_request(
+                    "updateMask", f"Invalid update mask path {path!r}: it cannot be updated."
+                )
         with self._lock:
             record = self._record(name)
             for path in mask:

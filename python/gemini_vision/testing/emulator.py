@@ -4,8 +4,14 @@ It listens on 127.0.0.1 (port 0 picks a free one) in a background thread and
 speaks the wire surface this library uses: ``generateContent`` and
 ``streamGenerateContent`` with scripted answers, ``countTokens``, the
 resumable upload protocol and files get/list/delete, ``tunedModels``
-create/get/list/patch/delete with long-running operations, and API-key checks
-answering ``google.rpc.Status`` errors. ``emulator.faults`` injects failures:
+create/get/list/patch/delete with long-running operations (and a model's
+operations list), ``models`` get/list, and API-key checks answering
+``google.rpc.Status`` errors. It is a drop-in test server for any Gemini client
+(google-genai with ``http_options`` base URL, the guide's curl commands): the
+session URL an upload start answers is the credential for the bytes, as on the
+real service; a malformed body gets a 400 whose ``google.rpc.BadRequest`` names
+the field (never a dropped connection); the work a request can ask for is
+bounded (``testing._bodies``). ``emulator.faults`` injects failures:
 errors with RetryInfo, latency, connections cut mid-body or mid-stream,
 uploads that stop after K bytes. Every request is recorded (secrets redacted)
 so a test can count what was sent.
@@ -25,9 +31,11 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
+from gemini_vision.testing._bodies import check_count_tokens, check_generate
 from gemini_vision.testing._faults import Faults
 from gemini_vision.testing._files import FileStore
 from gemini_vision.testing._generate import (
+    MODEL_CATALOG,
     Answer,
     ImageTokens,
     Scripts,
@@ -36,6 +44,7 @@ from gemini_vision.testing._generate import (
     rule_image_tokens,
     whole_response,
 )
+from gemini_vision.testing._paging import paginate
 from gemini_vision.testing._protocol import ApiFailure, Incoming, Streamed, json_response
 from gemini_vision.testing._server import EmulatorServer, RecordedRequest
 from gemini_vision.testing._tuning import Roles, TuningStore
@@ -56,9 +65,12 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", rf"/{_VERSION}/tunedModels", "tuned.create"),
         ("GET", rf"/{_VERSION}/tunedModels", "tuned.list"),
         ("GET", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+/operations/[^/:]+)", "operations.get"),
+        ("GET", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)/operations", "operations.list"),
         ("GET", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)", "tuned.get"),
         ("PATCH", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)", "tuned.patch"),
         ("DELETE", rf"/{_VERSION}/(?P<name>tunedModels/[^/:]+)", "tuned.delete"),
+        ("GET", rf"/{_VERSION}/models", "models.list"),
+        ("GET", rf"/{_VERSION}/(?P<name>models/[^/:]+)", "models.get"),
         ("POST", rf"/{_VERSION}/(?P<name>(?:models|tunedModels)/[^/:]+):(?P<method>\w+)", "model"),
     ]
 ]
@@ -211,6 +223,11 @@ class Emulator:
     def _authorize(self, request: Incoming) -> ApiFailure | None:
         if self.api_key is None:
             return None
+        upload_id = request.param("upload_id")
+        if request.path.startswith("/upload/") and upload_id and self.files.is_session(upload_id):
+            # As on the real service, the session URL the start request answered is the
+            # credential for the bytes: clients (google-genai, the guide's curl) send no key.
+            return None
         key = request.headers.get("x-goog-api-key") or request.param("key")
         bearer = request.headers.get("authorization", "")
         if key is None and bearer.lower().startswith("bearer "):
@@ -272,27 +289,55 @@ class Emulator:
             return self.tuning.list(request)
         if route == "operations.get":
             return self.tuning.get_operation(name)
+        if route == "operations.list":
+            return self.tuning.list_operations(request, name)
         if route == "tuned.get":
             return self.tuning.get(name)
         if route == "tuned.patch":
             return self.tuning.patch(request, name)
         if route == "tuned.delete":
             return self.tuning.delete(name)
+        if route == "models.list":
+            return self._models_list(request)
+        if route == "models.get":
+            return json_response(self._model(name, version))
         return self._model_method(request, name, method or "")
+
+    def _model(self, name: str, version: str) -> dict[str, Any]:
+        """The ``Model`` resource: the catalog's, or a generic one for a scripted model."""
+        if name in MODEL_CATALOG:
+            return dict(MODEL_CATALOG[name])
+        if self.scripts.has(name):
+            base = dict(MODEL_CATALOG["models/gemini-2.5-flash"])
+            model_id = name.split("/", 1)[1]
+            base.update(name=name, baseModelId=model_id, displayName=model_id)
+            return base
+        raise ApiFailure(
+            404, f"models/{name.split('/', 1)[-1]} is not found for API version {version}."
+        )
+
+    def _models_list(self, request: Incoming) -> HttpResponse:
+        names = list(MODEL_CATALOG)
+        names += [n for n in self.scripts.models() if n not in MODEL_CATALOG]
+        models = [self._model(n, "v1beta") for n in names if n.startswith("models/")]
+        page, token = paginate(models, request.query, default_size=50, max_size=1000)
+        payload: dict[str, Any] = {"models": page}
+        if token:
+            payload["nextPageToken"] = token
+        return json_response(payload)
 
     def _model_method(self, request: Incoming, name: str, method: str) -> HttpResponse | Streamed:
         body = request.json()
-        if not isinstance(body, dict):
-            raise ApiFailure(400, "The request body must be a JSON object.")
+        if method not in ("generateContent", "streamGenerateContent", "countTokens"):
+            raise ApiFailure(404, f"Method not found: {name}:{method}")
+        if method == "countTokens":
+            check_count_tokens(body)
+        else:
+            check_generate(body)
         if name.startswith("tunedModels/"):
             self.tuning.require_active(name)
         if method == "countTokens":
             return json_response(count_tokens(body, name, self.image_tokens))
-        if method not in ("generateContent", "streamGenerateContent"):
-            raise ApiFailure(404, f"Method not found: {name}:{method}")
-        contents = body.get("contents")
-        if not isinstance(contents, list) or not contents:
-            raise ApiFailure(400, "* GenerateContentRequest.contents: contents is not specified")
         prompt_tokens = int(count_tokens(body, name, self.image_tokens)["totalTokens"])
         answer = self.scripts.next(name)
         if method == "generateContent":

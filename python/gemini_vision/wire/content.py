@@ -32,6 +32,7 @@ from gemini_vision.wire.model import (
     object_field,
     str_field,
 )
+from gemini_vision.wire.sdk import from_sdk, is_sdk_object
 
 __all__ = [
     "Blob",
@@ -308,9 +309,11 @@ def to_part(value: PartLike) -> Part:
     """Turn a plain value into a ``Part``.
 
     ``str`` -> text; ``Part`` as is; ``Blob``/``FileData``/``FunctionCall``/
-    ``FunctionResponse`` wrapped; a dict read as wire JSON; anything else goes to
-    the converter registered for its class or nearest base class (images, once
-    ``gemini_vision.images`` is imported: bytes, paths, PIL images, arrays).
+    ``FunctionResponse`` wrapped; a dict read as wire JSON; google-genai's
+    ``types.Part`` (and ``types.File``, as a file reference) read through its
+    JSON form; anything else goes to the converter registered for its class or
+    nearest base class (images, once ``gemini_vision.images`` is imported:
+    bytes, paths, PIL images, arrays).
 
     >>> to_part("hi").to_json(), to_part({"file_data": {"file_uri": "u"}}).to_json()
     ({'text': 'hi'}, {'fileData': {'fileUri': 'u'}})
@@ -319,6 +322,8 @@ def to_part(value: PartLike) -> Part:
         return value
     if isinstance(value, str):
         return Part(text=value)
+    if is_sdk_object(value):
+        return _sdk_part(from_sdk(value), type(value).__name__)
     if isinstance(value, Blob):
         return Part(inline_data=value)
     if isinstance(value, FileData):
@@ -339,6 +344,15 @@ def to_part(value: PartLike) -> Part:
     )
 
 
+def _sdk_part(data: dict[str, Any], kind: str) -> Part:
+    """A ``Part`` from the JSON of a google-genai Part (or File: a reference to it)."""
+    if kind == "File" and "uri" in data:
+        return Part(file_data=FileData(data["uri"], data.get("mimeType")))
+    if "parts" in data or "role" in data:
+        raise LocalError(f"expected a part, got a google-genai {kind} (a whole Content)")
+    return Part.from_json(data)
+
+
 def to_content(value: ContentLike, role: str | None = None) -> Content:
     """One ``Content``: a ``Content`` as is, else the value's parts under ``role``.
 
@@ -350,6 +364,11 @@ def to_content(value: ContentLike, role: str | None = None) -> Content:
     """
     if isinstance(value, Content):
         return value
+    if is_sdk_object(value):
+        data = from_sdk(value)
+        if "parts" in data or "role" in data:  # a types.Content
+            return Content.from_json(data)
+        return Content([value], role=role)  # a types.Part or File: one part
     if isinstance(value, Mapping) and ("parts" in value or "role" in value):
         return Content.from_json(dict(value))
     return Content(value, role=role)
@@ -370,6 +389,15 @@ def to_contents(value: ContentLike | Iterable[ContentLike]) -> list[Content]:
     items = list(value)
     if not items:
         return []
-    if all(isinstance(v, Content) or (isinstance(v, Mapping) and "parts" in v) for v in items):
+    if all(_is_content(v) for v in items):
         return [to_content(v) for v in items]
     return [to_content(items)]
+
+
+def _is_content(value: Any) -> bool:
+    """A whole turn: ours, its wire dict, or google-genai's ``types.Content``."""
+    if isinstance(value, Content):
+        return True
+    if isinstance(value, Mapping):
+        return "parts" in value
+    return is_sdk_object(value) and type(value).__name__ == "Content"

@@ -156,6 +156,10 @@ def json_type(value: Any) -> str:
 
     >>> json_type(True), json_type(3), json_type([])
     ('a boolean', 'a number', 'an array')
+    >>> import enum
+    >>> json_type(enum.Enum("FinishReason", {"STOP": "STOP"}, type=str).STOP)
+    'a FinishReason (a str subclass, not a plain string)'
+
     """
     if value is None:
         return "null"
@@ -164,6 +168,8 @@ def json_type(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, str):
+        if type(value) is not str:  # an enum member or other str subclass: say which
+            return f"a {type(value).__name__} (a str subclass, not a plain string)"
         return "a string"
     if isinstance(value, list):
         return "an array"

@@ -26,6 +26,7 @@ from gemini_vision.wire.config import (
     ToolConfig,
 )
 from gemini_vision.wire.content import Content
+from gemini_vision.wire.enums import check_enum, check_harm_category
 from gemini_vision.wire.model import WireObject, list_field, object_field, str_field
 
 __all__ = ["CountTokensRequest", "GenerateContentRequest", "validate_safety_settings"]
@@ -114,6 +115,7 @@ def _validate_generation_config(config: GenerationConfig) -> None:
                 "generationConfig.responseSchema needs responseMimeType "
                 f"'application/json' (or 'text/x.enum'), got {mime!r}"
             )
+    _validate_enums(config)
     thinking = config.thinking_config
     budget = None if thinking is None else thinking.thinking_budget
     if budget is not None and budget < -1:
@@ -121,6 +123,21 @@ def _validate_generation_config(config: GenerationConfig) -> None:
             "generationConfig.thinkingConfig.thinkingBudget must be -1 (dynamic) or at "
             f"least 0, got {budget}"
         )
+
+
+def _validate_enums(config: GenerationConfig) -> None:
+    data = config.as_json()
+    if "mediaResolution" in data:
+        check_enum("generationConfig.mediaResolution", data["mediaResolution"])
+    for i, modality in enumerate(data.get("responseModalities") or []):
+        check_enum(
+            f"generationConfig.responseModalities[{i}]",
+            modality,
+            key="generationConfig.responseModalities",
+        )
+    thinking = data.get("thinkingConfig")
+    if isinstance(thinking, dict) and "thinkingLevel" in thinking:
+        check_enum("generationConfig.thinkingConfig.thinkingLevel", thinking["thinkingLevel"])
 
 
 def validate_safety_settings(settings: Iterable[SafetySetting]) -> None:
@@ -137,6 +154,10 @@ def validate_safety_settings(settings: Iterable[SafetySetting]) -> None:
         category = setting.category
         if category is None:
             raise LocalError(f"safetySettings[{i}] has no category")
+        check_harm_category(f"safetySettings[{i}].category", category)
+        threshold = setting.threshold
+        if threshold is not None:
+            check_enum(f"safetySettings[{i}].threshold", threshold, key="safetySettings.threshold")
         if category in seen:
             raise LocalError(
                 f"safetySettings[{i}]: category {category} is already set by "
