@@ -153,22 +153,7 @@ mod tests {
     }
 
     fn b64(data: &[u8]) -> Vec<u8> {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = Vec::new();
-        for chunk in data.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-            for k in 0..4 {
-                out.push(if k <= chunk.len() {
-                    A[(n >> (18 - 6 * k) & 63) as usize]
-                } else {
-                    b'='
-                });
-            }
-        }
-        out
+        crate::base64::encode(data).into_bytes()
     }
 
     fn options(threads: usize) -> Options {
