@@ -7,10 +7,6 @@ accumulates once (``gemini_vision.evaluate.scale``).
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -54,30 +50,6 @@ def test_dask_equals_one_process(parts: Any, iou_type: str) -> None:
     with gv_dask.local_cluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster):
         result = scale.coco_dask(gt, ddf, iou_type)  # type: ignore[arg-type]
     _same(result, whole)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java: no java on PATH")
-    from pyspark.sql import SparkSession
-
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("gemini-vision-eval-tests")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.mark.parametrize("iou_type", ["bbox", "segm"])
