@@ -32,6 +32,7 @@ envelope; a category without ground truth is -1 and left out of the means.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -120,6 +121,32 @@ class CocoResult:
     unmapped: dict[Any, int] = field(default_factory=dict)
     ground_truth: GroundTruth | None = field(default=None, repr=False)
     predictions: Predictions | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        matching: Matching,
+        category_names: Mapping[Any, str],
+        unmapped: Mapping[Any, int],
+        *,
+        ground_truth: GroundTruth | None = None,
+        predictions: Predictions | None = None,
+    ) -> CocoResult:
+        """Accumulate and summarise ``matching`` (one process's or the engines' merged
+        outcome) into the result."""
+        precision, recall, scores = accumulate(matching)
+        return cls(
+            stats=summarize(precision, recall, matching.params),
+            precision=precision,
+            recall=recall,
+            scores=scores,
+            params=matching.params,
+            category_names=dict(category_names),
+            matching=matching,
+            unmapped=dict(unmapped),
+            ground_truth=ground_truth,
+            predictions=predictions,
+        )
 
     def per_category(
         self, area: str = "all", max_dets: int | None = None
@@ -479,17 +506,6 @@ def coco(
     if not len(p.catIds):
         p = replace(p, catIds=sorted(gt.category_ids))
     p = p.normalized()
-    mt = match(gt, dt, p)
-    precision, recall, scores = accumulate(mt)
-    return CocoResult(
-        stats=summarize(precision, recall, p),
-        precision=precision,
-        recall=recall,
-        scores=scores,
-        params=p,
-        category_names=dict(gt.category_names),
-        matching=mt,
-        unmapped=dict(dt.unmapped),
-        ground_truth=gt,
-        predictions=dt,
+    return CocoResult.of(
+        match(gt, dt, p), gt.category_names, dt.unmapped, ground_truth=gt, predictions=dt
     )

@@ -42,9 +42,7 @@ from gemini_vision.errors import EvaluationError
 from gemini_vision.evaluate.coco import (
     CocoResult,
     Matching,
-    accumulate,
     match,
-    summarize,
 )
 from gemini_vision.evaluate.data import GroundTruth, load_ground_truth, load_predictions
 from gemini_vision.evaluate.labels import LabelMap
@@ -224,20 +222,10 @@ def combine(
         gt_ignore=listcol("ignore", g, (na,), np.bool_),
         dt_iou=listcol("iou", d, (nt,), np.float64),
     )
-    precision, recall, scores = accumulate(mt)
     unmapped: dict[Any, int] = {}
     for i in col("img", u).tolist():
         unmapped[p.imgIds[i]] = unmapped.get(p.imgIds[i], 0) + 1
-    return CocoResult(
-        stats=summarize(precision, recall, p),
-        precision=precision,
-        recall=recall,
-        scores=scores,
-        params=p,
-        category_names=dict(gt.category_names),
-        matching=mt,
-        unmapped=unmapped,
-    )
+    return CocoResult.of(mt, gt.category_names, unmapped)
 
 
 def coco_tables(

@@ -20,6 +20,7 @@ from typing import Any
 
 from gemini_vision.errors import ProtocolError
 from gemini_vision.testing._protocol import ApiFailure
+from gemini_vision.wire.model import json_type
 
 __all__ = [
     "MAX_EPOCHS",
@@ -93,23 +94,9 @@ def check_count_tokens(body: Any) -> None:
 # --- the tuned model -------------------------------------------------------------
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def _string(path: str, value: Any, max_length: int | None = None) -> None:
     if not isinstance(value, str):
-        raise bad_request(path, f"expected a string, got {_type_name(value)}")
+        raise bad_request(path, f"expected a string, got {json_type(value)}")
     if max_length is not None and len(value) > max_length:
         raise bad_request(path, f"must be at most {max_length} characters")
 
@@ -122,7 +109,7 @@ def _number(path: str, value: Any, low: float, high: float, *, integer: bool = F
         except ValueError:
             raise bad_request(path, f"expected an integer, got {value!r}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise bad_request(path, f"expected a number, got {_type_name(value)}")
+        raise bad_request(path, f"expected a number, got {json_type(value)}")
     if integer and value != int(value):
         raise bad_request(path, f"expected an integer, got {value!r}")
     if not low <= value <= high:
@@ -132,7 +119,7 @@ def _number(path: str, value: Any, low: float, high: float, *, integer: bool = F
 
 def _object(path: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise bad_request(path, f"expected an object, got {_type_name(value)}")
+        raise bad_request(path, f"expected an object, got {json_type(value)}")
     return value
 
 
@@ -178,7 +165,7 @@ def _check_task(task: Mapping[str, Any], *, creating: bool) -> None:
             examples = wrapper.get("examples", [])
             path = "tuningTask.trainingData.examples.examples"
             if not isinstance(examples, list):
-                raise bad_request(path, f"expected an array, got {_type_name(examples)}")
+                raise bad_request(path, f"expected an array, got {json_type(examples)}")
             if len(examples) > MAX_EXAMPLES:
                 raise bad_request(path, f"at most {MAX_EXAMPLES} examples, got {len(examples)}")
             for i, example in enumerate(examples):
