@@ -108,3 +108,18 @@ pub(crate) fn array3<'py, T: Element>(
         .map_err(|e| invalid(py, format!("a kernel produced a wrong-sized buffer: {e}")))?;
     Ok(PyArray3::from_owned_array(py, array))
 }
+
+/// Rows of an `(n, 4)` float64 array as boxes.
+pub(crate) fn boxes(
+    py: Python<'_>,
+    a: &numpy::PyReadonlyArray2<'_, f64>,
+    name: &str,
+) -> PyResult<Vec<[f64; 4]>> {
+    if a.as_array().ncols() != 4 {
+        return Err(invalid(py, format!("{name} must have shape (n, 4)")));
+    }
+    Ok(slice(py, a, name)?
+        .chunks_exact(4)
+        .map(|b| [b[0], b[1], b[2], b[3]])
+        .collect())
+}

@@ -8,7 +8,7 @@ use numpy::ndarray::{Array2, Array3};
 use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use super::args::{invalid, slice};
+use super::args::{boxes, invalid, slice};
 use super::to_pyerr;
 use crate::eval::{self as kernel, MatchInput, Regions};
 use crate::rle::Rle;
@@ -18,16 +18,6 @@ fn as_offsets(py: Python<'_>, a: &PyReadonlyArray1<'_, i64>, name: &str) -> PyRe
         .iter()
         .map(|&v| usize::try_from(v).map_err(|_| invalid(py, format!("{name} must be >= 0"))))
         .collect()
-}
-
-fn boxes(py: Python<'_>, a: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<Vec<[f64; 4]>> {
-    if a.as_array().ncols() != 4 {
-        return Err(invalid(py, format!("{name} must have shape (n, 4)")));
-    }
-    Ok(slice(py, a, name)?
-        .chunks_exact(4)
-        .map(|b| [b[0], b[1], b[2], b[3]])
-        .collect())
 }
 
 fn sizes(py: Python<'_>, a: &PyReadonlyArray2<'_, i64>, n: usize) -> PyResult<Vec<(usize, usize)>> {

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
 
-use super::args::{array2, detached, expect_shape, frame, invalid, raise, size, slice};
+use super::args::{array2, boxes, detached, expect_shape, frame, raise, size, slice};
 use super::paste::{box_mask, box_masks};
 use crate::rle::{self as kernel, Rle};
 
@@ -166,17 +166,6 @@ fn mask_bbox<'py>(
     let (h, w) = frame(py, height, width)?;
     let m = box_mask(py, &mask, x0, y0)?;
     Ok(PyArray1::from_vec(py, kernel::mask_bbox(&m, h, w).to_vec()))
-}
-
-/// Rows of an `(n, 4)` float64 array as boxes.
-fn boxes(py: Python<'_>, a: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<Vec<[f64; 4]>> {
-    if a.as_array().ncols() != 4 {
-        return Err(invalid(py, format!("{name} must have shape (n, 4)")));
-    }
-    Ok(slice(py, a, name)?
-        .chunks_exact(4)
-        .map(|b| [b[0], b[1], b[2], b[3]])
-        .collect())
 }
 
 /// IoU of `[x, y, w, h]` boxes, `len(dt) x len(gt)`, as pycocotools' `iou`.
