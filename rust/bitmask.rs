@@ -149,6 +149,16 @@ impl BitMask {
         }
     }
 
+    /// Append one row given packed (`stride` words; a shorter slice is
+    /// padded with off pixels). The bits past `width` must be zero.
+    pub fn push_words(&mut self, row: &[u64]) {
+        let row = row.get(..self.stride).unwrap_or(row);
+        self.words.extend_from_slice(row);
+        for _ in row.len()..self.stride {
+            self.words.push(0);
+        }
+    }
+
     /// Append a copy of the last row (the first row if none yet: an off row).
     pub fn repeat_row(&mut self) {
         let n = self.words.len();

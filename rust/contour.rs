@@ -62,11 +62,13 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// Compute row `i`'s outputs in `gaps` exactly, as the two-pass kernel does.
-    fn exact_gaps(&self, i: usize, gaps: &[(usize, usize)], row_out: &mut [bool]) {
-        // Upscales (the usual case: small masks, larger boxes) read two taps
-        // per axis, a copy keeps one: fixed tap counts let the compiler
-        // unroll the little sums; anything else takes the general loop.
+    /// Compute row `i`'s outputs in `gaps` exactly, as the two-pass kernel
+    /// does, into the packed row `row_out`.
+    fn exact_gaps(&self, i: usize, gaps: &[(usize, usize)], row_out: &mut [u64]) {
+        // Upscales (small masks, larger boxes) read two taps per axis, a copy
+        // keeps one, a slight shrink (a box a little smaller than the mask)
+        // three or four: fixed tap counts let the compiler unroll the little
+        // sums; anything else takes the general loop.
         match (self.y.table.taps, self.x.table.taps, self.vertical_first) {
             (2, 2, false) => self.exact_fixed::<2, 2, false>(i, gaps, row_out),
             (2, 2, true) => self.exact_fixed::<2, 2, true>(i, gaps, row_out),
@@ -74,10 +76,20 @@ impl Plan<'_> {
             (1, 2, true) => self.exact_fixed::<1, 2, true>(i, gaps, row_out),
             (2, 1, false) => self.exact_fixed::<2, 1, false>(i, gaps, row_out),
             (2, 1, true) => self.exact_fixed::<2, 1, true>(i, gaps, row_out),
+            (3, 2, false) => self.exact_fixed::<3, 2, false>(i, gaps, row_out),
+            (3, 2, true) => self.exact_fixed::<3, 2, true>(i, gaps, row_out),
+            (2, 3, false) => self.exact_fixed::<2, 3, false>(i, gaps, row_out),
+            (2, 3, true) => self.exact_fixed::<2, 3, true>(i, gaps, row_out),
+            (3, 3, false) => self.exact_fixed::<3, 3, false>(i, gaps, row_out),
+            (3, 3, true) => self.exact_fixed::<3, 3, true>(i, gaps, row_out),
+            (4, 2, false) => self.exact_fixed::<4, 2, false>(i, gaps, row_out),
+            (4, 2, true) => self.exact_fixed::<4, 2, true>(i, gaps, row_out),
+            (2, 4, false) => self.exact_fixed::<2, 4, false>(i, gaps, row_out),
+            (2, 4, true) => self.exact_fixed::<2, 4, true>(i, gaps, row_out),
             _ => {
                 for &(a, b) in gaps {
-                    for (j, slot) in row_out.iter_mut().enumerate().take(b).skip(a) {
-                        *slot = self.exact(i, j);
+                    for j in a..b {
+                        put_bit(row_out, j, self.exact(i, j));
                     }
                 }
             }
@@ -118,13 +130,13 @@ impl Plan<'_> {
         i: usize,
         gaps: &[(usize, usize)],
         firsts: &[[i32; 2]],
-        row_out: &mut [bool],
+        row_out: &mut [u64],
     ) {
         let ky = &self.y.table.weights[i * 2..i * 2 + 2];
         let mut firsts = firsts.iter();
         for &(a, b) in gaps {
-            for (slot, f) in row_out[a..b].iter_mut().zip(&mut firsts) {
-                *slot = HALF + f[0] * ky[0] + f[1] * ky[1] >= self.bound;
+            for (j, f) in (a..b).zip(&mut firsts) {
+                put_bit(row_out, j, HALF + f[0] * ky[0] + f[1] * ky[1] >= self.bound);
             }
         }
     }
@@ -134,7 +146,7 @@ impl Plan<'_> {
         &self,
         i: usize,
         gaps: &[(usize, usize)],
-        row_out: &mut [bool],
+        row_out: &mut [u64],
     ) {
         let (ty, tx) = (&self.y.table, &self.x.table);
         let mut ky = [0i32; TY];
@@ -145,7 +157,7 @@ impl Plan<'_> {
         for &(a, b) in gaps {
             let starts = &tx.starts[a..b];
             let weights = tx.weights[a * TX..b * TX].chunks_exact(TX);
-            for ((slot, &x0), kx) in row_out[a..b].iter_mut().zip(starts).zip(weights) {
+            for ((j, &x0), kx) in (a..b).zip(starts).zip(weights) {
                 let mut acc = HALF;
                 if VERTICAL_FIRST {
                     for (dx, &wx) in kx.iter().enumerate() {
@@ -164,7 +176,7 @@ impl Plan<'_> {
                         acc += to_byte(line) * wy;
                     }
                 }
-                *slot = acc >= self.bound;
+                put_bit(row_out, j, acc >= self.bound);
             }
         }
     }
@@ -199,30 +211,90 @@ impl Plan<'_> {
     }
 }
 
-/// Where the fused kernel writes its output, one row at a time.
+/// Set bit `j % 64` of word `j / 64` to `on`.
+#[inline(always)]
+fn put_bit(words: &mut [u64], j: usize, on: bool) {
+    if let Some(word) = words.get_mut(j / 64) {
+        let bit = j % 64;
+        *word = (*word & !(1u64 << bit)) | (u64::from(on) << bit);
+    }
+}
+
+/// Set bits `lo..hi` (of a packed row) to `on`, a word at a time.
+fn fill_bits(words: &mut [u64], lo: usize, hi: usize, on: bool) {
+    if lo >= hi {
+        return;
+    }
+    let (first, last) = (lo / 64, (hi - 1) / 64);
+    let value = if on { u64::MAX } else { 0 };
+    let head = u64::MAX << (lo % 64);
+    let tail = u64::MAX >> (63 - (hi - 1) % 64);
+    let mut put = |k: usize, mask: u64| {
+        if let Some(word) = words.get_mut(k) {
+            *word = (*word & !mask) | (value & mask);
+        }
+    };
+    if first == last {
+        put(first, head & tail);
+        return;
+    }
+    put(first, head);
+    for k in first + 1..last {
+        put(k, u64::MAX);
+    }
+    put(last, tail);
+}
+
+/// Every byte's eight bits as eight booleans, lowest bit first.
+static BYTE_BOOLS: [[bool; 8]; 256] = {
+    let mut table = [[false; 8]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut bit = 0;
+        while bit < 8 {
+            table[byte][bit] = (byte >> bit) & 1 == 1;
+            bit += 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// Where the fused kernel writes its output, one row at a time. A row comes
+/// packed: pixel `j` is bit `j % 64` of word `j / 64`, and the bits past the
+/// row's width are zero.
 pub trait MaskRows {
-    /// Append one row of the mask.
-    fn push_row(&mut self, row: &[bool]);
-    /// Append `row` again: it equals the row appended last.
-    fn repeat_row(&mut self, row: &[bool]);
+    /// Append one row of `width` pixels.
+    fn push_row(&mut self, bits: &[u64], width: usize);
+    /// Append `bits` again: it equals the row appended last.
+    fn repeat_row(&mut self, bits: &[u64], width: usize);
 }
 
 impl MaskRows for Vec<bool> {
-    fn push_row(&mut self, row: &[bool]) {
-        self.extend_from_slice(row);
+    fn push_row(&mut self, bits: &[u64], width: usize) {
+        let whole = width / 8;
+        for k in 0..whole {
+            let byte = (bits.get(k / 8).copied().unwrap_or(0) >> (8 * (k % 8))) as u8;
+            self.extend_from_slice(&BYTE_BOOLS[usize::from(byte)]);
+        }
+        let byte = (bits.get(whole / 8).copied().unwrap_or(0) >> (8 * (whole % 8))) as u8;
+        self.extend_from_slice(&BYTE_BOOLS[usize::from(byte)][..width % 8]);
     }
 
-    fn repeat_row(&mut self, row: &[bool]) {
-        self.extend_from_slice(row);
+    fn repeat_row(&mut self, bits: &[u64], width: usize) {
+        match self.len().checked_sub(width) {
+            Some(start) => self.extend_from_within(start..),
+            None => self.push_row(bits, width),
+        }
     }
 }
 
 impl MaskRows for BitMask {
-    fn push_row(&mut self, row: &[bool]) {
-        BitMask::push_row(self, row);
+    fn push_row(&mut self, bits: &[u64], _width: usize) {
+        BitMask::push_words(self, bits);
     }
 
-    fn repeat_row(&mut self, _row: &[bool]) {
+    fn repeat_row(&mut self, _bits: &[u64], _width: usize) {
         // The packed copy of the last row is already there: copy its words.
         BitMask::repeat_row(self);
     }
@@ -274,18 +346,20 @@ pub fn resize_threshold_contour_into(
     out_w.checked_mul(out_h).ok_or_else(|| {
         KernelError::InvalidArgument(format!("a {out_h}x{out_w} output is too large"))
     })?;
-    let mut row_out = vec![false; out_w];
+    // The row being made, packed (see `MaskRows`).
+    let mut row_out = vec![0u64; out_w.div_ceil(64)];
     let t = match u8::try_from(threshold) {
         Ok(t) if t < 255 => t,
         _ => {
-            row_out.fill(threshold < 0);
+            fill_bits(&mut row_out, 0, out_w, threshold < 0);
             for _ in 0..out_h {
-                out.push_row(&row_out);
+                out.push_row(&row_out, out_w);
             }
             return Ok(());
         }
     };
 
+    let mut buffers = Buffers::take();
     let plan = Plan {
         src,
         w,
@@ -295,11 +369,16 @@ pub fn resize_threshold_contour_into(
         bound: (i32::from(t) + 1) << PRECISION_BITS,
     };
     let (ty, first_from, ended_by) = (&plan.y.table, &plan.x.first_from, &plan.x.ended_by);
-    let mut classes = Classes::new(src, w, t);
-    // Output columns that need the exact arithmetic in the current window.
-    let mut gaps: Vec<(usize, usize)> = Vec::new();
+    let Buffers {
+        classes,
+        gaps,
+        firsts,
+    } = &mut buffers;
+    classes.reset(src, w, t);
+    // Output columns that need the exact arithmetic in the current window:
+    // `gaps`; `firsts`: their first pass (`Plan::first_pass_window`).
+    gaps.clear();
     let shared = plan.shares_first_pass();
-    let mut firsts: Vec<[i32; 2]> = Vec::new();
     let mut window = usize::MAX;
     for i in 0..out_h {
         let y0 = ty.starts[i];
@@ -319,7 +398,7 @@ pub fn resize_threshold_contour_into(
                     if lo > next {
                         gaps.push((next, lo));
                     }
-                    row_out[lo.max(next)..hi].fill(high);
+                    fill_bits(&mut row_out, lo.max(next), hi, high);
                     next = hi;
                 }
                 c = end;
@@ -329,20 +408,58 @@ pub fn resize_threshold_contour_into(
             }
         }
         if gaps.is_empty() && !fresh {
-            out.repeat_row(&row_out);
+            out.repeat_row(&row_out, out_w);
             continue;
         }
         if shared {
             if fresh {
-                plan.first_pass_window(y0, &gaps, &mut firsts);
+                plan.first_pass_window(y0, gaps, firsts);
             }
-            plan.second_pass_window(i, &gaps, &firsts, &mut row_out);
+            plan.second_pass_window(i, gaps, firsts, &mut row_out);
         } else {
-            plan.exact_gaps(i, &gaps, &mut row_out);
+            plan.exact_gaps(i, gaps, &mut row_out);
         }
-        out.push_row(&row_out);
+        out.push_row(&row_out, out_w);
     }
+    buffers.give_back();
     Ok(())
+}
+
+/// The working buffers of one resize, kept per thread from mask to mask.
+struct Buffers {
+    classes: Classes,
+    gaps: Vec<(usize, usize)>,
+    firsts: Vec<[i32; 2]>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::Cell<Option<Buffers>> = const { std::cell::Cell::new(None) };
+}
+
+/// Buffers larger than this (in input bits' words) are not kept for the next mask.
+const KEEP_WORDS: usize = 1 << 18;
+
+impl Buffers {
+    /// This thread's buffers, or new ones.
+    fn take() -> Buffers {
+        BUFFERS
+            .try_with(std::cell::Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Buffers {
+                classes: Classes::new(&[], 1, 0),
+                gaps: Vec::new(),
+                firsts: Vec::new(),
+            })
+    }
+
+    /// Keep the buffers for this thread's next resize (unless huge).
+    fn give_back(self) {
+        if self.classes.words() <= KEEP_WORDS {
+            // A thread being torn down just drops them.
+            let _ = BUFFERS.try_with(|cell| cell.set(Some(self)));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use crate::bitmask::BitMask;
 use crate::contour::{resize_threshold_contour, resize_threshold_contour_into};
 use crate::error::KernelResult;
 use crate::paste::BoxMask;
-use crate::png::decode_png;
+use crate::png::{self, decode_png};
 use crate::resize::{resize_bilinear, PassOrder};
 use crate::rle;
 use crate::threshold::threshold;
@@ -106,6 +106,7 @@ pub fn decode_mask(job: &MaskJob<'_>, options: &Options) -> KernelResult<MaskOut
 #[derive(Debug, Default)]
 pub struct Scratch {
     png: Vec<u8>,
+    grey: png::Scratch,
     mask: BitMask,
     rle: rle::Scratch,
 }
@@ -120,14 +121,14 @@ pub fn mask_rle(
     scratch: &mut Scratch,
 ) -> KernelResult<Vec<u32>> {
     base64::decode_into(job.data, &mut scratch.png)?;
-    let grey = decode_png(&scratch.png, max_pixels)?;
+    let (grey_w, grey_h) = png::decode_png_into(&scratch.png, max_pixels, &mut scratch.grey)?;
     let (w, h) = (job.width, job.height);
     scratch.mask.reset(h, w)?;
     if w > 0 && h > 0 {
         resize_threshold_contour_into(
-            &grey.pixels,
-            grey.height,
-            grey.width,
+            scratch.grey.pixels(),
+            grey_h,
+            grey_w,
             w,
             h,
             job.order,

@@ -425,12 +425,58 @@ pub fn crc32(data: &[u8]) -> u32 {
     crc::update(0, data)
 }
 
+/// Buffers one thread reuses from PNG to PNG ([`decode_png_into`]): the
+/// inflate state and buffer, the decoded pixels and the scanline rows.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    inflater: scanlines::Inflater,
+    pixels: Vec<u8>,
+    prev: Vec<u8>,
+    cur: Vec<u8>,
+    spread: Vec<u8>,
+}
+
+impl Scratch {
+    /// The pixels of the last image [`decode_png_into`] decoded (row-major).
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+}
+
+/// `v` holding exactly `len` bytes (whatever they are), reusing its allocation.
+fn sized(v: &mut Vec<u8>, len: usize, what: &str) -> KernelResult<()> {
+    if v.len() < len {
+        let more = len - v.len();
+        crate::alloc::reserve(v, more, what)?;
+        v.resize(len, 0);
+    }
+    v.truncate(len);
+    Ok(())
+}
+
 /// Decode `data` to grey, refusing images of more than `max_pixels` pixels.
 ///
 /// Errors: `KernelError::PixelLimit` when IHDR declares more than
 /// `max_pixels` pixels (nothing else is decoded), `KernelError::MaskDecode`
 /// naming the problem for anything that is not a valid PNG.
 pub fn decode_png(data: &[u8], max_pixels: u64) -> KernelResult<GreyImage> {
+    let mut scratch = Scratch::default();
+    let (width, height) = decode_png_into(data, max_pixels, &mut scratch)?;
+    Ok(GreyImage {
+        width,
+        height,
+        pixels: std::mem::take(&mut scratch.pixels),
+    })
+}
+
+/// [`decode_png`] into `scratch` (its pixels: [`Scratch::pixels`]); returns
+/// `(width, height)`. The same result and errors, without allocating once the
+/// scratch has held an image as large.
+pub fn decode_png_into(
+    data: &[u8],
+    max_pixels: u64,
+    scratch: &mut Scratch,
+) -> KernelResult<(usize, usize)> {
     let layout = read_layout(data, max_pixels)?;
     let header = layout.header;
     let passes = passes(&header)?;
@@ -449,7 +495,17 @@ pub fn decode_png(data: &[u8], max_pixels: u64) -> KernelResult<GreyImage> {
     let too_big = || decode_error("the image is too large for this platform".to_string());
     let width = usize::try_from(header.width).map_err(|_| too_big())?;
     let height = usize::try_from(header.height).map_err(|_| too_big())?;
-    let mut pixels = crate::alloc::zeroed(
+    let Scratch {
+        inflater,
+        pixels,
+        prev,
+        cur,
+        spread,
+    } = scratch;
+    // Every pixel is written below (each row whole, or by the Adam7 passes,
+    // which cover the image), so the reused buffer need not be cleared.
+    sized(
+        pixels,
         width.checked_mul(height).ok_or_else(too_big)?,
         "the decoded PNG",
     )?;
@@ -457,50 +513,67 @@ pub fn decode_png(data: &[u8], max_pixels: u64) -> KernelResult<GreyImage> {
     let converter = grey::Converter::new(&header, layout.palette);
     let bpp = usize::try_from(header.bits_per_pixel().div_ceil(8)).map_err(|_| too_big())?;
     let max_row = passes.iter().map(|p| p.row_bytes).max().unwrap_or(0);
-    let mut reader = scanlines::ScanlineReader::new(&layout.idat, expected as u64, max_row + 1);
-    let mut prev = vec![0u8; max_row];
-    let mut cur = vec![0u8; max_row];
-    let mut spread = vec![0u8; if header.interlaced { width } else { 0 }];
-    for pass in &passes {
-        let n = pass.row_bytes;
-        prev[..n].fill(0);
-        for r in 0..pass.height {
-            let line = reader.next_line(n + 1)?;
-            filter::unfilter(line[0], &line[1..], &prev[..n], &mut cur[..n], bpp).map_err(
-                |kind| {
-                    let pass_name = if header.interlaced {
-                        format!(" of Adam7 pass {}", pass.number)
-                    } else {
-                        String::new()
-                    };
-                    decode_error(format!(
-                        "corrupt PNG: scanline {r}{pass_name} has unknown filter type {kind}"
-                    ))
-                },
-            )?;
-            let y = pass.y0 + r * pass.dy;
-            let out_row = &mut pixels[y * width..(y + 1) * width];
-            if pass.dx == 1 {
-                converter.convert(&cur[..n], out_row);
-            } else {
-                let grey = &mut spread[..pass.width];
-                converter.convert(&cur[..n], grey);
-                for (&v, o) in grey
-                    .iter()
-                    .zip(out_row[pass.x0..].iter_mut().step_by(pass.dx))
-                {
-                    *o = v;
+    let mut reader =
+        scanlines::ScanlineReader::new(&layout.idat, expected as u64, max_row + 1, inflater)?;
+    sized(prev, max_row, "a PNG scanline")?;
+    sized(cur, max_row, "a PNG scanline")?;
+    sized(
+        spread,
+        if header.interlaced { width } else { 0 },
+        "a PNG scanline",
+    )?;
+    let bad_filter = |kind: u8, r: usize, pass: &Pass| {
+        let pass_name = if header.interlaced {
+            format!(" of Adam7 pass {}", pass.number)
+        } else {
+            String::new()
+        };
+        decode_error(format!(
+            "corrupt PNG: scanline {r}{pass_name} has unknown filter type {kind}"
+        ))
+    };
+    if let ([pass], grey::Converter::Grey8) = (&passes[..], &converter) {
+        // 8-bit grey, not interlaced (the model's masks): each scanline is
+        // unfiltered straight into its output row, against the row above.
+        prev.fill(0);
+        for r in 0..height {
+            let line = reader.next_line(width + 1)?;
+            let (above, rest) = pixels.split_at_mut(r * width);
+            let prior = match r {
+                0 => &prev[..],
+                _ => &above[(r - 1) * width..],
+            };
+            filter::unfilter(line[0], &line[1..], prior, &mut rest[..width], 1)
+                .map_err(|kind| bad_filter(kind, r, pass))?;
+        }
+    } else {
+        for pass in &passes {
+            let n = pass.row_bytes;
+            prev[..n].fill(0);
+            for r in 0..pass.height {
+                let line = reader.next_line(n + 1)?;
+                filter::unfilter(line[0], &line[1..], &prev[..n], &mut cur[..n], bpp)
+                    .map_err(|kind| bad_filter(kind, r, pass))?;
+                let y = pass.y0 + r * pass.dy;
+                let out_row = &mut pixels[y * width..(y + 1) * width];
+                if pass.dx == 1 {
+                    converter.convert(&cur[..n], out_row);
+                } else {
+                    let grey = &mut spread[..pass.width];
+                    converter.convert(&cur[..n], grey);
+                    for (&v, o) in grey
+                        .iter()
+                        .zip(out_row[pass.x0..].iter_mut().step_by(pass.dx))
+                    {
+                        *o = v;
+                    }
                 }
+                std::mem::swap(prev, cur);
             }
-            std::mem::swap(&mut prev, &mut cur);
         }
     }
     reader.finish()?;
-    Ok(GreyImage {
-        width,
-        height,
-        pixels,
-    })
+    Ok((width, height))
 }
 
 #[cfg(test)]

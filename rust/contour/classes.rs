@@ -7,21 +7,33 @@
 //! converse, and the runs of pure columns are found with `trailing_zeros`
 //! instead of a byte-by-byte walk through the noisy band at a mask's edge.
 
-/// Bit `c` of word `c / 64`: column `c` of `row` is `> t`.
+/// Bit `c` of word `c / 64`: column `c` of `row` is `> t`. Every word of
+/// `out` (`row.len().div_ceil(64)` of them) is written whole.
 fn above_bits(row: &[u8], t: u8, out: &mut [u64]) {
-    out.fill(0);
-    let mut sixteens = row.chunks_exact(16);
-    for (k, chunk) in (&mut sixteens).enumerate() {
-        if let (Ok(bytes), Some(word)) = (<&[u8; 16]>::try_from(chunk), out.get_mut(k / 4)) {
-            *word |= above16(bytes, t) << (16 * (k % 4));
+    let mut sixtyfours = row.chunks_exact(64);
+    for (chunk, word) in (&mut sixtyfours).zip(out.iter_mut()) {
+        let mut bits = 0u64;
+        for (k, sixteen) in chunk.chunks_exact(16).enumerate() {
+            if let Ok(bytes) = <&[u8; 16]>::try_from(sixteen) {
+                bits |= above16(bytes, t) << (16 * k);
+            }
         }
+        *word = bits;
     }
-    let done = row.len() / 16 * 16;
-    for (k, &v) in sixteens.remainder().iter().enumerate() {
-        let c = done + k;
-        if let Some(word) = out.get_mut(c / 64) {
-            *word |= u64::from(v > t) << (c % 64);
+    let rest = sixtyfours.remainder();
+    if let Some(word) = out.get_mut(row.len() / 64).filter(|_| !rest.is_empty()) {
+        let mut bits = 0u64;
+        let mut sixteens = rest.chunks_exact(16);
+        for (k, sixteen) in (&mut sixteens).enumerate() {
+            if let Ok(bytes) = <&[u8; 16]>::try_from(sixteen) {
+                bits |= above16(bytes, t) << (16 * k);
+            }
         }
+        let done = rest.len() / 16 * 16;
+        for (k, &v) in sixteens.remainder().iter().enumerate() {
+            bits |= u64::from(v > t) << (done + k);
+        }
+        *word = bits;
     }
 }
 
@@ -113,23 +125,43 @@ pub(super) struct Classes {
 impl Classes {
     /// The bits of the `h x w` image `src` (`src.len() == h * w`, `w >= 1`).
     pub(super) fn new(src: &[u8], w: usize, t: u8) -> Classes {
+        let mut classes = Classes {
+            width: 0,
+            stride: 0,
+            above: Vec::new(),
+            pure_low: Vec::new(),
+            pure_high: Vec::new(),
+            pure: Vec::new(),
+        };
+        classes.reset(src, w, t);
+        classes
+    }
+
+    /// [`Classes::new`] in place, keeping the allocations (a thread reuses
+    /// one `Classes` from mask to mask).
+    pub(super) fn reset(&mut self, src: &[u8], w: usize, t: u8) {
         let stride = w.div_ceil(64);
         let rows = src.len() / w.max(1);
-        let mut above = vec![0u64; rows * stride];
+        // Every word is written by `above_bits`: no need to clear.
+        self.above.resize(rows * stride, 0);
+        self.above.truncate(rows * stride);
         for (row, bits) in src
             .chunks_exact(w.max(1))
-            .zip(above.chunks_exact_mut(stride))
+            .zip(self.above.chunks_exact_mut(stride.max(1)))
         {
             above_bits(row, t, bits);
         }
-        Classes {
-            width: w,
-            stride,
-            above,
-            pure_low: vec![0; stride],
-            pure_high: vec![0; stride],
-            pure: vec![0; stride],
+        self.width = w;
+        self.stride = stride;
+        for v in [&mut self.pure_low, &mut self.pure_high, &mut self.pure] {
+            v.clear();
+            v.resize(stride, 0);
         }
+    }
+
+    /// Words held by the input's bits.
+    pub(super) fn words(&self) -> usize {
+        self.above.capacity()
     }
 
     /// Classify the columns of the window of rows `y0..y0 + taps`.

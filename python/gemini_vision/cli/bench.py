@@ -27,7 +27,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Row", "cmd_bench", "format_table", "register", "run_cases", "synthetic_records"]
+__all__ = [
+    "Row",
+    "cmd_bench",
+    "format_table",
+    "real_style_records",
+    "register",
+    "run_cases",
+    "synthetic_records",
+]
 
 
 @dataclass
@@ -245,6 +253,81 @@ def synthetic_records(
             items.append(
                 {
                     "box_2d": [y0, x0, min(y0 + h, 1000), min(x0 + w, 1000)],
+                    "label": f"object {k}",
+                    "mask": pngs[int(rng.integers(len(pngs)))],
+                }
+            )
+        text = "```json\n" + json.dumps(items) + "\n```"
+        out.append({"id": i, "width": width, "height": height, "text": text})
+    return out
+
+
+def _png_filter_none(grey: np.ndarray[Any, Any], level: int = 9) -> bytes:
+    """An 8-bit grey PNG whose every scanline has filter type 0, deflated by zlib at ``level``."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    height, width = grey.shape
+    raw = np.zeros((height, width + 1), dtype=np.uint8)  # column 0: the filter byte
+    raw[:, 1:] = grey
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), level))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _binary_blob(rng: np.random.Generator, size: int = 256) -> np.ndarray[Any, Any]:
+    """A 0/255 mask: an ellipse whose radius wanders with the angle (a few random harmonics)."""
+    yy, xx = np.mgrid[0:size, 0:size] / (size - 1)
+    cy, cx = rng.uniform(0.45, 0.55, 2)
+    sy, sx = rng.uniform(0.8, 1.2, 2)
+    angle = np.arctan2(yy - cy, xx - cx)
+    radius = np.full(angle.shape, rng.uniform(0.3, 0.55))
+    for k in range(2, 12):
+        radius += rng.normal(0, 0.04 / k**0.5) * np.cos(k * angle + rng.uniform(0, 2 * np.pi))
+    inside = np.hypot((yy - cy) / sy, (xx - cx) / sx) < radius
+    out: np.ndarray[Any, Any] = np.where(inside, 255, 0).astype(np.uint8)
+    return out
+
+
+def real_style_records(
+    count: int, *, masks: int = 10, size: tuple[int, int] = (1280, 960), seed: int = 0
+) -> list[dict[str, Any]]:
+    """``count`` answers of ``masks`` masks shaped like the model's (boxes ~25% a side).
+
+    The masks have the properties of the ones the model returns (the public
+    cookbook's): 256x256 8-bit grey, values 0 and 255 only, no interlace,
+    filter type 0 on every scanline, zlib level 9, about 560 bytes of IDAT
+    (about 850 base64 characters with the ``data:`` prefix). A pool of 35
+    distinct masks is drawn from, as the cookbook has 35. Boxes are about
+    320x240 pixels of the default 1280x960 image.
+
+    >>> record = real_style_records(1, masks=2)[0]
+    >>> (record["width"], record["height"], record["text"].count("data:image/png"))
+    (1280, 960, 2)
+    """
+    rng = np.random.default_rng(seed)
+    pngs = [
+        "data:image/png;base64," + base64.b64encode(_png_filter_none(_binary_blob(rng))).decode()
+        for _ in range(35)
+    ]
+    width, height = size
+    out = []
+    for i in range(count):
+        items = []
+        for k in range(masks):
+            h, w = (int(v) for v in rng.integers(200, 300, 2))
+            y0, x0 = int(rng.integers(0, 1000 - h)), int(rng.integers(0, 1000 - w))
+            items.append(
+                {
+                    "box_2d": [y0, x0, y0 + h, x0 + w],
                     "label": f"object {k}",
                     "mask": pngs[int(rng.integers(len(pngs)))],
                 }
