@@ -158,20 +158,25 @@ impl Plan<'_> {
             let starts = &tx.starts[a..b];
             let weights = tx.weights[a * TX..b * TX].chunks_exact(TX);
             for ((j, &x0), kx) in (a..b).zip(starts).zip(weights) {
+                // One bounds check per row: the window's TX pixels as an array.
+                let window: [Option<&[u8; TX]>; TY] =
+                    std::array::from_fn(|dy| rows[dy].get(x0..x0 + TX)?.try_into().ok());
                 let mut acc = HALF;
                 if VERTICAL_FIRST {
                     for (dx, &wx) in kx.iter().enumerate() {
                         let mut column = HALF;
-                        for (row, &wy) in rows.iter().zip(&ky) {
-                            column += i32::from(row[x0 + dx]) * wy;
+                        for (px, &wy) in window.iter().zip(&ky) {
+                            column += px.map_or(0, |p| i32::from(p[dx])) * wy;
                         }
                         acc += to_byte(column) * wx;
                     }
                 } else {
-                    for (row, &wy) in rows.iter().zip(&ky) {
+                    for (px, &wy) in window.iter().zip(&ky) {
                         let mut line = HALF;
-                        for (&v, &wx) in row[x0..x0 + TX].iter().zip(kx) {
-                            line += i32::from(v) * wx;
+                        if let Some(p) = px {
+                            for (&v, &wx) in p.iter().zip(kx) {
+                                line += i32::from(v) * wx;
+                            }
                         }
                         acc += to_byte(line) * wy;
                     }
