@@ -277,13 +277,21 @@ pub trait MaskRows {
 
 impl MaskRows for Vec<bool> {
     fn push_row(&mut self, bits: &[u64], width: usize) {
-        let whole = width / 8;
-        for k in 0..whole {
-            let byte = (bits.get(k / 8).copied().unwrap_or(0) >> (8 * (k % 8))) as u8;
-            self.extend_from_slice(&BYTE_BOOLS[usize::from(byte)]);
+        for (k, &word) in bits.iter().enumerate().take(width.div_ceil(64)) {
+            let n = (width - 64 * k).min(64);
+            match word {
+                // Most words of a mask are all off or all on: a fill.
+                0 => self.resize(self.len() + n, false),
+                u64::MAX => self.resize(self.len() + n, true),
+                _ => {
+                    let mut unpacked = [false; 64];
+                    for (eight, byte) in unpacked.chunks_exact_mut(8).zip(word.to_le_bytes()) {
+                        eight.copy_from_slice(&BYTE_BOOLS[usize::from(byte)]);
+                    }
+                    self.extend_from_slice(&unpacked[..n]);
+                }
+            }
         }
-        let byte = (bits.get(whole / 8).copied().unwrap_or(0) >> (8 * (whole % 8))) as u8;
-        self.extend_from_slice(&BYTE_BOOLS[usize::from(byte)][..width % 8]);
     }
 
     fn repeat_row(&mut self, bits: &[u64], width: usize) {

@@ -24,7 +24,7 @@ use crate::bitmask::BitMask;
 use crate::contour::{resize_threshold_contour, resize_threshold_contour_into};
 use crate::error::KernelResult;
 use crate::paste::BoxMask;
-use crate::png::{self, decode_png};
+use crate::png;
 use crate::resize::{resize_bilinear, PassOrder};
 use crate::rle;
 use crate::threshold::threshold;
@@ -68,24 +68,27 @@ pub struct MaskOutput {
 
 /// Run one item through the whole pipeline.
 pub fn decode_mask(job: &MaskJob<'_>, options: &Options) -> KernelResult<MaskOutput> {
-    let png = base64::decode(job.data)?;
-    let grey = decode_png(&png, options.max_pixels)?;
+    decode_mask_with(job, options, &mut Scratch::default())
+}
+
+/// [`decode_mask`] with a thread's reused buffers (the PNG decoder's).
+pub fn decode_mask_with(
+    job: &MaskJob<'_>,
+    options: &Options,
+    scratch: &mut Scratch,
+) -> KernelResult<MaskOutput> {
+    base64::decode_into(job.data, &mut scratch.png)?;
+    let (grey_w, grey_h) =
+        png::decode_png_into(&scratch.png, options.max_pixels, &mut scratch.grey)?;
+    let grey = scratch.grey.pixels();
     let (w, h) = (job.width, job.height);
     let (mask, probabilities) = if w == 0 || h == 0 {
         (Vec::new(), options.want_probabilities.then(Vec::new))
     } else if options.want_probabilities {
-        let resized = resize_bilinear(&grey.pixels, grey.height, grey.width, w, h, job.order)?;
+        let resized = resize_bilinear(grey, grey_h, grey_w, w, h, job.order)?;
         (threshold(&resized, job.threshold), Some(resized))
     } else {
-        let mask = resize_threshold_contour(
-            &grey.pixels,
-            grey.height,
-            grey.width,
-            w,
-            h,
-            job.order,
-            job.threshold,
-        )?;
+        let mask = resize_threshold_contour(grey, grey_h, grey_w, w, h, job.order, job.threshold)?;
         (mask, None)
     };
     let counts = match options.rle_frame {
@@ -102,7 +105,7 @@ pub fn decode_mask(job: &MaskJob<'_>, options: &Options) -> KernelResult<MaskOut
     })
 }
 
-/// Buffers one thread reuses from mask to mask in [`mask_rle`].
+/// Buffers one thread reuses from mask to mask in [`mask_rle`] and [`decode_mask_with`].
 #[derive(Debug, Default)]
 pub struct Scratch {
     png: Vec<u8>,
@@ -156,10 +159,17 @@ pub fn decode_masks(
     let parallel = || -> Vec<KernelResult<MaskOutput>> {
         jobs.par_iter()
             .with_max_len(1)
-            .map(|job| decode_mask(job, options))
+            .map_init(Scratch::default, |scratch, job| {
+                decode_mask_with(job, options, scratch)
+            })
             .collect()
     };
-    let sequential = || jobs.iter().map(|job| decode_mask(job, options)).collect();
+    let sequential = || {
+        let mut scratch = Scratch::default();
+        jobs.iter()
+            .map(|job| decode_mask_with(job, options, &mut scratch))
+            .collect()
+    };
     match threads {
         1 => sequential(),
         0 => parallel(),
