@@ -381,7 +381,8 @@ pub fn resize_threshold_contour_into(
         vertical_first: order.vertical_first(h, w, out_h, out_w),
         bound: (i32::from(t) + 1) << PRECISION_BITS,
     };
-    let (ty, first_from, ended_by) = (&plan.y.table, &plan.x.first_from, &plan.x.ended_by);
+    let (ty, live_y) = (&plan.y.table, &plan.y.live);
+    let (first_from, ended_by) = (&plan.x.first_from, &plan.x.ended_by);
     let Buffers {
         classes,
         gaps,
@@ -392,20 +393,20 @@ pub fn resize_threshold_contour_into(
     // `gaps`; `firsts`: their first pass (`Plan::first_pass_window`).
     gaps.clear();
     let shared = plan.shares_first_pass();
-    let mut window = usize::MAX;
-    for i in 0..out_h {
-        let y0 = ty.starts[i];
-        // With the same input rows as the row above, `row_out` still holds its
-        // pure ranges; only the exact pixels are computed again.
-        let fresh = y0 != window;
+    let mut window = (usize::MAX, (0, 0));
+    for (i, (&y0, &live)) in ty.starts.iter().zip(live_y).enumerate() {
+        // With the same input rows as the row above (and the same live ones),
+        // `row_out` still holds its pure ranges and `firsts` the first pass;
+        // only the exact pixels are computed again.
+        let fresh = (y0, live) != window;
         if fresh {
-            window = y0;
-            classes.window(y0, ty.taps);
+            window = (y0, live);
+            classes.window(live.0, live.1);
             gaps.clear();
             let mut next = 0;
             let mut c = 0;
             while let Some((start, end, high)) = classes.next_run(c) {
-                // Outputs whose whole window lies in [start, end).
+                // Outputs whose whole live window lies in [start, end).
                 let (lo, hi) = (first_from[start], ended_by[end]);
                 if lo < hi && hi > next {
                     if lo > next {

@@ -18,12 +18,18 @@ use crate::resize::AxisTable;
 /// The most numbers (starts, weights, bounds) kept per thread: a few MiB.
 const CACHE_LIMIT: usize = 1 << 19;
 
-/// One axis: its table, and for every input index `c` (0..=in_len) the first
-/// output whose window starts at or after `c` (`first_from`) and the number of
-/// outputs whose window ends at or before `c` (`ended_by`).
+/// One axis: its table; each output's *live* window, the inputs it gives a
+/// non-zero weight (`live[i] = (first input, count)`: a table row is padded to
+/// the common tap count with zero weights, and an input of weight zero cannot
+/// move the output, so it does not make the window mixed); and for every input
+/// index `c` (0..=in_len) the first output whose live window starts at or
+/// after `c` (`first_from`) and the number of outputs whose live window ends
+/// at or before `c` (`ended_by`). Live windows move right monotonically, as
+/// the filter's support does.
 #[derive(Debug)]
 pub(super) struct Axis {
     pub table: AxisTable,
+    pub live: Vec<(usize, usize)>,
     pub first_from: Vec<usize>,
     pub ended_by: Vec<usize>,
 }
@@ -32,24 +38,40 @@ impl Axis {
     fn new(in_len: usize, out_len: usize) -> Axis {
         let table = AxisTable::new(in_len, out_len);
         let n = table.starts.len();
+        let live: Vec<(usize, usize)> = table
+            .starts
+            .iter()
+            .zip(table.weights.chunks_exact(table.taps.max(1)))
+            .map(|(&start, weights)| {
+                match (
+                    weights.iter().position(|&k| k != 0),
+                    weights.iter().rposition(|&k| k != 0),
+                ) {
+                    (Some(first), Some(last)) => (start + first, last + 1 - first),
+                    // All zero (cannot happen for a bilinear table): the whole window.
+                    _ => (start, table.taps),
+                }
+            })
+            .collect();
         let mut first_from = vec![n; in_len + 1];
         let mut ended_by = vec![0; in_len + 1];
         let mut j = 0;
         for (c, slot) in first_from.iter_mut().enumerate() {
-            while j < n && table.starts[j] < c {
+            while j < n && live[j].0 < c {
                 j += 1;
             }
             *slot = j;
         }
         let mut j = 0;
         for (c, slot) in ended_by.iter_mut().enumerate() {
-            while j < n && table.starts[j] + table.taps <= c {
+            while j < n && live[j].0 + live[j].1 <= c {
                 j += 1;
             }
             *slot = j;
         }
         Axis {
             table,
+            live,
             first_from,
             ended_by,
         }
@@ -58,6 +80,7 @@ impl Axis {
     fn numbers(&self) -> usize {
         self.table.starts.len()
             + self.table.weights.len()
+            + 2 * self.live.len()
             + self.first_from.len()
             + self.ended_by.len()
     }
@@ -110,6 +133,7 @@ mod tests {
             let fresh = Axis::new(n, m);
             assert_eq!(cached.table, fresh.table);
             assert_eq!(cached.first_from, fresh.first_from);
+            assert_eq!(cached.live, fresh.live);
             assert_eq!(cached.ended_by, fresh.ended_by);
         }
         assert!(Rc::ptr_eq(&axis(64, 151), &axis(64, 151)));
