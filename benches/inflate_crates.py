@@ -6,8 +6,9 @@ choice is made by measurement: fdeflate, zlib-rs, libdeflate (``libdeflater``)
 and miniz_oxide. It copies ``benches/inflate`` (a small Rust program, not part
 of the extension's build) to a temporary directory, builds it in release mode
 with cargo, and feeds it the IDAT streams of the two batch workloads of
-``benches/test_bench_batch.py``: real-style masks (256x256 binary, filter 0,
-zlib level 9) and the 64x64 soft masks (Pillow's encoder). Run::
+``benches/test_bench_batch.py`` (real-style masks: 256x256 binary, filter 0,
+zlib level 9; 64x64 soft masks, Pillow's encoder) and of the 50 masks of
+``benches/test_bench_spatial.py`` (256x256 soft, Pillow's encoder). Run::
 
     .venv/bin/python benches/inflate_crates.py
 
@@ -66,9 +67,12 @@ def main() -> None:
         env = {**os.environ, "CARGO_TARGET_DIR": str(Path(tmp) / "target")}
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=tmp, env=env, check=True)
         program = Path(tmp) / "target" / "release" / "inflate-crates"
+        from benches.test_bench_spatial import model_answer
+
         for name, records in (
             ("real-style masks (256x256 binary, filter 0, zlib 9)", real_style_records(200)),
             ("64x64 soft masks (Pillow's encoder)", synthetic_records(200)),
+            ("spatial bench: 256x256 soft masks", [{"text": model_answer(1920, 1080)}]),
         ):
             streams = idat_streams(records)
             mean = sum(map(len, streams)) / len(streams)

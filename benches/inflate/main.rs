@@ -43,7 +43,8 @@ fn miniz_one(stream: &[u8], out: &mut [u8]) -> usize {
 }
 
 fn zlib_rs_one(stream: &[u8], out: &mut [u8]) -> usize {
-    let (done, rc) = zlib_rs::inflate::uncompress_slice(out, stream, zlib_rs::inflate::InflateConfig::default());
+    let (done, rc) =
+        zlib_rs::inflate::uncompress_slice(out, stream, zlib_rs::inflate::InflateConfig::default());
     assert_eq!(rc, zlib_rs::ReturnCode::Ok);
     done.len()
 }
@@ -101,7 +102,9 @@ fn main() {
     run("fdeflate", &mut |s, o| fdeflate_one(s, o));
     run("zlib-rs", &mut |s, o| zlib_rs_one(s, o));
     let mut inflater = zlib_rs::Inflate::new(true, 15);
-    run("zlib-rs, reused", &mut |s, o| zlib_rs_reused(&mut inflater, s, o));
+    run("zlib-rs, reused", &mut |s, o| {
+        zlib_rs_reused(&mut inflater, s, o)
+    });
     run("libdeflate", &mut |s, o| libdeflate_one(&mut lib, s, o));
     run("miniz_oxide", &mut |s, o| miniz_one(s, o));
 }
