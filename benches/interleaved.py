@@ -150,23 +150,30 @@ GROUPS: dict[str, Callable[[], list[tuple[str, Group]]]] = {
 
 
 def run(title: str, group: Group, rounds: int) -> None:
+    """Time the group round by round; ``cpu/wall`` is the process's CPU time
+    (every thread) over the wall time, median of the rounds: near 1 for one
+    thread, up to the core count when threads really run side by side (on a
+    loaded machine a second thread may find no core, and the column says so)."""
     times: dict[str, list[float]] = {name: [] for name, _ in group}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in group}
     for _, fn in group:
         fn()  # warm up
     for _ in range(rounds):
         for name, fn in group:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn()
-            times[name].append(time.perf_counter() - start)
+            wall = time.perf_counter() - start
+            times[name].append(wall)
+            cpu[name].append((time.process_time() - start_cpu) / wall)
     ref_min = min(times[group[0][0]])
     ref_median = statistics.median(times[group[0][0]])
     print(f"\n{title} ({rounds} rounds, interleaved)")
-    print(f"  {'':44} {'min':>10} {'median':>10} {'ref/min':>8} {'ref/median':>10}")
+    print(f"  {'':44} {'min':>10} {'median':>10} {'ref/min':>8} {'ref/median':>10} {'cpu/wall':>8}")
     for name, values in times.items():
         low, mid = min(values), statistics.median(values)
         print(
             f"  {name:44} {low * 1e3:9.3f}ms {mid * 1e3:9.3f}ms "
-            f"{ref_min / low:7.2f}x {ref_median / mid:9.2f}x"
+            f"{ref_min / low:7.2f}x {ref_median / mid:9.2f}x {statistics.median(cpu[name]):8.2f}"
         )
 
 
