@@ -8,6 +8,7 @@ pub mod alloc;
 pub mod base64;
 pub mod batch;
 pub mod bitmask;
+pub mod coco_json;
 pub mod contour;
 pub mod error;
 pub mod eval;

@@ -3,6 +3,7 @@
 # the extension against this file, mypy --strict the fallback (through
 # _numpy_kernels/_stub_check.py, which binds each twin to its signature here).
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -156,6 +157,8 @@ def eval_polygons(
 def eval_rle_strings(
     data: bytes, offsets: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def eval_read_ground_truth(doc: bytes) -> dict[str, Any] | None: ...
+def eval_read_results(doc: bytes) -> dict[str, Any] | None: ...
 def simd_features() -> list[str]: ...
 
 # The wire core's help for the standard library's json.loads: the document with

@@ -11,6 +11,7 @@ use crate::error::KernelError;
 
 mod args;
 mod batch;
+mod coco_json;
 mod cpu;
 mod eval;
 mod json_strings;
@@ -54,6 +55,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
+    coco_json::register(m)?;
     eval::register(m)?;
     cpu::register(m)?;
     json_strings::register(m)?;

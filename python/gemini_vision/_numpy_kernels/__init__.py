@@ -5,6 +5,7 @@ Chosen by ``_backend`` when the extension is missing or
 """
 
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
+from gemini_vision._numpy_kernels.coco_json import eval_read_ground_truth, eval_read_results
 from gemini_vision._numpy_kernels.cpu import simd_features
 from gemini_vision._numpy_kernels.eval import eval_match, eval_polygons, eval_rle_strings
 from gemini_vision._numpy_kernels.json_strings import split_long_strings
@@ -37,6 +38,8 @@ __all__ = [
     "decode_png",
     "eval_match",
     "eval_polygons",
+    "eval_read_ground_truth",
+    "eval_read_results",
     "eval_rle_strings",
     "full_masks",
     "image_tokens_batch",

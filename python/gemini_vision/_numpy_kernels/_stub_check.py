@@ -51,6 +51,8 @@ KERNELS = (
     "eval_match",
     "eval_polygons",
     "eval_rle_strings",
+    "eval_read_ground_truth",
+    "eval_read_results",
     "simd_features",
     "split_long_strings",
 )
@@ -172,6 +174,14 @@ if TYPE_CHECKING:
     stub_eval_rle_strings = twin.eval_rle_strings
     twin_eval_rle_strings = twin.eval_rle_strings
     twin_eval_rle_strings = stub.eval_rle_strings
+    stub_eval_read_ground_truth = stub.eval_read_ground_truth
+    stub_eval_read_ground_truth = twin.eval_read_ground_truth
+    twin_eval_read_ground_truth = twin.eval_read_ground_truth
+    twin_eval_read_ground_truth = stub.eval_read_ground_truth
+    stub_eval_read_results = stub.eval_read_results
+    stub_eval_read_results = twin.eval_read_results
+    twin_eval_read_results = twin.eval_read_results
+    twin_eval_read_results = stub.eval_read_results
     stub_simd_features = stub.simd_features
     stub_simd_features = twin.simd_features
     twin_simd_features = twin.simd_features

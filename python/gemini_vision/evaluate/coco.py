@@ -47,6 +47,7 @@ from gemini_vision.evaluate.data import (
     Predictions,
     load_ground_truth,
     masks_of,
+    take_segmentations,
 )
 from gemini_vision.evaluate.params import IouType, Params
 
@@ -287,16 +288,16 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
     gt_masks = dt_masks = None
     if p.iouType == "segm":
         gm = masks_of(
-            [gt.segmentation[i] for i in g_rows.tolist()],
-            [gt.image_id[i] for i in g_rows.tolist()],
+            take_segmentations(gt.segmentation, g_rows),
+            _at(gt.image_id, g_rows),
             gt,
         )
         if dt.masks is not None:
             dm = dt.masks.take(d_rows)
         else:
             dm = masks_of(
-                [dt.segmentation[i] for i in d_rows.tolist()],
-                [dt.image_id[i] for i in d_rows.tolist()],
+                take_segmentations(dt.segmentation, d_rows),
+                _at(dt.image_id, d_rows),
                 gt,
             )
         gt_masks, dt_masks = _mask_args(gm), _mask_args(dm)
@@ -334,6 +335,15 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
         gt_ignore=gt_ig,
         dt_iou=dt_iou,
     )
+
+
+def _at(values: list[Any], rows: I64) -> npt.NDArray[Any]:
+    """``values[rows]`` as an array: int64 for integer ids, else objects."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+    return arr[rows]
 
 
 def _mask_args(m: Masks) -> tuple[npt.NDArray[np.uint32], I64, I64]:
