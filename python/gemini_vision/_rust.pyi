@@ -157,6 +157,20 @@ def eval_polygons(
 def eval_rle_strings(
     data: bytes, offsets: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def eval_masks(
+    kinds: npt.NDArray[np.uint8],
+    entries: npt.NDArray[np.int64],
+    sizes_hw: npt.NDArray[np.int64],
+    coords: npt.NDArray[np.float64],
+    point_offsets: npt.NDArray[np.int64],
+    poly_offsets: npt.NDArray[np.int64],
+    str_data: bytes,
+    str_offsets: npt.NDArray[np.int64],
+    list_counts: npt.NDArray[np.uint32],
+    list_offsets: npt.NDArray[np.int64],
+) -> tuple[
+    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.float64]
+]: ...
 def eval_read_ground_truth(doc: bytes) -> dict[str, Any] | None: ...
 def eval_read_results(doc: bytes) -> dict[str, Any] | None: ...
 def simd_features() -> list[str]: ...

@@ -204,7 +204,61 @@ fn eval_rle_strings<'py>(
     Ok(to_arrays(py, out))
 }
 
+type GatherOut<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+/// The masks `(kinds[i], entries[i])` of three pools in one call (see `gather_masks`):
+/// counts, offsets, each mask's count sum and its area.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)] // three pools, each with its offsets
+fn eval_masks<'py>(
+    py: Python<'py>,
+    kinds: PyReadonlyArray1<'py, u8>,
+    entries: PyReadonlyArray1<'py, i64>,
+    sizes_hw: PyReadonlyArray2<'py, i64>,
+    coords: PyReadonlyArray1<'py, f64>,
+    point_offsets: PyReadonlyArray1<'py, i64>,
+    poly_offsets: PyReadonlyArray1<'py, i64>,
+    str_data: &[u8],
+    str_offsets: PyReadonlyArray1<'py, i64>,
+    list_counts: PyReadonlyArray1<'py, u32>,
+    list_offsets: PyReadonlyArray1<'py, i64>,
+) -> PyResult<GatherOut<'py>> {
+    let k = slice(py, &kinds, "kinds")?;
+    let e = as_offsets(py, &entries, "entries")?;
+    let hw = sizes(py, &sizes_hw, k.len())?;
+    let po = as_offsets(py, &point_offsets, "point_offsets")?;
+    let ao = as_offsets(py, &poly_offsets, "poly_offsets")?;
+    let so = as_offsets(py, &str_offsets, "str_offsets")?;
+    let lo = as_offsets(py, &list_offsets, "list_offsets")?;
+    let pools = kernel::MaskPools {
+        coords: slice(py, &coords, "coords")?,
+        point_offsets: &po,
+        poly_offsets: &ao,
+        str_data,
+        str_offsets: &so,
+        list_counts: slice(py, &list_counts, "list_counts")?,
+        list_offsets: &lo,
+    };
+    let g = py
+        .detach(|| kernel::gather_masks(&pools, k, &e, &hw))
+        .map_err(|e| to_pyerr(py, e))?;
+    let (counts, offsets) = to_arrays(py, (g.counts, g.offsets));
+    let areas: Vec<f64> = g.areas.into_iter().map(|a| a as f64).collect();
+    Ok((
+        counts,
+        offsets,
+        PyArray1::from_vec(py, g.sums),
+        PyArray1::from_vec(py, areas),
+    ))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(eval_masks, m)?)?;
     m.add_function(wrap_pyfunction!(eval_match, m)?)?;
     m.add_function(wrap_pyfunction!(eval_polygons, m)?)?;
     m.add_function(wrap_pyfunction!(eval_rle_strings, m)?)?;

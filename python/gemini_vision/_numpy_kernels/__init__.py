@@ -7,7 +7,12 @@ Chosen by ``_backend`` when the extension is missing or
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
 from gemini_vision._numpy_kernels.coco_json import eval_read_ground_truth, eval_read_results
 from gemini_vision._numpy_kernels.cpu import simd_features
-from gemini_vision._numpy_kernels.eval import eval_match, eval_polygons, eval_rle_strings
+from gemini_vision._numpy_kernels.eval import (
+    eval_masks,
+    eval_match,
+    eval_polygons,
+    eval_rle_strings,
+)
 from gemini_vision._numpy_kernels.json_strings import split_long_strings
 from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
@@ -36,6 +41,7 @@ __all__ = [
     "decode_base64",
     "decode_masks",
     "decode_png",
+    "eval_masks",
     "eval_match",
     "eval_polygons",
     "eval_read_ground_truth",

@@ -47,7 +47,6 @@ from gemini_vision.evaluate.data import (
     Predictions,
     load_ground_truth,
     masks_of,
-    take_segmentations,
 )
 from gemini_vision.evaluate.params import IouType, Params
 
@@ -287,19 +286,11 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
     area_rng = np.asarray(p.areaRng, dtype=np.float64).reshape(-1, 2)
     gt_masks = dt_masks = None
     if p.iouType == "segm":
-        gm = masks_of(
-            take_segmentations(gt.segmentation, g_rows),
-            _at(gt.image_id, g_rows),
-            gt,
-        )
+        gm = masks_of(gt.segmentation, _ids(gt.image_id), gt, rows=g_rows)
         if dt.masks is not None:
             dm = dt.masks.take(d_rows)
         else:
-            dm = masks_of(
-                take_segmentations(dt.segmentation, d_rows),
-                _at(dt.image_id, d_rows),
-                gt,
-            )
+            dm = masks_of(dt.segmentation, _ids(dt.image_id), gt, rows=d_rows)
         gt_masks, dt_masks = _mask_args(gm), _mask_args(dm)
     dt_gt, dt_ig, dt_iou, gt_ig = kernels.eval_match(
         g_off,
@@ -337,13 +328,13 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
     )
 
 
-def _at(values: list[Any], rows: I64) -> npt.NDArray[Any]:
-    """``values[rows]`` as an array: int64 for integer ids, else objects."""
+def _ids(values: list[Any]) -> npt.NDArray[Any]:
+    """Ids as an array: int64 for integer ids, else objects."""
     arr = np.asarray(values)
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
         arr = np.empty(len(values), dtype=object)
         arr[:] = values
-    return arr[rows]
+    return arr
 
 
 def _mask_args(m: Masks) -> tuple[npt.NDArray[np.uint32], I64, I64]:

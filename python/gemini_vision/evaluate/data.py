@@ -83,6 +83,8 @@ class Masks:
     counts: npt.NDArray[np.uint32]
     offsets: npt.NDArray[np.int64]
     sizes: npt.NDArray[np.int64]
+    #: Each mask's pixel count when already known (the mask kernel computes it).
+    known_areas: F64 | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -98,18 +100,26 @@ class Masks:
         index = np.asarray(index, dtype=np.int64)
         if len(index) == len(self.sizes) and np.array_equal(index, np.arange(len(index))):
             return self
-        lens = (self.offsets[1:] - self.offsets[:-1])[index]
-        offsets = np.zeros(len(index) + 1, dtype=np.int64)
-        np.cumsum(lens, out=offsets[1:])
-        # One slice per mask: far less memory than an index per count.
-        starts, ends = self.offsets[:-1][index].tolist(), self.offsets[1:][index].tolist()
-        c = self.counts
-        parts = [c[a:b] for a, b in zip(starts, ends, strict=True)]
-        counts = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
-        return Masks(counts, offsets, self.sizes[index])
+        sizes = self.sizes[index].reshape(-1, 2)
+        # The mask kernel's "counts as given" pool: a parallel copy, no index per count.
+        counts, offsets, _, areas = kernels.eval_masks(
+            np.full(len(index), 2, dtype=np.uint8),
+            index,
+            sizes,
+            np.zeros(0),
+            np.zeros(1, np.int64),
+            np.zeros(1, np.int64),
+            b"",
+            np.zeros(1, np.int64),
+            np.ascontiguousarray(self.counts, dtype=np.uint32),
+            np.ascontiguousarray(self.offsets, dtype=np.int64),
+        )
+        return Masks(counts, offsets, sizes, areas)
 
     def areas(self) -> F64:
         """Each mask's pixel count (the sum of its odd runs), as float64."""
+        if self.known_areas is not None:
+            return self.known_areas
         # Running sums of the counts at even and at odd positions: a mask starting at
         # an even position has its on runs at odd ones, and the other way round.
         c = self.counts.astype(np.uint64)
@@ -621,12 +631,18 @@ def _rle_size(seg: Mapping[str, Any], where: str) -> tuple[int, int]:
         raise EvaluationError(f"{where}: an RLE needs 'size': [height, width]") from None
 
 
-def masks_of(segmentations: Sequence[Any], image_ids: Sequence[Any], gt: GroundTruth) -> Masks:
+def masks_of(
+    segmentations: Sequence[Any],
+    image_ids: Sequence[Any],
+    gt: GroundTruth,
+    rows: npt.NDArray[np.int64] | None = None,
+) -> Masks:
     """Every segmentation as RLE counts, as pycocotools' ``annToRLE``.
 
     Polygons (a list of ``[x0, y0, x1, y1, ...]``; a first entry of exactly four
     numbers makes pycocotools read every entry as a box) take the image's size;
-    RLE dicts keep their ``size``.
+    RLE dicts keep their ``size``. ``rows``: only those segmentations, in that
+    order (``image_ids`` still lines up with ``segmentations``).
 
     >>> gt = load_ground_truth({"images": [{"id": 1, "height": 4, "width": 4}]})
     >>> m = masks_of([[[1, 1, 1, 3, 3, 3, 3, 1]]], [1], gt)
@@ -634,7 +650,11 @@ def masks_of(segmentations: Sequence[Any], image_ids: Sequence[Any], gt: GroundT
     ([4.0], [[4, 4]])
     """
     if isinstance(segmentations, Segmentations):
-        return _masks_of_columns(segmentations, image_ids, gt)
+        return _masks_of_columns(segmentations, image_ids, gt, rows)
+    if rows is not None:
+        idx = np.asarray(rows, dtype=np.int64).tolist()
+        segmentations = [segmentations[i] for i in idx]
+        image_ids = [image_ids[i] for i in idx]
     n = len(segmentations)
     poly_idx: list[int] = []
     coords: list[float] = []
@@ -793,34 +813,70 @@ def _image_hw(image_ids: Any, gt: GroundTruth) -> npt.NDArray[np.int64]:
     return np.array([gt.image_sizes[i] for i in list(image_ids)], np.int64).reshape(-1, 2)
 
 
-def _masks_of_columns(segs: Segmentations, image_ids: Sequence[Any], gt: GroundTruth) -> Masks:
-    """:func:`masks_of` for pooled columns: no Python object per annotation."""
-    none = np.flatnonzero(segs.kind == 0)
+def _masks_of_columns(
+    segs: Segmentations,
+    image_ids: Sequence[Any],
+    gt: GroundTruth,
+    rows: npt.NDArray[np.int64] | None = None,
+) -> Masks:
+    """:func:`masks_of` for pooled columns: one kernel call, no Python object per mask."""
+    n = len(segs)
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    kind = segs.kind[rows]
+    none = np.flatnonzero(kind == 0)
     if none.size:
         raise EvaluationError(
             f"segmentation of annotation {int(none[0])} must be polygons or a COCO RLE dict"
         )
-    ids = image_ids if isinstance(image_ids, np.ndarray) else np.asarray(list(image_ids))
-    polygons = [
-        _Polygons(
-            segs.poly_rows,
-            segs.coords,
-            segs.point_offsets,
-            segs.poly_offsets,
-            _image_hw(ids[segs.poly_rows], gt),
-        )
-    ]
+    # Each row's place in its pool; box-only rows join the polygon pool at its end.
+    entry = np.zeros(n, dtype=np.int64)
+    n_poly = len(segs.poly_rows)
+    entry[segs.poly_rows] = np.arange(n_poly)
+    entry[segs.str_rows] = np.arange(len(segs.str_rows))
+    entry[segs.list_rows] = np.arange(len(segs.list_rows))
+    coords, point_offsets, poly_offsets = segs.coords, segs.point_offsets, segs.poly_offsets
     m = len(segs.box_rows)
     if m:
+        entry[segs.box_rows] = n_poly + np.arange(m)
         x, y, w, h = (segs.boxes[:, j] for j in range(4))
         corners = np.stack([x, y, x, y + h, x + w, y + h, x + w, y], axis=1).reshape(-1)
-        steps = np.arange(m + 1, dtype=np.int64)
-        polygons.append(
-            _Polygons(segs.box_rows, corners, 4 * steps, steps, _image_hw(ids[segs.box_rows], gt))
+        steps = np.arange(1, m + 1, dtype=np.int64)
+        coords = np.concatenate([coords, corners])
+        point_offsets = np.concatenate([point_offsets, point_offsets[-1] + 4 * steps])
+        poly_offsets = np.concatenate([poly_offsets, poly_offsets[-1] + steps])
+    # Pool codes of the kernel: 0 polygons (kinds 1, 2, 5), 1 strings (3), 2 counts (4).
+    code = np.array([0, 0, 0, 1, 2, 0], dtype=np.uint8)[kind]
+    sizes = np.zeros((len(rows), 2), dtype=np.int64)
+    ent = entry[rows]
+    drawn = code == 0
+    if drawn.any():
+        ids = image_ids if isinstance(image_ids, np.ndarray) else np.asarray(list(image_ids))
+        sizes[drawn] = _image_hw(ids[rows[drawn]], gt)
+    sizes[code == 1] = segs.str_hw[ent[code == 1]]
+    sizes[code == 2] = segs.list_hw[ent[code == 2]]
+    try:
+        counts, offsets, sums, areas = kernels.eval_masks(
+            code,
+            ent,
+            sizes,
+            coords,
+            point_offsets,
+            poly_offsets,
+            segs.str_data,
+            segs.str_offsets,
+            segs.list_counts,
+            segs.list_offsets,
         )
-    strings = _Strings(segs.str_rows, segs.str_data, segs.str_offsets, segs.str_hw)
-    lists = Masks(segs.list_counts, segs.list_offsets, segs.list_hw)
-    return _pooled(len(segs), polygons, strings, (segs.list_rows, lists))
+    except (KernelInputError, RleError) as e:
+        raise EvaluationError(f"a segmentation is malformed: {e}") from None
+    bad = np.flatnonzero(sums.astype(np.int64) != sizes[:, 0] * sizes[:, 1])
+    if bad.size:
+        i = int(bad[0])
+        raise EvaluationError(
+            f"the RLE counts of annotation {i} sum to {int(sums[i])}, "
+            f"not the {sizes[i].tolist()} frame's pixel count"
+        )
+    return Masks(counts, offsets, sizes, areas)
 
 
 def _concat(parts: list[Masks]) -> Masks:
