@@ -643,7 +643,13 @@ fn read_annotations(p: &mut Parser<'_>, gt: &mut GroundTruthColumns) -> R<()> {
                 b"image_id" => image = Some(p.number()?.i64()?),
                 b"category_id" => cat = Some(p.number()?.i64()?),
                 b"bbox" => bbox = Some(p.bbox()?),
-                b"area" => area = if p.null()? { f64::NAN } else { p.number()?.f64()? },
+                b"area" => {
+                    area = if p.null()? {
+                        f64::NAN
+                    } else {
+                        p.number()?.f64()?
+                    }
+                }
                 b"iscrowd" => crowd = p.number()?.i64()?,
                 b"segmentation" => seg.read(p)?,
                 _ => p.skip(1)?,
@@ -752,7 +758,10 @@ mod tests {
         assert_eq!(gt.ann_crowd, vec![0, 1, 0]);
         assert!(gt.ann_area[0].is_nan() && gt.ann_area[2] == 1.0);
         assert_eq!(gt.ann_bbox[3], 2.5);
-        assert_eq!(gt.seg.kind, vec![SEG_POLYGONS, SEG_RLE_STRING, SEG_RLE_COUNTS]);
+        assert_eq!(
+            gt.seg.kind,
+            vec![SEG_POLYGONS, SEG_RLE_STRING, SEG_RLE_COUNTS]
+        );
         assert_eq!(gt.seg.coords, vec![0.0, 0.0, 1.0, 0.0, 1.0, 1.0]);
         assert_eq!(gt.seg.str_data, b"a\\b");
         assert_eq!(gt.seg.list_counts, vec![20]);
@@ -765,7 +774,10 @@ mod tests {
             "segmentation": [[1, 2, 3, 4], [0, 0, 1, 1]]}]"#;
         let r = read_results(doc).unwrap();
         assert_eq!(r.seg.kind, vec![SEG_BOXES]);
-        assert_eq!(&r.seg.coords[..8], &[1.0, 2.0, 1.0, 6.0, 4.0, 6.0, 4.0, 2.0]);
+        assert_eq!(
+            &r.seg.coords[..8],
+            &[1.0, 2.0, 1.0, 6.0, 4.0, 6.0, 4.0, 2.0]
+        );
         assert_eq!(r.seg.point_offsets, vec![0, 4, 8]);
         assert!(!r.has_bbox[0]);
     }
@@ -794,6 +806,9 @@ mod tests {
         }
         assert!(read_ground_truth(br#"{"images": {}}"#).is_none());
         assert!(read_ground_truth(br#"{"images": [{"height": 1}]}"#).is_none());
-        assert!(read_results(br#"[{"image_id": 1, "category_id": 1, "score": 1, "bbox": [0, 0, 1, 1]}]"#).is_some());
+        assert!(read_results(
+            br#"[{"image_id": 1, "category_id": 1, "score": 1, "bbox": [0, 0, 1, 1]}]"#
+        )
+        .is_some());
     }
 }

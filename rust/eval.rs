@@ -787,8 +787,13 @@ mod tests {
             list_counts: &[0, 0, 4, 12],
             list_offsets: &[0, 4],
         };
-        let g = gather_masks(&pools, &[FROM_COUNTS, FROM_POLYGONS], &[0, 0], &[(4, 4), (4, 4)])
-            .unwrap();
+        let g = gather_masks(
+            &pools,
+            &[FROM_COUNTS, FROM_POLYGONS],
+            &[0, 0],
+            &[(4, 4), (4, 4)],
+        )
+        .unwrap();
         let square = polygon_counts(pools.coords, 4, 4).unwrap();
         assert_eq!(&g.counts[..4], &[0, 0, 4, 12]);
         assert_eq!(&g.counts[4..], square.as_slice());

@@ -16,11 +16,17 @@ fn put_seg<'py>(py: Python<'py>, d: &Bound<'py, PyDict>, s: SegColumns) -> PyRes
     d.set_item("point_offsets", PyArray1::from_vec(py, s.point_offsets))?;
     d.set_item("poly_offsets", PyArray1::from_vec(py, s.poly_offsets))?;
     d.set_item("str_rows", PyArray1::from_vec(py, s.str_rows))?;
-    d.set_item("str_hw", PyArray1::from_vec(py, s.str_hw).reshape([s_len(&s.str_offsets), 2])?)?;
+    d.set_item(
+        "str_hw",
+        PyArray1::from_vec(py, s.str_hw).reshape([s_len(&s.str_offsets), 2])?,
+    )?;
     d.set_item("str_data", PyBytes::new(py, &s.str_data))?;
     d.set_item("str_offsets", PyArray1::from_vec(py, s.str_offsets))?;
     d.set_item("list_rows", PyArray1::from_vec(py, s.list_rows))?;
-    d.set_item("list_hw", PyArray1::from_vec(py, s.list_hw).reshape([s_len(&s.list_offsets), 2])?)?;
+    d.set_item(
+        "list_hw",
+        PyArray1::from_vec(py, s.list_hw).reshape([s_len(&s.list_offsets), 2])?,
+    )?;
     d.set_item("list_counts", PyArray1::from_vec(py, s.list_counts))?;
     d.set_item("list_offsets", PyArray1::from_vec(py, s.list_offsets))?;
     Ok(())
@@ -33,7 +39,10 @@ fn s_len(offsets: &[i64]) -> usize {
 
 /// A COCO ground truth's columns, or None (see `rust/coco_json.rs`).
 #[pyfunction]
-fn eval_read_ground_truth<'py>(py: Python<'py>, doc: &[u8]) -> PyResult<Option<Bound<'py, PyDict>>> {
+fn eval_read_ground_truth<'py>(
+    py: Python<'py>,
+    doc: &[u8],
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let Some(gt) = py.detach(|| kernel::read_ground_truth(doc)) else {
         return Ok(None);
     };
@@ -48,7 +57,10 @@ fn eval_read_ground_truth<'py>(py: Python<'py>, doc: &[u8]) -> PyResult<Option<B
     d.set_item("ann_id", PyArray1::from_vec(py, gt.ann_id))?;
     d.set_item("ann_image", PyArray1::from_vec(py, gt.ann_image))?;
     d.set_item("ann_category", PyArray1::from_vec(py, gt.ann_category))?;
-    d.set_item("ann_bbox", PyArray1::from_vec(py, gt.ann_bbox).reshape([n, 4])?)?;
+    d.set_item(
+        "ann_bbox",
+        PyArray1::from_vec(py, gt.ann_bbox).reshape([n, 4])?,
+    )?;
     d.set_item("ann_area", PyArray1::from_vec(py, gt.ann_area))?;
     d.set_item("ann_crowd", PyArray1::from_vec(py, gt.ann_crowd))?;
     put_seg(py, &d, gt.seg)?;

@@ -8,6 +8,7 @@ test runs both kernels directly.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -92,7 +93,9 @@ def test_files_equal_pycocotools_and_the_general_reader(data: Any, iou_type: str
     rows = np.arange(len(slow_dt.image_id))[::-1].copy()
     _same_masks(
         masks_of(fast_dt.segmentation, fast_dt.image_id, fast_gt, rows=rows),
-        masks_of([slow_dt.segmentation[i] for i in rows], [dt[i]["image_id"] for i in rows], slow_gt),
+        masks_of(
+            [slow_dt.segmentation[i] for i in rows], [dt[i]["image_id"] for i in rows], slow_gt
+        ),
     )
     for i in range(len(fast_gt.image_id)):
         _same_masks(
@@ -112,7 +115,10 @@ ODD = st.one_of(
     st.lists(st.integers(-3, 50), max_size=5),
     st.lists(st.lists(st.floats(-5, 50, allow_nan=False), max_size=9), max_size=3),
     st.fixed_dictionaries(
-        {"size": st.lists(st.integers(-1, 9), max_size=3), "counts": st.sampled_from(["", "3", [9]])}
+        {
+            "size": st.lists(st.integers(-1, 9), max_size=3),
+            "counts": st.sampled_from(["", "3", [9]]),
+        }
     ),
 )
 
@@ -153,7 +159,9 @@ def test_rust_and_numpy_readers_agree(
     if gt["annotations"] and choice.draw(st.booleans()):
         i = choice.draw(st.integers(0, len(gt["annotations"]) - 1))
         key = choice.draw(
-            st.sampled_from(["id", "image_id", "category_id", "bbox", "area", "iscrowd", "segmentation"])
+            st.sampled_from(
+                ["id", "image_id", "category_id", "bbox", "area", "iscrowd", "segmentation"]
+            )
         )
         gt = _mutate(gt, ["annotations", i, key], value)
     elif choice.draw(st.booleans()):
@@ -250,8 +258,9 @@ def _with(doc: Any, path: list[Any], value: Any) -> Any:
         (GT, _with(DT, [0, "score"], True)),
         (GT, _with(_with(DT[:2], [0, "bbox"], []), [1, "bbox"], None)),
         (
-            {**GT, "images": [{"id": "a", "height": 8, "width": 8}, {"id": "b", "height": 8, "width": 8}],
-             "annotations": [{**GT["annotations"][0], "image_id": "a"}, {**GT["annotations"][1], "image_id": "b"}]},
+            {**GT, "images": [{**GT["images"][0], "id": "a"}, {**GT["images"][1], "id": "b"}],
+             "annotations": [{**GT["annotations"][0], "image_id": "a"},
+                             {**GT["annotations"][1], "image_id": "b"}]},
             [{**DT[0], "image_id": "a"}, {**DT[1], "image_id": "b"}],
         ),
     ],
@@ -287,7 +296,10 @@ def test_files_equal_dicts_whichever_reader_reads_them(gt: Any, dt: Any, iou_typ
     ],
 )  # fmt: skip
 def test_malformed_files_raise_naming_what_is_wrong(gt: bytes, dt: bytes, message: str) -> None:
-    with files(gt, dt, raw=True) as (gt_path, dt_path), pytest.raises(EvaluationError, match=message):
+    with (
+        files(gt, dt, raw=True) as (gt_path, dt_path),
+        pytest.raises(EvaluationError, match=message),
+    ):
         evaluate.coco(gt_path, dt_path, "bbox")
 
 
@@ -316,7 +328,7 @@ def odd_counts(draw: st.DrawFn, h: int, w: int) -> list[int]:
     # Cut points with repeats (zero-length runs), at 0 (a leading zero run) and at the end.
     cuts = sorted(draw(st.lists(st.integers(0, total), max_size=10)))
     bounds = [0, *cuts, total]
-    out = [b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    out = [b - a for a, b in itertools.pairwise(bounds)]
     if draw(st.booleans()):
         out = [0, *out]
     return out
@@ -327,6 +339,7 @@ def odd_rle_sets(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]]]
     h, w = draw(st.integers(2, 9)), draw(st.integers(2, 9))
     n_gt, n_dt = draw(st.integers(1, 4)), draw(st.integers(1, 5))
     anns = []
+
     def compressed(counts: list[int]) -> str:
         # pycocotools compresses the counts exactly as given (zeros included).
         enc = mask_utils.frPyObjects({"size": [h, w], "counts": counts}, h, w)
@@ -351,7 +364,12 @@ def odd_rle_sets(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]]]
         # pycocotools' loadRes takes results' RLEs compressed only.
         seg = {"size": [h, w], "counts": compressed(draw(odd_counts(h, w)))}
         dts.append(
-            {"image_id": 1, "category_id": 1, "segmentation": seg, "score": draw(st.sampled_from([0.5, 0.9]))}
+            {
+                "image_id": 1,
+                "category_id": 1,
+                "segmentation": seg,
+                "score": draw(st.sampled_from([0.5, 0.9])),
+            }
         )
     gt = {
         "images": [{"id": 1, "height": h, "width": w}],

@@ -23,6 +23,7 @@ one batched kernel call each (:func:`masks_of`).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -148,9 +149,9 @@ class Masks:
         return {"size": [h, w], "counts": kernels.rle_to_string(c).decode("ascii")}
 
 
-def _ragged(offsets: npt.NDArray[np.int64], index: npt.NDArray[np.int64]) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.int64]
-]:
+def _ragged(
+    offsets: npt.NDArray[np.int64], index: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Entries ``index`` of a ragged column: the new offsets and the gather index."""
     starts, ends = offsets[:-1][index], offsets[1:][index]
     lens = ends - starts
@@ -221,7 +222,7 @@ class Segmentations(Sequence[Any]):
             a, b = self.poly_offsets[j : j + 2].tolist()
             pts = self.point_offsets[a : b + 1].tolist()
             xy = self.coords
-            return [xy[2 * p : 2 * q].tolist() for p, q in zip(pts[:-1], pts[1:], strict=True)]
+            return [xy[2 * p : 2 * q].tolist() for p, q in itertools.pairwise(pts)]
         if k == 3:
             j = self._pos(self.str_rows, i)
             a, b = self.str_offsets[j : j + 2].tolist()
@@ -260,7 +261,9 @@ class Segmentations(Sequence[Any]):
         if len(index) == n and np.array_equal(index, np.arange(n)):
             return self
 
-        def pick(rows: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        def pick(
+            rows: npt.NDArray[np.int64],
+        ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
             # (pool entries, new rows) of the taken rows held by this pool, in new-row order.
             if not len(rows):
                 return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -379,7 +382,13 @@ def _ground_truth_of(cols: Mapping[str, Any]) -> GroundTruth | None:
     """A :class:`GroundTruth` from the fast reader's columns; None if the general reader
     must read the document (an annotation of an unknown image: it raises the error)."""
     img = cols["img_id"].tolist()
-    sizes = dict(zip(img, zip(cols["img_height"].tolist(), cols["img_width"].tolist(), strict=True), strict=True))
+    sizes = dict(
+        zip(
+            img,
+            zip(cols["img_height"].tolist(), cols["img_width"].tolist(), strict=True),
+            strict=True,
+        )
+    )
     files = {iid: f for iid, f in zip(img, cols["img_file"], strict=True) if f}
     names = dict(zip(cols["cat_id"].tolist(), cols["cat_name"], strict=True))
     if not _known(cols["ann_image"], sizes.keys()):
@@ -453,9 +462,9 @@ def load_ground_truth(source: Any) -> GroundTruth:
     doc = _read_bytes(source, "the ground truth")
     if doc is not None:
         cols = kernels.eval_read_ground_truth(doc)
-        fast = None if cols is None else _ground_truth_of(cols)
-        if fast is not None:
-            return fast
+        read = None if cols is None else _ground_truth_of(cols)
+        if read is not None:
+            return read
     data = _read_json(source, "the ground truth", doc)
     if not isinstance(data, Mapping):
         raise EvaluationError("the ground truth must be a COCO dict with images and annotations")
@@ -539,9 +548,9 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
     doc = _read_bytes(source, "the predictions")
     if doc is not None:
         cols = kernels.eval_read_results(doc)
-        fast = None if cols is None else _predictions_of(cols, gt)
-        if fast is not None:
-            return fast
+        got = None if cols is None else _predictions_of(cols, gt)
+        if got is not None:
+            return got
     anns = _read_json(source, "the predictions", doc)
     if not isinstance(anns, Sequence) or isinstance(anns, (str, bytes)):
         raise EvaluationError("predictions must be a list of COCO result dicts")
@@ -633,7 +642,7 @@ def _rle_size(seg: Mapping[str, Any], where: str) -> tuple[int, int]:
 
 def masks_of(
     segmentations: Sequence[Any],
-    image_ids: Sequence[Any],
+    image_ids: Sequence[Any] | npt.NDArray[Any],
     gt: GroundTruth,
     rows: npt.NDArray[np.int64] | None = None,
 ) -> Masks:
@@ -815,7 +824,7 @@ def _image_hw(image_ids: Any, gt: GroundTruth) -> npt.NDArray[np.int64]:
 
 def _masks_of_columns(
     segs: Segmentations,
-    image_ids: Sequence[Any],
+    image_ids: Sequence[Any] | npt.NDArray[Any],
     gt: GroundTruth,
     rows: npt.NDArray[np.int64] | None = None,
 ) -> Masks:
