@@ -4,6 +4,7 @@
 //! PyO3 in sight: `cargo test` runs them without libpython. The PyO3 wrappers
 //! live in `py/` behind the `python` feature, which maturin turns on.
 
+pub mod accumulate;
 pub mod alloc;
 pub mod base64;
 pub mod batch;

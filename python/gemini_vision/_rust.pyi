@@ -157,6 +157,16 @@ def eval_polygons(
 def eval_rle_strings(
     data: bytes, offsets: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def eval_accumulate(
+    cat_offsets: npt.NDArray[np.int64],
+    rank: npt.NDArray[np.int64],
+    score: npt.NDArray[np.float64],
+    tp: npt.NDArray[np.bool_],
+    fp: npt.NDArray[np.bool_],
+    npig: npt.NDArray[np.int64],
+    max_dets: npt.NDArray[np.int64],
+    rec_thrs: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def eval_masks(
     kinds: npt.NDArray[np.uint8],
     entries: npt.NDArray[np.int64],

@@ -4,6 +4,7 @@ Chosen by ``_backend`` when the extension is missing or
 ``GEMINI_VISION_BACKEND=numpy`` is set. ``_rust.pyi`` describes both.
 """
 
+from gemini_vision._numpy_kernels.accumulate import eval_accumulate
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
 from gemini_vision._numpy_kernels.coco_json import eval_read_ground_truth, eval_read_results
 from gemini_vision._numpy_kernels.cpu import simd_features
@@ -41,6 +42,7 @@ __all__ = [
     "decode_base64",
     "decode_masks",
     "decode_png",
+    "eval_accumulate",
     "eval_masks",
     "eval_match",
     "eval_polygons",

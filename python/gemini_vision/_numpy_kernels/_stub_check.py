@@ -51,6 +51,7 @@ KERNELS = (
     "eval_match",
     "eval_polygons",
     "eval_rle_strings",
+    "eval_accumulate",
     "eval_masks",
     "eval_read_ground_truth",
     "eval_read_results",
@@ -175,6 +176,10 @@ if TYPE_CHECKING:
     stub_eval_rle_strings = twin.eval_rle_strings
     twin_eval_rle_strings = twin.eval_rle_strings
     twin_eval_rle_strings = stub.eval_rle_strings
+    stub_eval_accumulate = stub.eval_accumulate
+    stub_eval_accumulate = twin.eval_accumulate
+    twin_eval_accumulate = twin.eval_accumulate
+    twin_eval_accumulate = stub.eval_accumulate
     stub_eval_masks = stub.eval_masks
     stub_eval_masks = twin.eval_masks
     twin_eval_masks = twin.eval_masks
