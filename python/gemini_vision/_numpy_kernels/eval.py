@@ -305,7 +305,7 @@ def eval_masks(
     if len(entries) != n or np.shape(sizes_hw) != (n, 2):
         raise KernelInputError("kinds, entries and sizes must have one entry per mask")
     xy = coords.tolist()
-    out: list[list[int]] = []
+    out: list[npt.NDArray[np.uint32]] = []
     for i, (k, e, (h, w)) in enumerate(
         zip(kinds.tolist(), entries.tolist(), sizes_hw.tolist(), strict=True)
     ):
@@ -325,12 +325,14 @@ def eval_masks(
             parts = [_polygon_counts(xy[2 * po[p] : 2 * po[p + 1]], h, w) for p in range(a, b)]
             if not parts:
                 raise KernelInputError(f"mask {i} has no polygon")
-            out.append(_union(parts, h * w))
+            out.append(np.array(_union(parts, h * w), dtype=np.uint32))
         elif k == 1:
-            out.append(rle_from_string(str_data[a:b]).tolist())
+            out.append(np.asarray(rle_from_string(str_data[a:b]), dtype=np.uint32))
         else:
-            out.append(list_counts[a:b].tolist())
-    flat, offsets = _flatten(out)
-    sums = np.array([sum(c) for c in out], dtype=np.uint64)
-    areas = np.array([sum(c[1::2]) for c in out], dtype=np.float64)
+            out.append(np.asarray(list_counts[a:b], dtype=np.uint32))
+    offsets = np.zeros(len(out) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in out], out=offsets[1:])
+    flat = np.concatenate(out) if out else np.zeros(0, np.uint32)
+    sums = np.array([int(c.sum(dtype=np.uint64)) for c in out], dtype=np.uint64)
+    areas = np.array([float(c[1::2].sum(dtype=np.uint64)) for c in out], dtype=np.float64)
     return flat, offsets, sums, areas
