@@ -98,6 +98,7 @@ fn category(input: &AccumulateInput<'_>, k: usize) -> Block {
         scores: vec![-1.0; nt * nr * na * nm],
     };
     let (s, e) = (input.cat_offsets[k], input.cat_offsets[k + 1]);
+    let sorted = input.rec_thrs.windows(2).all(|w| w[0] <= w[1]);
     let mut rc = Vec::new();
     let mut pr = Vec::new();
     for m in 0..nm {
@@ -133,10 +134,19 @@ fn category(input: &AccumulateInput<'_>, k: usize) -> Block {
                     b.precision[cell] = 0.0;
                     b.scores[cell] = 0.0;
                 }
+                let mut pi = 0;
                 for (r, &thr) in input.rec_thrs.iter().enumerate() {
-                    // NumPy's searchsorted(side="left"); pycocotools stops at the
-                    // first recall threshold no detection reaches.
-                    let pi = rc.partition_point(|&v| v < thr);
+                    // NumPy's searchsorted(side="left"): the first recall reaching
+                    // thr (a forward walk while the thresholds rise, as they do
+                    // by default); pycocotools stops at the first threshold no
+                    // detection reaches.
+                    if sorted {
+                        while pi < nd && rc[pi] < thr {
+                            pi += 1;
+                        }
+                    } else {
+                        pi = rc.partition_point(|&v| v < thr);
+                    }
                     if pi >= nd {
                         break;
                     }

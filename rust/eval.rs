@@ -345,7 +345,6 @@ fn c_int(v: f64) -> i64 {
 struct Walker {
     prev: Option<(i64, i64)>,
     a: Vec<u64>,
-    h: f64,
     w: f64,
     height: u64,
 }
@@ -375,10 +374,24 @@ impl Walker {
         if xd < 0 || xd as f64 > self.w - 1.0 {
             return;
         }
-        let yd = v.min(pv) as f64;
-        let yd = ((yd + 0.5) / 5.0 - 0.5).clamp(0.0, self.h).ceil();
+        // pycocotools: ceil(clamp((v + 0.5) / 5 - 0.5, 0, h)). (v + 0.5) / 5 - 0.5 is
+        // (v - 2) / 5, exactly when that is whole and never across a whole number
+        // otherwise (its fraction is a multiple of 0.2), so the same ceiling
+        // comes from integers (no call to libm's ceil).
+        let yd = (v.min(pv) - 2).div_euclid(5) + i64::from((v.min(pv) - 2).rem_euclid(5) != 0);
+        let yd = yd.clamp(0, self.height as i64);
         self.a.push(xd as u64 * self.height + yd as u64);
     }
+}
+
+/// About how many column crossings a polygon makes (two per column it spans,
+/// within the frame): the walk's first allocation.
+fn crossings_hint(x: &[i64], width: usize) -> usize {
+    let (lo, hi) = x
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let span = usize::try_from((hi.saturating_sub(lo)) / 5 + 2).unwrap_or(0);
+    2 * span.min(width + 2) + 2
 }
 
 /// pycocotools' `rleFrPoly`: the RLE counts of the polygon `xy`
@@ -404,8 +417,7 @@ pub fn polygon_counts(xy: &[f64], height: usize, width: usize) -> KernelResult<V
     // the whole point list first; the points and their order are the same).
     let mut walk = Walker {
         prev: None,
-        a: Vec::new(),
-        h: height as f64,
+        a: Vec::with_capacity(crossings_hint(&x, width)),
         w: width as f64,
         height: height as u64,
     };
