@@ -106,6 +106,8 @@ type R<T> = Option<T>;
 
 struct Parser<'a> {
     b: &'a [u8],
+    /// The same document as text (checked UTF-8 once): numbers are sliced from it.
+    text: &'a str,
     i: usize,
     /// A scratch buffer for decoded keys and strings.
     key: Vec<u8>,
@@ -114,7 +116,7 @@ struct Parser<'a> {
 /// A number as written: its text, and whether it is an integer literal.
 #[derive(Clone, Copy)]
 struct Num<'a> {
-    text: &'a [u8],
+    text: &'a str,
     int: bool,
 }
 
@@ -122,7 +124,7 @@ impl Num<'_> {
     fn f64(self) -> R<f64> {
         // The grammar was checked, so the text is ASCII; Rust's parser is
         // correctly rounded, like Python's float().
-        let v: f64 = std::str::from_utf8(self.text).ok()?.parse().ok()?;
+        let v: f64 = self.text.parse().ok()?;
         if !v.is_finite() {
             return None;
         }
@@ -138,14 +140,15 @@ impl Num<'_> {
         if !self.int {
             return None;
         }
-        std::str::from_utf8(self.text).ok()?.parse().ok()
+        self.text.parse().ok()
     }
 }
 
 impl<'a> Parser<'a> {
-    fn new(b: &'a [u8]) -> Self {
+    fn new(text: &'a str) -> Self {
         Parser {
-            b,
+            b: text.as_bytes(),
+            text,
             i: 0,
             key: Vec::new(),
         }
@@ -233,7 +236,7 @@ impl<'a> Parser<'a> {
             int = false;
         }
         Some(Num {
-            text: &self.b[start..self.i],
+            text: self.text.get(start..self.i)?,
             int,
         })
     }
@@ -671,8 +674,7 @@ fn read_annotations(p: &mut Parser<'_>, gt: &mut GroundTruthColumns) -> R<()> {
 /// "annotations": [...]}`); `None` if the general reader must (see the module
 /// documentation).
 pub fn read_ground_truth(doc: &[u8]) -> Option<GroundTruthColumns> {
-    std::str::from_utf8(doc).ok()?;
-    let mut p = Parser::new(doc);
+    let mut p = Parser::new(std::str::from_utf8(doc).ok()?);
     let mut gt = GroundTruthColumns {
         seg: SegColumns::new(),
         ..Default::default()
@@ -691,8 +693,7 @@ pub fn read_ground_truth(doc: &[u8]) -> Option<GroundTruthColumns> {
 /// and/or "segmentation"}, ...]`); `None` if the general reader must. Every
 /// result needs a score here (score-less results are the general reader's).
 pub fn read_results(doc: &[u8]) -> Option<ResultColumns> {
-    std::str::from_utf8(doc).ok()?;
-    let mut p = Parser::new(doc);
+    let mut p = Parser::new(std::str::from_utf8(doc).ok()?);
     let mut out = ResultColumns {
         seg: SegColumns::new(),
         ..Default::default()
