@@ -166,7 +166,9 @@ def _pillow_resize(
         return None
     from PIL import Image
 
-    image = Image.fromarray(np.ascontiguousarray(mask), "L")
+    # frombuffer shares the array's memory (fromarray goes through the array
+    # interface and a few more checks: the same image, a few microseconds later).
+    image = Image.frombuffer("L", (in_w, in_h), np.ascontiguousarray(mask), "raw", "L", 0, 1)
     resized = image.resize((width, height), Image.Resampling.BILINEAR)
     # A read-only view of Pillow's buffer will do when the caller only compares it.
     out: npt.NDArray[np.uint8] = np.array(resized) if copy else np.asarray(resized)
