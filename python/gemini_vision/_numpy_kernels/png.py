@@ -35,6 +35,7 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
+from gemini_vision._numpy_kernels.pixels import to_array
 from gemini_vision.errors import MaskDecodeError, PixelLimitError
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -353,7 +354,7 @@ def _decode_with_pillow(
         if pixels[height - 1, 0, 3] != 255 or pixels[height, 0, 3] != 0:
             return None
         rgb = Image.frombuffer("RGBX", (width, height), pixels[:height], "raw", "RGBX", 0, 1)
-        return np.array(rgb.convert("L"))
+        return to_array(rgb.convert("L"))
     # Grey or palette indices as int32, so that -1 marks a row Pillow did not write
     # (Pillow copies an "I" buffer rather than sharing it: the image is its own).
     image = Image.new("I", (width, height + 1), -1)
