@@ -13,10 +13,11 @@ does, with the same messages:
    decoder inflates and unfilters the IDAT stream once, into an image one row
    taller than the header says. Pillow stops at the end of the zlib stream or
    when the image is full, whichever is first, so the extra row tells the two
-   apart: the image is prefilled with a value no scanline can write (-1 in an
-   "I" image, a zero padding byte in "RGBX"), and the file is accepted only if
-   the last real row was written, the extra row was not, and Pillow raised
-   nothing (the stream ended, its checksum held, every filter type was known).
+   apart: a value no scanline can write marks the last real row and the extra
+   one (-1 in an "I" image; in "RGBX", the padding byte Pillow sets to 255 on
+   every pixel it writes), and the file is accepted only if the last real row
+   was written, the extra row was not, and Pillow raised nothing (the stream
+   ended, its checksum held, every filter type was known).
    Pillow never writes more than the header's rows plus one, so the lane keeps
    the bomb limit;
 3. anything the lane does not accept, and the other layouts, take the checked
@@ -357,7 +358,10 @@ def _decode_with_pillow(
         return to_array(rgb.convert("L"))
     # Grey or palette indices as int32, so that -1 marks a row Pillow did not write
     # (Pillow copies an "I" buffer rather than sharing it: the image is its own).
-    image = Image.new("I", (width, height + 1), -1)
+    image = Image.new("I", (width, height + 1))
+    # Rows are written whole, so the first pixel of the last two rows tells.
+    image.putpixel((0, height - 1), -1)
+    image.putpixel((0, height), -1)
     if not _pillow_decodes(image, stream, "I;8"):
         return None
     if image.getpixel((0, height - 1)) == -1 or image.getpixel((0, height)) != -1:
