@@ -397,10 +397,27 @@ def _looks_like_json(text: str, start: int) -> bool:
 
 def _span_end(text: str, start: int) -> int | None:
     """Index after the bracket that closes the one at ``start``, or None if none does."""
-    for kind, _depth, index in _walk(text, start, len(text)):
+    for kind, _depth, index in _events(text, start, len(text)):
         if kind == "end":
             return index
     return None
+
+
+#: The last span walked: (text, start, stop, its events). A truncated list is
+#: walked once to learn that it has no end and again to split it; the second
+#: walk is this. One tuple, replaced whole, so threads can only miss it.
+_last_walk: tuple[str, int, int, tuple[tuple[str, int, int], ...]] = ("", 0, 0, ())
+
+
+def _events(text: str, start: int, stop: int) -> tuple[tuple[str, int, int], ...]:
+    """``_walk``'s events over a span, reusing the last span's when it is the same."""
+    global _last_walk
+    last = _last_walk
+    if last[0] is text and last[1] == start and last[2] == stop:
+        return last[3]
+    events = tuple(_walk(text, start, stop))
+    _last_walk = (text, start, stop, events)
+    return events
 
 
 def _walk(text: str, start: int, stop: int) -> Iterator[tuple[str, int, int]]:
@@ -510,7 +527,7 @@ def _split(text: str, start: int, end: int, *, closed: bool) -> list[tuple[str, 
     """The top-level elements of the list span [start, end) and whether each is complete."""
     pieces: list[tuple[str, bool]] = []
     begin = start + 1
-    for kind, depth, index in _walk(text, start, end):
+    for kind, depth, index in _events(text, start, end):
         if kind == "comma" and depth == 1:
             pieces.append((text[begin:index], True))
             begin = index + 1
