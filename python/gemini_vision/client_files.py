@@ -17,43 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import mimetypes
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from gemini_vision.api.files import (
-    build_delete_file,
-    build_get_file,
-    build_list_files,
-    file_poller,
-    files_pager,
-    parse_file,
-    parse_list_files,
-    start_upload,
-    upload_flow,
-)
-from gemini_vision.api.operations import (
-    Operation,
-    TuningProgress,
-    operation_poller,
-    parse_operation,
-)
-from gemini_vision.api.pagination import Page
-from gemini_vision.api.polling import poll_flow
-from gemini_vision.api.tuned_create import create_tuned_model_flow
-from gemini_vision.api.tuned_models import (
-    PATCHABLE_FIELDS,
-    build_delete_tuned_model,
-    build_get_operation,
-    build_get_tuned_model,
-    build_list_tuned_models,
-    build_patch_tuned_model,
-    parse_delete,
-    parse_list_tuned_models,
-    parse_tuned_model,
-    tuned_models_pager,
-)
+# The Files and tuned-model API modules load on a method's first call, not with
+# the client: `from gemini_vision.client import Client` pays only for generate
+# (issue 15: the client's import under 60 ms).
 from gemini_vision.api.upload import (
     DEFAULT_CHUNK_SIZE,
     ByteSource,
@@ -63,13 +33,15 @@ from gemini_vision.api.upload import (
 )
 from gemini_vision.errors import LocalError
 from gemini_vision.wire.files import File
-from gemini_vision.wire.tuned import TunedModel
 
 if TYPE_CHECKING:
     from gemini_vision.api.endpoints import Endpoint
     from gemini_vision.api.flow import Flow
+    from gemini_vision.api.operations import Operation, TuningProgress
+    from gemini_vision.api.pagination import Page
     from gemini_vision.api.retry import RetryPolicy
     from gemini_vision.wire.http import HttpRequest, HttpResponse
+    from gemini_vision.wire.tuned import TunedModel
 
 __all__ = ["AsyncFilesAndTuning", "FileSource", "FilesAndTuning", "open_source"]
 
@@ -134,6 +106,8 @@ def _guess_mime_type(head: bytes, name: str | None) -> str:
         return sniff_mime_type(head)
     except LocalError:
         pass
+    import mimetypes  # reads the system's type tables: only when sniffing fails
+
     guessed = mimetypes.guess_type(name)[0] if name else None
     if guessed is None:
         raise LocalError(
@@ -187,6 +161,9 @@ def _patched(
     model: TunedModel | str, changes: dict[str, Any]
 ) -> tuple[TunedModel, tuple[str, ...]]:
     """The model to send and the mask implied by keyword changes."""
+    from gemini_vision.api.tuned_models import PATCHABLE_FIELDS
+    from gemini_vision.wire.tuned import TunedModel
+
     unknown = sorted(set(changes) - set(PATCHABLE_FIELDS))
     if unknown:
         raise LocalError(
@@ -222,6 +199,8 @@ class _FilesAndTuningBase:
         should_cancel: Callable[[], bool] | None,
     ) -> Iterator[Flow[File]]:
         """The upload flow over ``file``, which stays open while the flow runs."""
+        from gemini_vision.api.files import start_upload, upload_flow
+
         for label, hook in (("on_progress", on_progress), ("should_cancel", should_cancel)):
             if hook is not None and not callable(hook):
                 raise LocalError(f"{label}: must be a callable, got {type(hook).__name__}")
@@ -258,6 +237,9 @@ class _FilesAndTuningBase:
         poll_interval: float,
         on_update: Callable[[File], None] | None,
     ) -> Flow[File]:
+        from gemini_vision.api.files import file_poller
+        from gemini_vision.api.polling import poll_flow
+
         self._check_wait(timeout, poll_interval)
         poller = file_poller(
             self.endpoint, file, initial_delay=poll_interval, timeout=timeout, on_update=on_update
@@ -271,6 +253,8 @@ class _FilesAndTuningBase:
         update_mask: str | list[str] | None,
         changes: dict[str, Any],
     ) -> HttpRequest:
+        from gemini_vision.api.tuned_models import build_patch_tuned_model
+
         updated, implied = _patched(model, changes)
         mask = update_mask if update_mask is not None else (implied or None)
         return build_patch_tuned_model(self.endpoint, updated, update_mask=mask, original=original)
@@ -282,6 +266,10 @@ class _FilesAndTuningBase:
         poll_interval: float,
         on_progress: Callable[[TuningProgress], None] | None,
     ) -> Flow[TunedModel]:
+        from gemini_vision.api.operations import Operation, operation_poller
+        from gemini_vision.api.polling import poll_flow
+        from gemini_vision.api.tuned_models import build_get_operation
+
         self._check_wait(timeout, poll_interval)
         if isinstance(operation, str):
             operation = Operation(operation)
@@ -337,6 +325,8 @@ class FilesAndTuning(_FilesAndTuningBase):
 
     def get_file(self, name: str | File) -> File:
         """``files.get``."""
+        from gemini_vision.api.files import build_get_file, parse_file
+
         return parse_file(self._execute(build_get_file(self.endpoint, name)))
 
     def list_files(
@@ -347,6 +337,8 @@ class FilesAndTuning(_FilesAndTuningBase):
         ``page_size`` 0 or None: the server's default; ``page_token``: start at
         that page (from ``list_files_page``).
         """
+        from gemini_vision.api.files import files_pager
+
         pager = files_pager(self.endpoint, page_size=page_size, page_token=page_token)
         while (request := pager.next_request()) is not None:
             yield from pager.receive_response(self._execute(request))
@@ -355,11 +347,16 @@ class FilesAndTuning(_FilesAndTuningBase):
         self, *, page_size: int | None = None, page_token: str | None = None
     ) -> Page[File]:
         """One page of ``files.list``: its files and the ``next_page_token`` (None: last)."""
+        from gemini_vision.api.files import build_list_files, parse_list_files
+
         request = build_list_files(self.endpoint, page_size=page_size, page_token=page_token)
         return parse_list_files(self._execute(request))
 
     def delete_file(self, name: str | File) -> None:
         """``files.delete``."""
+        from gemini_vision.api.files import build_delete_file
+        from gemini_vision.api.resources import parse_delete
+
         parse_delete(self._execute(build_delete_file(self.endpoint, name)))
 
     def wait_for_file(
@@ -386,12 +383,16 @@ class FilesAndTuning(_FilesAndTuningBase):
         ``api.tuned_create``), so a model that is tuning is never reported as
         a failure.
         """
+        from gemini_vision.api.tuned_create import create_tuned_model_flow
+
         return self._drive(
             create_tuned_model_flow(self.endpoint, model, tuned_model_id, self.retry)
         )
 
     def get_tuned_model(self, name: str) -> TunedModel:
         """``tunedModels.get``."""
+        from gemini_vision.api.tuned_models import build_get_tuned_model, parse_tuned_model
+
         return parse_tuned_model(self._execute(build_get_tuned_model(self.endpoint, name)))
 
     def list_tuned_models(
@@ -402,6 +403,8 @@ class FilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> Iterator[TunedModel]:
         """Every tuned model the filter selects, page after page (from ``page_token`` on)."""
+        from gemini_vision.api.tuned_models import tuned_models_pager
+
         pager = tuned_models_pager(
             self.endpoint, page_size=page_size, filter=filter, page_token=page_token
         )
@@ -416,6 +419,8 @@ class FilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> Page[TunedModel]:
         """One page of ``tunedModels.list`` and its ``next_page_token`` (None: the last)."""
+        from gemini_vision.api.tuned_models import build_list_tuned_models, parse_list_tuned_models
+
         request = build_list_tuned_models(
             self.endpoint, page_size=page_size, filter=filter, page_token=page_token
         )
@@ -434,15 +439,23 @@ class FilesAndTuning(_FilesAndTuningBase):
         ``patch_tuned_model("tunedModels/m", display_name="New")`` changes one
         field; ``patch_tuned_model(edited, original=before)`` sends what differs.
         """
+        from gemini_vision.api.tuned_models import parse_tuned_model
+
         request = self._patch_request(model, original, update_mask, changes)
         return parse_tuned_model(self._execute(request))
 
     def delete_tuned_model(self, name: str) -> None:
         """``tunedModels.delete``."""
+        from gemini_vision.api.resources import parse_delete
+        from gemini_vision.api.tuned_models import build_delete_tuned_model
+
         parse_delete(self._execute(build_delete_tuned_model(self.endpoint, name)))
 
     def get_operation(self, name: str) -> Operation:
         """``tunedModels.operations.get``."""
+        from gemini_vision.api.operations import parse_operation
+        from gemini_vision.api.tuned_models import build_get_operation
+
         return parse_operation(self._execute(build_get_operation(self.endpoint, name)))
 
     def wait_for_operation(
@@ -484,12 +497,16 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
 
     async def get_file(self, name: str | File) -> File:
         """``files.get``."""
+        from gemini_vision.api.files import build_get_file, parse_file
+
         return parse_file(await self._execute(build_get_file(self.endpoint, name)))
 
     async def list_files(
         self, *, page_size: int | None = None, page_token: str | None = None
     ) -> AsyncIterator[File]:
         """Every file, page after page."""
+        from gemini_vision.api.files import files_pager
+
         pager = files_pager(self.endpoint, page_size=page_size, page_token=page_token)
         while (request := pager.next_request()) is not None:
             for item in pager.receive_response(await self._execute(request)):
@@ -499,11 +516,16 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         self, *, page_size: int | None = None, page_token: str | None = None
     ) -> Page[File]:
         """See ``Client.list_files_page``."""
+        from gemini_vision.api.files import build_list_files, parse_list_files
+
         request = build_list_files(self.endpoint, page_size=page_size, page_token=page_token)
         return parse_list_files(await self._execute(request))
 
     async def delete_file(self, name: str | File) -> None:
         """``files.delete``."""
+        from gemini_vision.api.files import build_delete_file
+        from gemini_vision.api.resources import parse_delete
+
         parse_delete(await self._execute(build_delete_file(self.endpoint, name)))
 
     async def wait_for_file(
@@ -521,12 +543,16 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         self, model: TunedModel, *, tuned_model_id: str | None = None
     ) -> Operation:
         """See ``Client.create_tuned_model``."""
+        from gemini_vision.api.tuned_create import create_tuned_model_flow
+
         return await self._drive(
             create_tuned_model_flow(self.endpoint, model, tuned_model_id, self.retry)
         )
 
     async def get_tuned_model(self, name: str) -> TunedModel:
         """``tunedModels.get``."""
+        from gemini_vision.api.tuned_models import build_get_tuned_model, parse_tuned_model
+
         return parse_tuned_model(await self._execute(build_get_tuned_model(self.endpoint, name)))
 
     async def list_tuned_models(
@@ -537,6 +563,8 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> AsyncIterator[TunedModel]:
         """Every tuned model the filter selects, page after page."""
+        from gemini_vision.api.tuned_models import tuned_models_pager
+
         pager = tuned_models_pager(
             self.endpoint, page_size=page_size, filter=filter, page_token=page_token
         )
@@ -552,6 +580,8 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> Page[TunedModel]:
         """See ``Client.list_tuned_models_page``."""
+        from gemini_vision.api.tuned_models import build_list_tuned_models, parse_list_tuned_models
+
         request = build_list_tuned_models(
             self.endpoint, page_size=page_size, filter=filter, page_token=page_token
         )
@@ -566,15 +596,23 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         **changes: Any,
     ) -> TunedModel:
         """See ``Client.patch_tuned_model``."""
+        from gemini_vision.api.tuned_models import parse_tuned_model
+
         request = self._patch_request(model, original, update_mask, changes)
         return parse_tuned_model(await self._execute(request))
 
     async def delete_tuned_model(self, name: str) -> None:
         """``tunedModels.delete``."""
+        from gemini_vision.api.resources import parse_delete
+        from gemini_vision.api.tuned_models import build_delete_tuned_model
+
         parse_delete(await self._execute(build_delete_tuned_model(self.endpoint, name)))
 
     async def get_operation(self, name: str) -> Operation:
         """``tunedModels.operations.get``."""
+        from gemini_vision.api.operations import parse_operation
+        from gemini_vision.api.tuned_models import build_get_operation
+
         return parse_operation(await self._execute(build_get_operation(self.endpoint, name)))
 
     async def wait_for_operation(

@@ -29,6 +29,18 @@ NOT_AT_IMPORT = (
     "gemini_vision.transports.threaded",
     "gemini_vision.transports.httpx_transport",
     "gemini_vision.transports.cassette",
+    # The Files and tuned-model API load on a method's first call.
+    "gemini_vision.api.files",
+    "gemini_vision.api.operations",
+    "gemini_vision.api.pagination",
+    "gemini_vision.api.polling",
+    "gemini_vision.api.tuned_create",
+    "gemini_vision.api.tuned_models",
+    "gemini_vision.wire.tuned",
+    "gemini_vision.wire.operation",
+    # Only on an error path (a misspelt enum name) or a file without a sniffable type.
+    "difflib",
+    "mimetypes",
 )
 
 
@@ -62,3 +74,19 @@ def test_transport_names_still_import_from_the_package() -> None:
     )
     assert "gemini_vision.transports.cassette" in loaded
     assert "gemini_vision.transports.httpx_transport" not in loaded
+
+
+def test_a_files_or_tuning_call_loads_its_api_modules() -> None:
+    """The Files and tuned-model modules kept out of the import above do load on use."""
+    loaded = _loaded_after(
+        "from gemini_vision.client import Client\n"
+        "from gemini_vision.wire.http import HttpResponse\n"
+        "class Answer:\n"
+        "    def send(self, request, *, timeout=None):\n"
+        "        name = request.url.split('/v1beta/')[1].encode()\n"
+        "        return HttpResponse(200, {}, b'{\"name\": \"' + name + b'\"}')\n"
+        "client = Client(api_key='k', transport=Answer())\n"
+        "client.get_tuned_model('tunedModels/m')\n"
+        "client.get_file('files/f')\n"
+    )
+    assert {"gemini_vision.api.tuned_models", "gemini_vision.api.files"} <= loaded

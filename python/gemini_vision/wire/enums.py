@@ -14,7 +14,6 @@ gemini_vision.errors.LocalError: generationConfig.mediaResolution must be one of
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -64,6 +63,8 @@ def nearest(value: str, choices: tuple[str, ...] | list[str]) -> str | None:
         if upper and choice.upper().endswith("_" + upper):
             return choice
     by_upper = {choice.upper(): choice for choice in choices}
+    import difflib  # only for a misspelt name: keeps the client's import light
+
     close = difflib.get_close_matches(upper, list(by_upper), n=1, cutoff=0.6)
     return by_upper[close[0]] if close else None
 
