@@ -366,11 +366,35 @@ def _decode_with_pillow(
         return None
     if image.getpixel((0, height - 1)) == -1 or image.getpixel((0, height)) != -1:
         return None
-    grey = np.asarray(image)[:height].astype(np.uint8)
+    grey = _int_to_bytes(image, width, height)
     if header.colour_type == 3:
         by_index: npt.NDArray[np.uint8] = _grey_lut(header, palette)[grey]
         return by_index
     return grey
+
+
+def _int_to_bytes(image: Any, width: int, height: int) -> npt.NDArray[np.uint8]:
+    """The first ``height`` rows of an "I" image of values 0-255, as a fresh uint8 array.
+
+    Pillow's core converts straight into the array (mapped as an "L" image, see
+    ``pixels.py``), about as fast as its decoder's own copy; ``np.asarray``
+    then ``astype`` is the portable way, taken if that core call is missing.
+    """
+    from PIL import Image
+
+    out = np.empty((height + 1, width), dtype=np.uint8)
+    target = Image.frombuffer("L", (width, height + 1), out, "raw", "L", 0, 1)
+    try:
+        if target.readonly:  # shares out's memory
+            # A pixel set to what the image does not hold there: the conversion must change it.
+            last = image.getpixel((0, height - 1))
+            out[height - 1, 0] = (last + 1) % 256
+            image.im.convert_into(target.im)
+            if out[height - 1, 0] == last:
+                return out[:height]
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return np.asarray(image)[:height].astype(np.uint8)
 
 
 def _pillow_decodes(image: Any, stream: bytes, raw_mode: str) -> bool:
