@@ -128,6 +128,18 @@ def records_to_items(
     threads: int,
 ) -> list[list[tuple[str, int, int, int, int, str | None, int]] | None]: ...
 
+# The batch's rows of one record the general parser read (SPEC D1): its drafts
+# (objects with index, label, box, confidence, point, box_3d), its diagnostics
+# (index, action, code, message; any order), segments {item index: (compressed
+# RLE counts, area)}, frame (height, width). The 16 columns of batch.schema.COLUMNS.
+def item_rows(
+    record_id: Any,
+    drafts: Sequence[Any],
+    diagnostics: Sequence[Any],
+    segments: dict[int, tuple[str, int]],
+    frame: tuple[int, int],
+) -> list[list[Any]]: ...
+
 # COCO evaluation (gemini_vision.evaluate): pycocotools' evaluateImg for every
 # (image, category) group, polygon rasterisation and batched RLE strings.
 def eval_match(

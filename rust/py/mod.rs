@@ -22,6 +22,7 @@ mod png;
 mod records;
 mod resize;
 mod rle;
+mod rows;
 mod threshold;
 mod tokens;
 
@@ -67,6 +68,7 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pipeline::register(m)?;
     records::register(m)?;
     rle::register(m)?;
+    rows::register(m)?;
     threshold::register(m)?;
     Ok(())
 }

@@ -34,6 +34,7 @@ from gemini_vision._numpy_kernels.rle import (
     rle_iou,
     rle_to_string,
 )
+from gemini_vision._numpy_kernels.rows import item_rows
 from gemini_vision._numpy_kernels.threshold import threshold
 from gemini_vision._numpy_kernels.tokens import image_tokens_batch
 
@@ -51,6 +52,7 @@ __all__ = [
     "eval_rle_strings",
     "full_masks",
     "image_tokens_batch",
+    "item_rows",
     "label_map",
     "mask_bbox",
     "overlay",

@@ -48,6 +48,7 @@ KERNELS = (
     "decode_base64",
     "png_masks_to_rle",
     "records_to_items",
+    "item_rows",
     "eval_match",
     "eval_polygons",
     "eval_rle_strings",
@@ -164,6 +165,10 @@ if TYPE_CHECKING:
     stub_records_to_items = twin.records_to_items
     twin_records_to_items = twin.records_to_items
     twin_records_to_items = stub.records_to_items
+    stub_item_rows = stub.item_rows
+    stub_item_rows = twin.item_rows
+    twin_item_rows = twin.item_rows
+    twin_item_rows = stub.item_rows
     stub_eval_match = stub.eval_match
     stub_eval_match = twin.eval_match
     twin_eval_match = twin.eval_match
