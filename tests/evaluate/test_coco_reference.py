@@ -113,6 +113,18 @@ def test_missing_image_is_an_error() -> None:
         evaluate.coco(gt, [{"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])
 
 
+def test_image_ids_of_mixed_types_are_an_error_not_a_type_error() -> None:
+    from gemini_vision.errors import EvaluationError
+
+    gt = {
+        "images": [{"id": 1, "height": 5, "width": 5}, {"id": "b", "height": 5, "width": 5}],
+        "categories": [{"id": 1}],
+        "annotations": [],
+    }
+    with pytest.raises(EvaluationError, match=r"image ids mix types \(int, str\)"):
+        evaluate.coco(gt, [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])
+
+
 def test_bad_segmentation_is_an_error() -> None:
     from gemini_vision.errors import EvaluationError
 

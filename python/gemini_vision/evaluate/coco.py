@@ -390,6 +390,18 @@ def summarize(precision: F64, recall: F64, params: Params) -> F64:
     return stats
 
 
+def _sorted_ids(ids: list[Any], what: str) -> list[Any]:
+    """The ground truth's ids in pycocotools' order; ids of mixed types cannot be ordered."""
+    try:
+        return sorted(ids)
+    except TypeError:
+        kinds = sorted({type(i).__name__ for i in ids})
+        raise EvaluationError(
+            f"the ground truth's {what} ids mix types ({', '.join(kinds)}); "
+            "they must all be numbers or all strings"
+        ) from None
+
+
 def coco(
     ground_truth: Any,
     predictions: Any,
@@ -431,9 +443,9 @@ def coco(
         raise EvaluationError(f"unknown parameters {sorted(unknown)}; known: {sorted(known)}")
     p = replace(base, iouType=iou_type if params is None else base.iouType, **overrides)
     if not len(p.imgIds):
-        p = replace(p, imgIds=sorted(gt.image_ids))
+        p = replace(p, imgIds=_sorted_ids(gt.image_ids, "image"))
     if not len(p.catIds):
-        p = replace(p, catIds=sorted(gt.category_ids))
+        p = replace(p, catIds=_sorted_ids(gt.category_ids, "category"))
     p = p.normalized()
     return CocoResult.of(
         match(gt, dt, p), gt.category_names, dt.unmapped, ground_truth=gt, predictions=dt
