@@ -92,12 +92,13 @@ def numpy_group(kind: str) -> Group:
 
     order = masks.installed_pillow_order()
     rng = np.random.default_rng(0)
-    if kind == "decode":
+    if kind.startswith("decode"):
         import base64
 
+        from benches.test_bench_png import RGB_PNG
         from benches.test_bench_spatial import _blob_png
 
-        png = base64.b64decode(_blob_png(rng).split(",", 1)[1])
+        png = RGB_PNG if kind == "decode-rgb" else base64.b64decode(_blob_png(rng).split(",", 1)[1])
         return [
             (
                 "Pillow open + convert('L')",
@@ -140,6 +141,7 @@ GROUPS: dict[str, Callable[[], list[tuple[str, Group]]]] = {
     ],
     "numpy": lambda: [
         ("PNG decode, 256x256 grey", numpy_group("decode")),
+        ("PNG decode, 256x256 RGB", numpy_group("decode-rgb")),
         *(
             (f"resize + threshold {k}", numpy_group(k))
             for k in ("64x64x500x400", "64x64x2000x1500", "256x256x500x400", "1024x1024x100x80")

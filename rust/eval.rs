@@ -345,7 +345,6 @@ fn c_int(v: f64) -> i64 {
 struct Walker {
     prev: Option<(i64, i64)>,
     a: Vec<u64>,
-    h: f64,
     w: f64,
     height: u64,
 }
@@ -375,10 +374,24 @@ impl Walker {
         if xd < 0 || xd as f64 > self.w - 1.0 {
             return;
         }
-        let yd = v.min(pv) as f64;
-        let yd = ((yd + 0.5) / 5.0 - 0.5).clamp(0.0, self.h).ceil();
+        // pycocotools: ceil(clamp((v + 0.5) / 5 - 0.5, 0, h)). (v + 0.5) / 5 - 0.5 is
+        // (v - 2) / 5, exactly when that is whole and never across a whole number
+        // otherwise (its fraction is a multiple of 0.2), so the same ceiling
+        // comes from integers (no call to libm's ceil).
+        let yd = (v.min(pv) - 2).div_euclid(5) + i64::from((v.min(pv) - 2).rem_euclid(5) != 0);
+        let yd = yd.clamp(0, self.height as i64);
         self.a.push(xd as u64 * self.height + yd as u64);
     }
+}
+
+/// About how many column crossings a polygon makes (two per column it spans,
+/// within the frame): the walk's first allocation.
+fn crossings_hint(x: &[i64], width: usize) -> usize {
+    let (lo, hi) = x
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let span = usize::try_from((hi.saturating_sub(lo)) / 5 + 2).unwrap_or(0);
+    2 * span.min(width + 2) + 2
 }
 
 /// pycocotools' `rleFrPoly`: the RLE counts of the polygon `xy`
@@ -404,8 +417,7 @@ pub fn polygon_counts(xy: &[f64], height: usize, width: usize) -> KernelResult<V
     // the whole point list first; the points and their order are the same).
     let mut walk = Walker {
         prev: None,
-        a: Vec::new(),
-        h: height as f64,
+        a: Vec::with_capacity(crossings_hint(&x, width)),
         w: width as f64,
         height: height as u64,
     };
@@ -618,6 +630,117 @@ pub fn rle_strings(data: &[u8], offsets: &[usize]) -> KernelResult<(Vec<u32>, Ve
     Ok(flatten(all))
 }
 
+/// Where [`gather_masks`] finds each mask: a pool of polygons (as for
+/// [`polygons_to_rles`]), of compressed RLE strings (as for [`rle_strings`])
+/// and of uncompressed counts (`list_counts[list_offsets[e]..list_offsets[e + 1]]`).
+pub struct MaskPools<'a> {
+    pub coords: &'a [f64],
+    pub point_offsets: &'a [usize],
+    pub poly_offsets: &'a [usize],
+    pub str_data: &'a [u8],
+    pub str_offsets: &'a [usize],
+    pub list_counts: &'a [u32],
+    pub list_offsets: &'a [usize],
+}
+
+/// Mask `i` of [`gather_masks`] is entry `entries[i]` of the polygon pool.
+pub const FROM_POLYGONS: u8 = 0;
+/// ... of the compressed RLE strings.
+pub const FROM_STRING: u8 = 1;
+/// ... of the uncompressed counts (copied as given).
+pub const FROM_COUNTS: u8 = 2;
+
+/// What [`gather_masks`] returns: the concatenated counts with their offsets,
+/// and per mask the sum of its counts and its area (the sum of its odd runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gathered {
+    pub counts: Vec<u32>,
+    pub offsets: Vec<usize>,
+    pub sums: Vec<u64>,
+    pub areas: Vec<u64>,
+}
+
+/// The masks `(kinds[i], entries[i])`, in that order, each in frame
+/// `sizes[i]` (the frame polygons are drawn in; an RLE's own size otherwise),
+/// made on rayon's threads. Sums are returned, not checked, so the caller can
+/// name the mask whose counts do not cover its frame; of several bad masks,
+/// the error is the first one's.
+pub fn gather_masks(
+    pools: &MaskPools<'_>,
+    kinds: &[u8],
+    entries: &[usize],
+    sizes: &[(usize, usize)],
+) -> KernelResult<Gathered> {
+    let npoly = pools.point_offsets.len().saturating_sub(1);
+    check_offsets("point_offsets", pools.point_offsets, pools.coords.len() / 2)?;
+    check_offsets("poly_offsets", pools.poly_offsets, npoly)?;
+    check_offsets("str_offsets", pools.str_offsets, pools.str_data.len())?;
+    check_offsets("list_offsets", pools.list_offsets, pools.list_counts.len())?;
+    if kinds.len() != entries.len() || kinds.len() != sizes.len() {
+        return Err(invalid(
+            "kinds, entries and sizes must have one entry per mask".into(),
+        ));
+    }
+    let range = |offsets: &[usize], e: usize| -> KernelResult<(usize, usize)> {
+        match (offsets.get(e), offsets.get(e + 1)) {
+            (Some(&a), Some(&b)) => Ok((a, b)),
+            _ => Err(invalid(format!(
+                "entry {e} is outside its pool of {}",
+                offsets.len().saturating_sub(1)
+            ))),
+        }
+    };
+    let one = |i: usize| -> KernelResult<Vec<u32>> {
+        let (h, w) = sizes[i];
+        match kinds[i] {
+            FROM_POLYGONS => {
+                let pixels = rle::frame_pixels(h, w)?;
+                let (a, b) = range(pools.poly_offsets, entries[i])?;
+                let parts = (a..b)
+                    .map(|p| {
+                        let xy = &pools.coords
+                            [2 * pools.point_offsets[p]..2 * pools.point_offsets[p + 1]];
+                        polygon_counts(xy, h, w)
+                    })
+                    .collect::<KernelResult<Vec<_>>>()?;
+                if parts.is_empty() {
+                    return Err(invalid(format!("mask {i} has no polygon")));
+                }
+                Ok(union_counts(&parts, pixels))
+            }
+            FROM_STRING => {
+                let (a, b) = range(pools.str_offsets, entries[i])?;
+                rle::from_string(&pools.str_data[a..b])
+            }
+            FROM_COUNTS => {
+                let (a, b) = range(pools.list_offsets, entries[i])?;
+                Ok(pools.list_counts[a..b].to_vec())
+            }
+            k => Err(invalid(format!("mask kind {k} is not 0, 1 or 2"))),
+        }
+    };
+    let all: Vec<KernelResult<Vec<u32>>> = (0..kinds.len()).into_par_iter().map(one).collect();
+    let mut masks = Vec::with_capacity(all.len());
+    for m in all {
+        masks.push(m?);
+    }
+    let sums = masks
+        .iter()
+        .map(|c| c.iter().map(|&v| u64::from(v)).sum())
+        .collect();
+    let areas = masks
+        .iter()
+        .map(|c| c.iter().skip(1).step_by(2).map(|&v| u64::from(v)).sum())
+        .collect();
+    let (counts, offsets) = flatten(masks);
+    Ok(Gathered {
+        counts,
+        offsets,
+        sums,
+        areas,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,6 +786,32 @@ mod tests {
         // Equal IoUs: the later ground truth wins; the second detection takes the other.
         assert_eq!(m.dt_gt, vec![1, 0]);
         assert_eq!(m.dt_ignore, vec![false, false]);
+    }
+
+    #[test]
+    fn gathered_masks_follow_the_order_asked() {
+        let pools = MaskPools {
+            coords: &[1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 1.0],
+            point_offsets: &[0, 4],
+            poly_offsets: &[0, 1],
+            str_data: b"",
+            str_offsets: &[0],
+            list_counts: &[0, 0, 4, 12],
+            list_offsets: &[0, 4],
+        };
+        let g = gather_masks(
+            &pools,
+            &[FROM_COUNTS, FROM_POLYGONS],
+            &[0, 0],
+            &[(4, 4), (4, 4)],
+        )
+        .unwrap();
+        let square = polygon_counts(pools.coords, 4, 4).unwrap();
+        assert_eq!(&g.counts[..4], &[0, 0, 4, 12]);
+        assert_eq!(&g.counts[4..], square.as_slice());
+        assert_eq!(g.sums, vec![16, 16]);
+        assert_eq!(g.areas, vec![12, 4]);
+        assert!(gather_masks(&pools, &[FROM_STRING], &[0], &[(4, 4)]).is_err());
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! PyO3 in sight: `cargo test` runs them without libpython. The PyO3 wrappers
 //! live in `py/` behind the `python` feature, which maturin turns on.
 
+pub mod accumulate;
 pub mod alloc;
 pub mod base64;
 pub mod batch;
 pub mod bitmask;
+pub mod coco_json;
 pub mod contour;
 pub mod error;
 pub mod eval;

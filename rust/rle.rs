@@ -328,37 +328,55 @@ pub fn box_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], iscrowd: &[bool]) -> KernelResu
     Ok(out)
 }
 
-/// Pixels on in both and on in either, walking the two run lists together.
+/// Pixels on in both and on in either, by pycocotools' `rleIou` walk, step
+/// for step.
+///
+/// The walk takes at most one new run per side per step and stops as soon as
+/// the current runs of both sides are empty at once. On canonical counts
+/// (no zero-length run after the first) that is the end of both lists; on
+/// counts with zero-length runs inside both it can be earlier, and the
+/// intersection and union are then pycocotools' partial ones (which its IoU
+/// reports, so ours does too).
 pub(crate) fn intersection_union(a: &[u32], b: &[u32]) -> (u64, u64) {
-    let (mut ia, mut ib) = (0usize, 0usize);
-    let (mut ra, mut rb) = (0u64, 0u64);
-    // Each side starts "before" its first (off) run; the first refill makes it off.
-    let (mut va, mut vb) = (true, true);
+    let (Some(&a0), Some(&b0)) = (a.first(), b.first()) else {
+        return (0, 0);
+    };
+    let (mut ca, mut cb) = (a0, b0);
+    let (mut ia, mut ib) = (1usize, 1usize);
+    let (mut va, mut vb) = (false, false);
     let (mut inter, mut union) = (0u64, 0u64);
-    loop {
-        while ra == 0 && ia < a.len() {
-            ra = u64::from(a[ia]);
+    // pycocotools' `ct` is an unsigned int: the sum wraps as there.
+    let mut ct: u32 = 1;
+    while ct > 0 {
+        let c = ca.min(cb);
+        if va || vb {
+            union += u64::from(c);
+            if va && vb {
+                inter += u64::from(c);
+            }
+        }
+        ca -= c;
+        let refill_a = ca == 0 && ia < a.len();
+        if refill_a {
+            ca = a[ia];
             ia += 1;
             va = !va;
         }
-        while rb == 0 && ib < b.len() {
-            rb = u64::from(b[ib]);
+        cb -= c;
+        let refill_b = cb == 0 && ib < b.len();
+        if refill_b {
+            cb = b[ib];
             ib += 1;
             vb = !vb;
         }
-        if ra == 0 || rb == 0 {
-            return (inter, union);
+        if c == 0 && !refill_a && !refill_b {
+            // Lists of different sums (pycocotools would spin here forever;
+            // callers check the sums, so this is unreachable for them).
+            break;
         }
-        let c = ra.min(rb);
-        if va || vb {
-            union += c;
-        }
-        if va && vb {
-            inter += c;
-        }
-        ra -= c;
-        rb -= c;
+        ct = ca.wrapping_add(cb);
     }
+    (inter, union)
 }
 
 /// IoU of every detection mask with every ground-truth mask, row-major
@@ -473,6 +491,17 @@ mod tests {
             }
         }
         runs.finish()
+    }
+
+    #[test]
+    fn intersection_union_walks_as_pycocotools() {
+        assert_eq!(intersection_union(&[0, 4], &[0, 4]), (4, 4));
+        assert_eq!(intersection_union(&[1, 0, 0, 3], &[0, 4]), (3, 4));
+        // Both sides at an empty run at once: pycocotools' walk stops there.
+        assert_eq!(intersection_union(&[0, 0, 0, 4], &[0, 0, 0, 4]), (0, 0));
+        assert_eq!(intersection_union(&[2, 0, 1, 1], &[2, 0, 0, 2]), (0, 0));
+        assert_eq!(intersection_union(&[0, 0, 0, 4], &[0, 4]), (4, 4));
+        assert_eq!(intersection_union(&[4], &[3]), (0, 0));
     }
 
     #[test]

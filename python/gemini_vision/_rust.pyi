@@ -3,6 +3,7 @@
 # the extension against this file, mypy --strict the fallback (through
 # _numpy_kernels/_stub_check.py, which binds each twin to its signature here).
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -127,6 +128,18 @@ def records_to_items(
     threads: int,
 ) -> list[list[tuple[str, int, int, int, int, str | None, int]] | None]: ...
 
+# The batch's rows of one record the general parser read (SPEC D1): its drafts
+# (objects with index, label, box, confidence, point, box_3d), its diagnostics
+# (index, action, code, message; any order), segments {item index: (compressed
+# RLE counts, area)}, frame (height, width). The 16 columns of batch.schema.COLUMNS.
+def item_rows(
+    record_id: Any,
+    drafts: Sequence[Any],
+    diagnostics: Sequence[Any],
+    segments: dict[int, tuple[str, int]],
+    frame: tuple[int, int],
+) -> list[list[Any]]: ...
+
 # COCO evaluation (gemini_vision.evaluate): pycocotools' evaluateImg for every
 # (image, category) group, polygon rasterisation and batched RLE strings.
 def eval_match(
@@ -156,6 +169,32 @@ def eval_polygons(
 def eval_rle_strings(
     data: bytes, offsets: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def eval_accumulate(
+    cat_offsets: npt.NDArray[np.int64],
+    rank: npt.NDArray[np.int64],
+    score: npt.NDArray[np.float64],
+    tp: npt.NDArray[np.bool_],
+    fp: npt.NDArray[np.bool_],
+    npig: npt.NDArray[np.int64],
+    max_dets: npt.NDArray[np.int64],
+    rec_thrs: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def eval_masks(
+    kinds: npt.NDArray[np.uint8],
+    entries: npt.NDArray[np.int64],
+    sizes_hw: npt.NDArray[np.int64],
+    coords: npt.NDArray[np.float64],
+    point_offsets: npt.NDArray[np.int64],
+    poly_offsets: npt.NDArray[np.int64],
+    str_data: bytes,
+    str_offsets: npt.NDArray[np.int64],
+    list_counts: npt.NDArray[np.uint32],
+    list_offsets: npt.NDArray[np.int64],
+) -> tuple[
+    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.float64]
+]: ...
+def eval_read_ground_truth(doc: bytes) -> dict[str, Any] | None: ...
+def eval_read_results(doc: bytes) -> dict[str, Any] | None: ...
 def simd_features() -> list[str]: ...
 
 # The wire core's help for the standard library's json.loads: the document with

@@ -4,12 +4,15 @@
 //! `(n, 4)` float64 `[x, y, w, h]`, masks as concatenated uint32 counts with
 //! their offsets and an `(n, 2)` int64 array of `(height, width)`.
 
-use numpy::ndarray::{Array2, Array3};
-use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::ndarray::{Array2, Array3, Array4, Array5, Ix4, Ix5};
+use numpy::{
+    PyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
+};
 use pyo3::prelude::*;
 
 use super::args::{boxes, invalid, slice};
 use super::to_pyerr;
+use crate::accumulate;
 use crate::eval::{self as kernel, MatchInput, Regions};
 use crate::rle::Rle;
 
@@ -204,7 +207,124 @@ fn eval_rle_strings<'py>(
     Ok(to_arrays(py, out))
 }
 
+type GatherOut<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+/// The masks `(kinds[i], entries[i])` of three pools in one call (see `gather_masks`):
+/// counts, offsets, each mask's count sum and its area.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)] // three pools, each with its offsets
+fn eval_masks<'py>(
+    py: Python<'py>,
+    kinds: PyReadonlyArray1<'py, u8>,
+    entries: PyReadonlyArray1<'py, i64>,
+    sizes_hw: PyReadonlyArray2<'py, i64>,
+    coords: PyReadonlyArray1<'py, f64>,
+    point_offsets: PyReadonlyArray1<'py, i64>,
+    poly_offsets: PyReadonlyArray1<'py, i64>,
+    str_data: &[u8],
+    str_offsets: PyReadonlyArray1<'py, i64>,
+    list_counts: PyReadonlyArray1<'py, u32>,
+    list_offsets: PyReadonlyArray1<'py, i64>,
+) -> PyResult<GatherOut<'py>> {
+    let k = slice(py, &kinds, "kinds")?;
+    let e = as_offsets(py, &entries, "entries")?;
+    let hw = sizes(py, &sizes_hw, k.len())?;
+    let po = as_offsets(py, &point_offsets, "point_offsets")?;
+    let ao = as_offsets(py, &poly_offsets, "poly_offsets")?;
+    let so = as_offsets(py, &str_offsets, "str_offsets")?;
+    let lo = as_offsets(py, &list_offsets, "list_offsets")?;
+    let pools = kernel::MaskPools {
+        coords: slice(py, &coords, "coords")?,
+        point_offsets: &po,
+        poly_offsets: &ao,
+        str_data,
+        str_offsets: &so,
+        list_counts: slice(py, &list_counts, "list_counts")?,
+        list_offsets: &lo,
+    };
+    let g = py
+        .detach(|| kernel::gather_masks(&pools, k, &e, &hw))
+        .map_err(|e| to_pyerr(py, e))?;
+    let (counts, offsets) = to_arrays(py, (g.counts, g.offsets));
+    let areas: Vec<f64> = g.areas.into_iter().map(|a| a as f64).collect();
+    Ok((
+        counts,
+        offsets,
+        PyArray1::from_vec(py, g.sums),
+        PyArray1::from_vec(py, areas),
+    ))
+}
+
+type Tables<'py> = (
+    Bound<'py, PyArray<f64, Ix5>>,
+    Bound<'py, PyArray<f64, Ix4>>,
+    Bound<'py, PyArray<f64, Ix5>>,
+);
+
+/// pycocotools' `accumulate` (see `rust/accumulate.rs`): `(precision, recall, scores)`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)] // the columns of pycocotools' accumulation
+fn eval_accumulate<'py>(
+    py: Python<'py>,
+    cat_offsets: PyReadonlyArray1<'py, i64>,
+    rank: PyReadonlyArray1<'py, i64>,
+    score: PyReadonlyArray1<'py, f64>,
+    tp: PyReadonlyArray3<'py, bool>,
+    fp: PyReadonlyArray3<'py, bool>,
+    npig: PyReadonlyArray2<'py, i64>,
+    max_dets: PyReadonlyArray1<'py, i64>,
+    rec_thrs: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Tables<'py>> {
+    let (_, n_areas, n_thrs) = tp.as_array().dim();
+    if fp.as_array().dim() != tp.as_array().dim() {
+        return Err(invalid(py, "tp and fp must have the same shape".into()));
+    }
+    let (n_k, npig_areas) = npig.as_array().dim();
+    if npig_areas != n_areas {
+        return Err(invalid(
+            py,
+            "npig and tp must have as many area ranges".into(),
+        ));
+    }
+    let offsets = as_offsets(py, &cat_offsets, "cat_offsets")?;
+    let input = accumulate::AccumulateInput {
+        cat_offsets: &offsets,
+        rank: slice(py, &rank, "rank")?,
+        score: slice(py, &score, "score")?,
+        tp: slice(py, &tp, "tp")?,
+        fp: slice(py, &fp, "fp")?,
+        npig: slice(py, &npig, "npig")?,
+        max_dets: slice(py, &max_dets, "max_dets")?,
+        rec_thrs: slice(py, &rec_thrs, "rec_thrs")?,
+        n_areas,
+        n_thrs,
+    };
+    let (nm, nr) = (input.max_dets.len(), input.rec_thrs.len());
+    let out = py
+        .detach(|| accumulate::accumulate(&input))
+        .map_err(|e| to_pyerr(py, e))?;
+    let shape_err = |e: numpy::ndarray::ShapeError| invalid(py, e.to_string());
+    let table5 = |v: Vec<f64>| -> PyResult<Bound<'py, PyArray<f64, Ix5>>> {
+        let a = Array5::from_shape_vec((n_thrs, nr, n_k, n_areas, nm), v).map_err(shape_err)?;
+        Ok(PyArray::from_owned_array(py, a))
+    };
+    let recall =
+        Array4::from_shape_vec((n_thrs, n_k, n_areas, nm), out.recall).map_err(shape_err)?;
+    Ok((
+        table5(out.precision)?,
+        PyArray::from_owned_array(py, recall),
+        table5(out.scores)?,
+    ))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(eval_accumulate, m)?)?;
+    m.add_function(wrap_pyfunction!(eval_masks, m)?)?;
     m.add_function(wrap_pyfunction!(eval_match, m)?)?;
     m.add_function(wrap_pyfunction!(eval_polygons, m)?)?;
     m.add_function(wrap_pyfunction!(eval_rle_strings, m)?)?;

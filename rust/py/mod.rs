@@ -11,6 +11,7 @@ use crate::error::KernelError;
 
 mod args;
 mod batch;
+mod coco_json;
 mod cpu;
 mod eval;
 mod json_strings;
@@ -21,6 +22,7 @@ mod png;
 mod records;
 mod resize;
 mod rle;
+mod rows;
 mod threshold;
 mod tokens;
 
@@ -54,6 +56,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     batch::register(m)?;
+    coco_json::register(m)?;
     eval::register(m)?;
     cpu::register(m)?;
     json_strings::register(m)?;
@@ -65,6 +68,7 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pipeline::register(m)?;
     records::register(m)?;
     rle::register(m)?;
+    rows::register(m)?;
     threshold::register(m)?;
     Ok(())
 }

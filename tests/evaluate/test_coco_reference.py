@@ -5,7 +5,9 @@ Runs with whichever backend is selected (the suite runs once per backend).
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from typing import Any
 
 import numpy as np
@@ -88,9 +90,18 @@ def test_synthetic_set_equals_pycocotools(big_set: Any, iou_type: str) -> None:
     assert len(gt["images"]) == BIG
     ref = reference(gt, dt, iou_type)
     ours = evaluate.coco(gt, dt, iou_type)  # type: ignore[arg-type]
-    np.testing.assert_array_equal(ours.stats, ref.stats)
-    np.testing.assert_array_equal(ours.precision, ref.eval["precision"])
-    np.testing.assert_array_equal(ours.recall, ref.eval["recall"])
+    # The same set from JSON files, as the fast reader reads them.
+    with tempfile.TemporaryDirectory() as tmp:
+        gt_path, dt_path = os.path.join(tmp, "gt.json"), os.path.join(tmp, "dt.json")
+        for path, value in ((gt_path, gt), (dt_path, dt)):
+            with open(path, "w") as f:
+                json.dump(value, f)
+        from_files = evaluate.coco(gt_path, dt_path, iou_type)  # type: ignore[arg-type]
+    for r in (ours, from_files):
+        np.testing.assert_array_equal(r.stats, ref.stats)
+        np.testing.assert_array_equal(r.precision, ref.eval["precision"])
+        np.testing.assert_array_equal(r.recall, ref.eval["recall"])
+        np.testing.assert_array_equal(r.scores, ref.eval["scores"])
     assert ours.stats[0] > 0.05  # the set is not degenerate
 
 
@@ -100,6 +111,18 @@ def test_missing_image_is_an_error() -> None:
     gt = {"images": [{"id": 1, "height": 5, "width": 5}], "categories": [], "annotations": []}
     with pytest.raises(EvaluationError, match="image 2"):
         evaluate.coco(gt, [{"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])
+
+
+def test_image_ids_of_mixed_types_are_an_error_not_a_type_error() -> None:
+    from gemini_vision.errors import EvaluationError
+
+    gt = {
+        "images": [{"id": 1, "height": 5, "width": 5}, {"id": "b", "height": 5, "width": 5}],
+        "categories": [{"id": 1}],
+        "annotations": [],
+    }
+    with pytest.raises(EvaluationError, match=r"image ids mix types \(int, str\)"):
+        evaluate.coco(gt, [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])
 
 
 def test_bad_segmentation_is_an_error() -> None:

@@ -123,3 +123,83 @@ def test_rle_strings_backends_agree(rust_kernels: ModuleType, numpy_kernels: Mod
 def test_bad_arguments_raise(kernels: ModuleType, call: Any) -> None:
     with pytest.raises(KernelInputError):
         call(kernels)
+
+
+@given(data=st.data())
+def test_masks_backends_agree_and_follow_the_order_asked(
+    rust_kernels: ModuleType, numpy_kernels: ModuleType, data: Any
+) -> None:
+    h, w = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 12))
+    polys = [data.draw(polygons(h, w)) for _ in range(data.draw(st.integers(1, 3)))]
+    coords = np.array([v for ps in polys for p in ps for v in p[: len(p) // 2 * 2]], np.float64)
+    point_offsets = np.r_[0, np.cumsum([len(p) // 2 for ps in polys for p in ps])].astype(np.int64)
+    poly_offsets = np.r_[0, np.cumsum([len(ps) for ps in polys])].astype(np.int64)
+    lists = [[h * w], [0, h * w], [0, 0, h * w, 0]]
+    list_counts = np.array([v for c in lists for v in c], np.uint32)
+    list_offsets = np.r_[0, np.cumsum([len(c) for c in lists])].astype(np.int64)
+    strings = [mask_utils.frPyObjects({"size": [h, w], "counts": c}, h, w)["counts"] for c in lists]
+    str_offsets = np.r_[0, np.cumsum([len(s) for s in strings])].astype(np.int64)
+    picks = data.draw(
+        st.lists(
+            st.one_of(
+                st.tuples(st.just(0), st.integers(0, len(polys) - 1)),
+                st.tuples(st.sampled_from([1, 2]), st.integers(0, len(lists) - 1)),
+            ),
+            max_size=8,
+        )
+    )
+    kinds = np.array([k for k, _ in picks], np.uint8)
+    entries = np.array([e for _, e in picks], np.int64)
+    sizes = np.array([[h, w]] * len(picks), np.int64).reshape(-1, 2)
+    args = (kinds, entries, sizes, coords, point_offsets, poly_offsets, b"".join(strings))
+    rest = (str_offsets, list_counts, list_offsets)
+    ours = rust_kernels.eval_masks(*args, *rest)
+    twin = numpy_kernels.eval_masks(*args, *rest)
+    for a, b in zip(ours, twin, strict=True):
+        np.testing.assert_array_equal(a, b)
+    counts, offsets, sums, areas = ours
+    # Polygons: each annotation's mask as eval_polygons makes them all at once.
+    pc, po = rust_kernels.eval_polygons(
+        coords, point_offsets, poly_offsets, np.array([[h, w]] * len(polys), np.int64)
+    )
+    for i, (k, e) in enumerate(picks):
+        one = counts[offsets[i] : offsets[i + 1]]
+        if k == 0:
+            np.testing.assert_array_equal(one, pc[po[e] : po[e + 1]])
+        else:
+            np.testing.assert_array_equal(one, lists[e])  # strings and lists keep their zeros
+        assert sums[i] == h * w and areas[i] == one[1::2].sum()
+
+
+@given(data=st.data())
+def test_accumulate_backends_agree(
+    rust_kernels: ModuleType, numpy_kernels: ModuleType, data: Any
+) -> None:
+    n_k, n_a, n_t = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)), 2
+    per_cat = [data.draw(st.integers(0, 6)) for _ in range(n_k)]
+    n_d = sum(per_cat)
+    offsets = np.r_[0, np.cumsum(per_cat)].astype(np.int64)
+    rank = np.array(data.draw(st.lists(st.integers(0, 4), min_size=n_d, max_size=n_d)), np.int64)
+    score = np.sort(
+        np.array(data.draw(st.lists(st.sampled_from([0.1, 0.5, 0.9]), min_size=n_d, max_size=n_d)))
+    )[::-1].copy()
+    outcome = data.draw(
+        st.lists(st.integers(0, 2), min_size=n_d * n_a * n_t, max_size=n_d * n_a * n_t)
+    )
+    o = np.array(outcome, np.int64).reshape(n_d, n_a, n_t)
+    tp, fp = o == 1, o == 2  # 0: ignored
+    npig = np.array(data.draw(st.lists(st.integers(0, 4), min_size=n_k * n_a, max_size=n_k * n_a)))
+    args = (
+        offsets,
+        rank,
+        score,
+        tp,
+        fp,
+        npig.reshape(n_k, n_a).astype(np.int64),
+        np.array([1, 2, 10], np.int64),
+        np.linspace(0, 1, 11),
+    )
+    for a, b in zip(
+        rust_kernels.eval_accumulate(*args), numpy_kernels.eval_accumulate(*args), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import pathlib
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -12,11 +16,18 @@ from tests.evaluate.tables import item_tables
 pa = pytest.importorskip("pyarrow")
 
 
+@pytest.mark.parametrize("from_file", [False, True])
 @pytest.mark.parametrize("iou_type", ["bbox", "segm"])
-def test_parts_on_threads_equal_one_process(iou_type: str) -> None:
+def test_parts_on_threads_equal_one_process(
+    iou_type: str, from_file: bool, tmp_path: pathlib.Path
+) -> None:
     gt, tables = item_tables(n_images=120, parts=5, segm=iou_type == "segm")
     whole = evaluate.coco(gt, pa.concat_tables(tables), iou_type)  # type: ignore[arg-type]
-    parted = scale.coco_tables(gt, tables, iou_type, threads=3)  # type: ignore[arg-type]
+    source: Any = gt
+    if from_file:  # the ground truth as the fast file reader gives it (pooled masks)
+        source = tmp_path / "gt.json"
+        source.write_text(json.dumps(gt))
+    parted = scale.coco_tables(source, tables, iou_type, threads=3)  # type: ignore[arg-type]
     np.testing.assert_array_equal(parted.stats, whole.stats)
     np.testing.assert_array_equal(parted.precision, whole.precision)
     np.testing.assert_array_equal(parted.recall, whole.recall)

@@ -322,6 +322,24 @@ CORRUPT = {
         "holds 2 bytes of scanlines",
     ),
     "too much data": (_png(GREY_2X1, stream=zlib.compress(b"\0\1\2\3")), "more than the 3 bytes"),
+    # Whole rows too many or too few: Pillow's decoder stops at either end without a
+    # word, so the NumPy fast lane must notice by itself (its sentinel row).
+    "a whole row too many": (
+        _png(GREY_2X1, stream=zlib.compress(b"\0\1\2\0\3\4")),
+        "more than the 3 bytes",
+    ),
+    "a whole row too few": (
+        _png(ihdr(2, 2, 8, 0), stream=zlib.compress(b"\0\1\2")),
+        "holds 3 bytes of scanlines",
+    ),
+    "rgb, a whole row too many": (
+        _png(ihdr(1, 1, 8, 2), stream=zlib.compress(b"\0\1\2\3\0\4\5\6")),
+        "more than the 4 bytes",
+    ),
+    "palette, cut stream": (
+        _png(ihdr(2, 1, 8, 3), chunk(b"PLTE", bytes(6)), stream=zlib.compress(b"\0\1\0")[:-4]),
+        "cut short",
+    ),
     "bad filter": (
         _png(GREY_2X1, stream=zlib.compress(b"\5\1\2")),
         "scanline 0 has unknown filter type 5",

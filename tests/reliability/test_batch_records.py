@@ -102,14 +102,14 @@ def test_anything_a_record_raises_is_its_own_bad_record(
         )
         poison = f'Masks: [{{"box_2d": [0, 0, 500, 500], "label": "poison", "mask": "{mask}"}}]'
     else:
-        real_add = batch_run.Rows.add_item
+        real_add = batch_run.Rows.add_columns
 
-        def add_item(self: Any, record_id: Any, item: int, *args: Any) -> None:
-            real_add(self, record_id, item, *args)
-            if record_id == 11 and item == 1:
+        def add_columns(self: Any, columns: list[list[Any]]) -> None:
+            real_add(self, columns)  # the record's rows are in: they must be taken back
+            if columns[0][:1] == [11]:
                 explode()
 
-        monkeypatch.setattr(batch_run.Rows, "add_item", add_item)
+        monkeypatch.setattr(batch_run.Rows, "add_columns", add_columns)
     record = {"id": 11, "width": 9, "height": 9, "text": poison}
     rows = _rows([GOOD[0], record, GOOD[1]], threads=1)
     (row,) = [r for r in rows if r["id"] == 11]

@@ -4,9 +4,16 @@ Chosen by ``_backend`` when the extension is missing or
 ``GEMINI_VISION_BACKEND=numpy`` is set. ``_rust.pyi`` describes both.
 """
 
+from gemini_vision._numpy_kernels.accumulate import eval_accumulate
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
+from gemini_vision._numpy_kernels.coco_json import eval_read_ground_truth, eval_read_results
 from gemini_vision._numpy_kernels.cpu import simd_features
-from gemini_vision._numpy_kernels.eval import eval_match, eval_polygons, eval_rle_strings
+from gemini_vision._numpy_kernels.eval import (
+    eval_masks,
+    eval_match,
+    eval_polygons,
+    eval_rle_strings,
+)
 from gemini_vision._numpy_kernels.json_strings import split_long_strings
 from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
@@ -27,6 +34,7 @@ from gemini_vision._numpy_kernels.rle import (
     rle_iou,
     rle_to_string,
 )
+from gemini_vision._numpy_kernels.rows import item_rows
 from gemini_vision._numpy_kernels.threshold import threshold
 from gemini_vision._numpy_kernels.tokens import image_tokens_batch
 
@@ -35,11 +43,16 @@ __all__ = [
     "decode_base64",
     "decode_masks",
     "decode_png",
+    "eval_accumulate",
+    "eval_masks",
     "eval_match",
     "eval_polygons",
+    "eval_read_ground_truth",
+    "eval_read_results",
     "eval_rle_strings",
     "full_masks",
     "image_tokens_batch",
+    "item_rows",
     "label_map",
     "mask_bbox",
     "overlay",

@@ -48,9 +48,14 @@ KERNELS = (
     "decode_base64",
     "png_masks_to_rle",
     "records_to_items",
+    "item_rows",
     "eval_match",
     "eval_polygons",
     "eval_rle_strings",
+    "eval_accumulate",
+    "eval_masks",
+    "eval_read_ground_truth",
+    "eval_read_results",
     "simd_features",
     "split_long_strings",
 )
@@ -160,6 +165,10 @@ if TYPE_CHECKING:
     stub_records_to_items = twin.records_to_items
     twin_records_to_items = twin.records_to_items
     twin_records_to_items = stub.records_to_items
+    stub_item_rows = stub.item_rows
+    stub_item_rows = twin.item_rows
+    twin_item_rows = twin.item_rows
+    twin_item_rows = stub.item_rows
     stub_eval_match = stub.eval_match
     stub_eval_match = twin.eval_match
     twin_eval_match = twin.eval_match
@@ -172,6 +181,22 @@ if TYPE_CHECKING:
     stub_eval_rle_strings = twin.eval_rle_strings
     twin_eval_rle_strings = twin.eval_rle_strings
     twin_eval_rle_strings = stub.eval_rle_strings
+    stub_eval_accumulate = stub.eval_accumulate
+    stub_eval_accumulate = twin.eval_accumulate
+    twin_eval_accumulate = twin.eval_accumulate
+    twin_eval_accumulate = stub.eval_accumulate
+    stub_eval_masks = stub.eval_masks
+    stub_eval_masks = twin.eval_masks
+    twin_eval_masks = twin.eval_masks
+    twin_eval_masks = stub.eval_masks
+    stub_eval_read_ground_truth = stub.eval_read_ground_truth
+    stub_eval_read_ground_truth = twin.eval_read_ground_truth
+    twin_eval_read_ground_truth = twin.eval_read_ground_truth
+    twin_eval_read_ground_truth = stub.eval_read_ground_truth
+    stub_eval_read_results = stub.eval_read_results
+    stub_eval_read_results = twin.eval_read_results
+    twin_eval_read_results = twin.eval_read_results
+    twin_eval_read_results = stub.eval_read_results
     stub_simd_features = stub.simd_features
     stub_simd_features = twin.simd_features
     twin_simd_features = twin.simd_features

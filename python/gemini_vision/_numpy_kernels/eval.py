@@ -17,7 +17,7 @@ import numpy.typing as npt
 from gemini_vision._numpy_kernels.rle import _box_iou, rle_from_string, rle_iou
 from gemini_vision.errors import KernelInputError, RleError
 
-__all__ = ["eval_match", "eval_polygons", "eval_rle_strings"]
+__all__ = ["eval_masks", "eval_match", "eval_polygons", "eval_rle_strings"]
 
 Masks = tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64]]
 
@@ -276,3 +276,63 @@ def eval_rle_strings(
     """Counts of many compressed RLE strings (see ``rust/eval.rs``)."""
     o = _offsets("offsets", offsets, len(data))
     return _flatten([rle_from_string(data[o[i] : o[i + 1]]).tolist() for i in range(len(o) - 1)])
+
+
+def eval_masks(
+    kinds: npt.NDArray[np.uint8],
+    entries: npt.NDArray[np.int64],
+    sizes_hw: npt.NDArray[np.int64],
+    coords: npt.NDArray[np.float64],
+    point_offsets: npt.NDArray[np.int64],
+    poly_offsets: npt.NDArray[np.int64],
+    str_data: bytes,
+    str_offsets: npt.NDArray[np.int64],
+    list_counts: npt.NDArray[np.uint32],
+    list_offsets: npt.NDArray[np.int64],
+) -> tuple[
+    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint64], npt.NDArray[np.float64]
+]:
+    """The masks ``(kinds[i], entries[i])`` of three pools (see ``rust/eval.rs``).
+
+    Kind 0 is polygons, 1 a compressed string, 2 uncompressed counts (copied as given).
+    Returns the counts, their offsets, each mask's count sum and its area.
+    """
+    po = _offsets("point_offsets", point_offsets, len(coords) // 2)
+    ao = _offsets("poly_offsets", poly_offsets, len(po) - 1)
+    so = _offsets("str_offsets", str_offsets, len(str_data))
+    lo = _offsets("list_offsets", list_offsets, len(list_counts))
+    n = len(kinds)
+    if len(entries) != n or np.shape(sizes_hw) != (n, 2):
+        raise KernelInputError("kinds, entries and sizes must have one entry per mask")
+    xy = coords.tolist()
+    out: list[npt.NDArray[np.uint32]] = []
+    for i, (k, e, (h, w)) in enumerate(
+        zip(kinds.tolist(), entries.tolist(), sizes_hw.tolist(), strict=True)
+    ):
+        if e < 0 or h < 0 or w < 0:
+            raise KernelInputError("entries and sizes must be >= 0")
+        pool = {0: ao, 1: so, 2: lo}.get(k)
+        if pool is None:
+            raise KernelInputError(f"mask kind {k} is not 0, 1 or 2")
+        if e + 1 >= len(pool):
+            raise KernelInputError(f"entry {e} is outside its pool of {len(pool) - 1}")
+        a, b = pool[e], pool[e + 1]
+        if k == 0:
+            if h * w > 2**32 - 1:
+                raise KernelInputError(
+                    f"a {h}x{w} frame has more pixels than COCO RLE counts can hold (2**32 - 1)"
+                )
+            parts = [_polygon_counts(xy[2 * po[p] : 2 * po[p + 1]], h, w) for p in range(a, b)]
+            if not parts:
+                raise KernelInputError(f"mask {i} has no polygon")
+            out.append(np.array(_union(parts, h * w), dtype=np.uint32))
+        elif k == 1:
+            out.append(np.asarray(rle_from_string(str_data[a:b]), dtype=np.uint32))
+        else:
+            out.append(np.asarray(list_counts[a:b], dtype=np.uint32))
+    offsets = np.zeros(len(out) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in out], out=offsets[1:])
+    flat = np.concatenate(out) if out else np.zeros(0, np.uint32)
+    sums = np.array([int(c.sum(dtype=np.uint64)) for c in out], dtype=np.uint64)
+    areas = np.array([float(c[1::2].sum(dtype=np.uint64)) for c in out], dtype=np.float64)
+    return flat, offsets, sums, areas

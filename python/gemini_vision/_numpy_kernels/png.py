@@ -1,32 +1,42 @@
 """PNG to 8-bit grey as Pillow's ``convert("L")`` does (SPEC M1): the NumPy twin of ``rust/png.rs``.
 
-A real decoder built on ``zlib`` and NumPy (Pillow is the reference in the
-tests, so it is never used here). It follows the Rust decoder step for step —
-the same chunk rules, checks in the same order, the same messages — so both
-backends accept and refuse the same files:
+A decoder built on ``zlib``, NumPy and Pillow's own PNG decoding machinery (Pillow
+is the reference in the tests and the guide's procedure, so the fallback must be
+no slower than it). It accepts and refuses exactly the files the Rust decoder
+does, with the same messages:
 
 1. walk the chunks: signature, lengths, CRCs, IHDR fields, the pixel limit
-   (checked right after IHDR), chunk order; keep PLTE and the IDAT payloads;
-2. inflate the IDAT stream, never past one byte more than the header implies;
-3. undo the scanline filters pass by pass: Pillow's own PNG unfiltering does
-   it (``_unfilter_with_pillow``: the checked scanlines, re-wrapped in stored
-   deflate blocks, through Pillow's "zip" decoder as 1-4 byte pixels), so the
-   fallback is as fast as the guide's procedure; in NumPy (Sub and Up
-   vectorised, Average and Paeth one row at a time) for interlaced images;
-4. turn samples into grey with Pillow's rules (see ``rust/png/grey.rs``).
-
-Every check is made here, before Pillow sees a byte, so both backends accept
-and refuse the same files with the same messages.
+   (checked right after IHDR), chunk order; keep PLTE and the IDAT payloads
+   (``_read_layout``, a few microseconds: ``zlib.crc32`` runs in C);
+2. the fast lane (``_decode_with_pillow``), for 8-bit grey, palette and RGB
+   images that are not interlaced (every mask a model sends): Pillow's "zip"
+   decoder inflates and unfilters the IDAT stream once, into an image one row
+   taller than the header says. Pillow stops at the end of the zlib stream or
+   when the image is full, whichever is first, so the extra row tells the two
+   apart: a value no scanline can write marks the last real row and the extra
+   one (-1 in an "I" image; in "RGBX", the padding byte Pillow sets to 255 on
+   every pixel it writes), and the file is accepted only if the last real row
+   was written, the extra row was not, and Pillow raised nothing (the stream
+   ended, its checksum held, every filter type was known).
+   Pillow never writes more than the header's rows plus one, so the lane keeps
+   the bomb limit;
+3. anything the lane does not accept, and the other layouts, take the checked
+   path: inflate the IDAT stream with ``zlib``, never past one byte more than
+   the header implies; undo the scanline filters (Pillow's unfiltering on
+   stored deflate blocks, or NumPy for interlaced images); turn samples into
+   grey with Pillow's rules (see ``rust/png/grey.rs``). A damaged file thus
+   costs a second decode, and its error names the problem as Rust's does.
 """
 
 from __future__ import annotations
 
 import zlib
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from gemini_vision._numpy_kernels.pixels import to_array
 from gemini_vision.errors import MaskDecodeError, PixelLimitError
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -45,7 +55,6 @@ _ADAM7 = (
     (0, 1, 1, 2),
 )
 _NO_LUT = np.empty(0, np.uint8)
-_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 class _Header(NamedTuple):
@@ -68,7 +77,7 @@ class _Pass(NamedTuple):
 
 
 def _chunk_name(kind: bytes) -> str:
-    if all(b in _LETTERS for b in kind):
+    if kind.isalpha():
         return f"'{kind.decode('ascii')}'"
     return "0x" + kind.hex()
 
@@ -81,24 +90,28 @@ def _read_chunk(data: bytes, pos: int) -> tuple[bytes, bytes, int]:
         raise MaskDecodeError(f"truncated PNG: the chunk header at byte {pos} is cut off")
     length = int.from_bytes(data[pos : pos + 4], "big")
     kind = data[pos + 4 : pos + 8]
-    name = _chunk_name(kind)
-    if not all(b in _LETTERS for b in kind):
+    if not kind.isalpha():  # bytes.isalpha: ASCII letters only
         raise MaskDecodeError(
-            f"corrupt PNG: the chunk type {name} at byte {pos} is not four ASCII letters"
+            f"corrupt PNG: the chunk type {_chunk_name(kind)} at byte {pos} is not four ASCII "
+            "letters"
         )
     if length > _MAX_U31:
         raise MaskDecodeError(
-            f"corrupt PNG: chunk {name} at byte {pos} declares {length} bytes, more than 2^31-1"
+            f"corrupt PNG: chunk {_chunk_name(kind)} at byte {pos} declares {length} bytes, "
+            "more than 2^31-1"
         )
     available = len(data) - pos - 8
     if available < length + 4:
         raise MaskDecodeError(
-            f"truncated PNG: chunk {name} at byte {pos} declares {length} bytes of data and a "
-            f"CRC, but only {available} bytes remain"
+            f"truncated PNG: chunk {_chunk_name(kind)} at byte {pos} declares {length} bytes of "
+            f"data and a CRC, but only {available} bytes remain"
         )
     end = pos + 8 + length
-    if zlib.crc32(data[pos + 4 : end]) != int.from_bytes(data[end : end + 4], "big"):
-        raise MaskDecodeError(f"corrupt PNG: CRC mismatch in chunk {name} at byte {pos}")
+    view = memoryview(data)  # the CRC is computed in place, without a copy of the chunk
+    if zlib.crc32(view[pos + 4 : end]) != int.from_bytes(data[end : end + 4], "big"):
+        raise MaskDecodeError(
+            f"corrupt PNG: CRC mismatch in chunk {_chunk_name(kind)} at byte {pos}"
+        )
     return kind, data[pos + 8 : end], end + 4
 
 
@@ -315,6 +328,84 @@ def _unfilter_with_pillow(lines: npt.NDArray[np.uint8], bpp: int) -> npt.NDArray
     return cast("npt.NDArray[np.uint8]", rows)
 
 
+#: Colour types of the fast lane (8-bit samples): grey, RGB, palette.
+_LANE_TYPES = frozenset({0, 2, 3})
+
+
+def _decode_with_pillow(
+    header: _Header, palette: bytes, stream: bytes
+) -> npt.NDArray[np.uint8] | None:
+    """Grey pixels through Pillow's PNG decoder, or None to take the checked path.
+
+    None when the file is not exactly right (see the module's step 2); the
+    checked path then finds and names what is wrong. Pillow decodes straight
+    into a NumPy array (``Image.frombuffer`` shares its memory), so no pixel is
+    copied out of Pillow; were a Pillow to copy instead, the written row would
+    still hold the sentinel and the checked path would decode the file.
+    """
+    from PIL import Image
+
+    width, height = header.width, header.height
+    if header.colour_type == 2:
+        # RGB: Pillow's unpacking sets the padding byte of every pixel it writes to 255.
+        pixels = np.zeros((height + 1, width, 4), dtype=np.uint8)
+        image = Image.frombuffer("RGBX", (width, height + 1), pixels, "raw", "RGBX", 0, 1)
+        if not _pillow_decodes(image, stream, "RGB"):
+            return None
+        if pixels[height - 1, 0, 3] != 255 or pixels[height, 0, 3] != 0:
+            return None
+        rgb = Image.frombuffer("RGBX", (width, height), pixels[:height], "raw", "RGBX", 0, 1)
+        return to_array(rgb.convert("L"))
+    # Grey or palette indices as int32, so that -1 marks a row Pillow did not write
+    # (Pillow copies an "I" buffer rather than sharing it: the image is its own).
+    image = Image.new("I", (width, height + 1))
+    # Rows are written whole, so the first pixel of the last two rows tells.
+    image.putpixel((0, height - 1), -1)
+    image.putpixel((0, height), -1)
+    if not _pillow_decodes(image, stream, "I;8"):
+        return None
+    if image.getpixel((0, height - 1)) == -1 or image.getpixel((0, height)) != -1:
+        return None
+    grey = _int_to_bytes(image, width, height)
+    if header.colour_type == 3:
+        by_index: npt.NDArray[np.uint8] = _grey_lut(header, palette)[grey]
+        return by_index
+    return grey
+
+
+def _int_to_bytes(image: Any, width: int, height: int) -> npt.NDArray[np.uint8]:
+    """The first ``height`` rows of an "I" image of values 0-255, as a fresh uint8 array.
+
+    Pillow's core converts straight into the array (mapped as an "L" image, see
+    ``pixels.py``), about as fast as its decoder's own copy; ``np.asarray``
+    then ``astype`` is the portable way, taken if that core call is missing.
+    """
+    from PIL import Image
+
+    out = np.empty((height + 1, width), dtype=np.uint8)
+    target = Image.frombuffer("L", (width, height + 1), out, "raw", "L", 0, 1)
+    try:
+        if target.readonly:  # shares out's memory
+            # A pixel set to what the image does not hold there: the conversion must change it.
+            last = image.getpixel((0, height - 1))
+            out[height - 1, 0] = (last + 1) % 256
+            image.im.convert_into(target.im)
+            if out[height - 1, 0] == last:
+                return out[:height]
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return np.asarray(image)[:height].astype(np.uint8)
+
+
+def _pillow_decodes(image: Any, stream: bytes, raw_mode: str) -> bool:
+    """Whether Pillow's PNG decoder ("zip") ran to an end without complaint."""
+    try:
+        image.frombytes(stream, "zip", raw_mode)
+    except (ValueError, OSError):  # cut short, a bad checksum or filter type, ...
+        return False
+    return True
+
+
 def _grey_lut(header: _Header, palette: bytes) -> npt.NDArray[np.uint8]:
     """Grey value of each sample value of a grey or palette image of depth <= 8."""
     lut = np.zeros(256, dtype=np.uint8)
@@ -375,7 +466,12 @@ def decode_png(data: bytes, max_pixels: int) -> npt.NDArray[np.uint8]:
             f"corrupt PNG: {compressed} bytes of compressed image data cannot hold the "
             f"{expected} bytes of scanlines of a {header.width}x{header.height} image"
         )
-    raw = np.frombuffer(_inflate(b"".join(idat), expected), dtype=np.uint8)
+    stream = b"".join(idat)
+    if not header.interlaced and header.depth == 8 and header.colour_type in _LANE_TYPES:
+        grey = _decode_with_pillow(header, palette, stream)
+        if grey is not None:
+            return grey
+    raw = np.frombuffer(_inflate(stream, expected), dtype=np.uint8)
     bpp = max(1, _CHANNELS[header.colour_type] * header.depth // 8)
     lut = _grey_lut(header, palette) if header.depth < 8 or header.colour_type == 3 else None
     if not header.interlaced:

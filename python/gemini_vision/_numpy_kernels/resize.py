@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gemini_vision._numpy_kernels.alloc import check, guarded
+from gemini_vision._numpy_kernels.pixels import to_array
 from gemini_vision.errors import KernelInputError
 
 __all__ = ["MAX_SIDE", "resize_bilinear", "resize_bilinear_threshold"]
@@ -153,7 +154,7 @@ def _installed_order() -> int | None:
 
 
 def _pillow_resize(
-    mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int, copy: bool = True
+    mask: npt.NDArray[np.uint8], width: int, height: int, pillow: int
 ) -> npt.NDArray[np.uint8] | None:
     """The installed Pillow's resize, when its pass order is ``pillow``'s for this shape."""
     installed = _installed_order()
@@ -166,11 +167,10 @@ def _pillow_resize(
         return None
     from PIL import Image
 
-    image = Image.fromarray(np.ascontiguousarray(mask), "L")
-    resized = image.resize((width, height), Image.Resampling.BILINEAR)
-    # A read-only view of Pillow's buffer will do when the caller only compares it.
-    out: npt.NDArray[np.uint8] = np.array(resized) if copy else np.asarray(resized)
-    return out
+    # frombuffer shares the array's memory (fromarray goes through the array
+    # interface and a few more checks: the same image, a few microseconds later).
+    image = Image.frombuffer("L", (in_w, in_h), np.ascontiguousarray(mask), "raw", "L", 0, 1)
+    return to_array(image.resize((width, height), Image.Resampling.BILINEAR))
 
 
 def resize_bilinear(
@@ -216,7 +216,7 @@ def resize_bilinear_threshold(
     _check(mask, width, height, pillow)
     what = "the resized mask"
     with guarded(check(width * height, 1, what), what):
-        grey = _pillow_resize(mask, width, height, pillow, copy=False)
+        grey = _pillow_resize(mask, width, height, pillow)
     if grey is None:
         grey = resize_bilinear(mask, width, height, pillow)
     # Thresholds outside a byte's range saturate; inside it the comparison stays
@@ -225,5 +225,6 @@ def resize_bilinear_threshold(
         return np.ones(grey.shape, dtype=np.bool_)
     if threshold > 254:
         return np.zeros(grey.shape, dtype=np.bool_)
-    out: npt.NDArray[np.bool_] = grey > np.uint8(threshold)
+    # Compared in place: grey is this call's own array, and each byte becomes its bool.
+    out: npt.NDArray[np.bool_] = np.greater(grey, np.uint8(threshold), out=grey.view(np.bool_))
     return out

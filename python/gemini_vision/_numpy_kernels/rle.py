@@ -295,6 +295,38 @@ def box_iou(
     return _box_iou(dt, gt, _crowd(iscrowd, len(gt)))
 
 
+def _coco_walk(a: list[int], b: list[int]) -> tuple[int, int]:
+    """Intersection and union by pycocotools' ``rleIou`` walk, step for step.
+
+    It takes at most one new run per side per step and stops once both current
+    runs are empty at once, which empty runs inside both lists can make happen
+    before their end. Without such runs on one side it is the plain overlap.
+    """
+    if not a or not b:
+        return 0, 0
+    ca, cb, ia, ib, va, vb = a[0], b[0], 1, 1, False, False
+    inter = union = 0
+    ct = 1
+    while ct > 0:
+        c = min(ca, cb)
+        if va or vb:
+            union += c
+            if va and vb:
+                inter += c
+        ca -= c
+        refill_a = ca == 0 and ia < len(a)
+        if refill_a:
+            ca, ia, va = a[ia], ia + 1, not va
+        cb -= c
+        refill_b = cb == 0 and ib < len(b)
+        if refill_b:
+            cb, ib, vb = b[ib], ib + 1, not vb
+        if c == 0 and not refill_a and not refill_b:
+            break  # lists of different sums: pycocotools would not stop
+        ct = (ca + cb) & 0xFFFFFFFF  # an unsigned int there
+    return inter, union
+
+
 def rle_iou(
     dt: Sequence[npt.NDArray[np.uint32]],
     dt_sizes: npt.NDArray[np.int64],
@@ -325,6 +357,14 @@ def rle_iou(
     for d, g in zip(*np.nonzero(out > 0), strict=True):
         if dt_hw[d] != gt_hw[g]:
             out[d, g] = -1.0
+            continue
+        if not (dt[d][1:].all() or gt[g][1:].all()):
+            # Empty runs inside both: pycocotools' walk may stop early; follow it.
+            inter, union = _coco_walk(dt[d].tolist(), gt[g].tolist())
+            if inter == 0:
+                out[d, g] = 0.0
+            else:
+                out[d, g] = inter / (rle_area(dt[d]) if crowd[g] else union)
             continue
         a, b = pixels("dt", int(d)), pixels("gt", int(g))
         inter = int(np.count_nonzero(a & b))

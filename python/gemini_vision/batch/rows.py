@@ -13,6 +13,7 @@ and the dict form is the same columns zipped.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from gemini_vision.batch.schema import COLUMNS, output_schema
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["Rows"]
 
 _NAMES = tuple(name for name, _ in COLUMNS)
+#: ``.get(counts, default)``: "box" / None for an item without a mask, else the default.
+_BOX_IF_NONE = {None: "box"}
+_NONE_IF_NONE: dict[None, None] = {None: None}
 
 
 class Rows:
@@ -35,39 +39,12 @@ class Rows:
     def __len__(self) -> int:
         return len(self.columns["id"])
 
-    def add_item(
-        self,
-        record_id: Any,
-        item: int,
-        kind: str,
-        label: str,
-        box: tuple[int, int, int, int] | None,
-        confidence: float | None,
-        rle: tuple[str, list[int]] | None,
-        area: int,
-        diagnostics: list[dict[str, Any]],
-        point: tuple[int, int] | None,
-        box_3d: tuple[float, ...] | None,
-    ) -> None:
-        """One item row: ``rle`` is ``(compressed counts, [height, width])`` for segments."""
-        c = self.columns
-        c["id"].append(record_id)
-        c["item"].append(item)
-        c["kind"].append(kind)
-        c["label"].append(label)
-        x0, y0, x1, y1 = box if box is not None else (None, None, None, None)
-        c["x0"].append(x0)
-        c["y0"].append(y0)
-        c["x1"].append(x1)
-        c["y1"].append(y1)
-        c["confidence"].append(confidence)
-        c["rle_counts"].append(None if rle is None else rle[0])
-        c["rle_size"].append(None if rle is None else rle[1])
-        c["area"].append(area)
-        c["diagnostics"].append(diagnostics)
-        c["point_x"].append(None if point is None else point[0])
-        c["point_y"].append(None if point is None else point[1])
-        c["box_3d"].append(None if box_3d is None else list(box_3d))
+    def add_columns(self, columns: list[list[Any]]) -> None:
+        """Rows given as one list per column, in ``schema.COLUMNS`` order (``item_rows``)."""
+        if len(columns) != len(_NAMES):
+            raise LocalError(f"expected {len(_NAMES)} columns, got {len(columns)}")
+        for column, values in zip(self.columns.values(), columns, strict=True):
+            column.extend(values)
 
     def add_plain_items(
         self,
@@ -83,19 +60,20 @@ class Rows:
         n = len(items)
         labels, x0, y0, x1, y1, counts, areas = zip(*items, strict=True)
         c = self.columns
+        # Built with map/zip/repeat, which iterate in C: no Python runs per item.
         c["id"].extend([record_id] * n)
         c["item"].extend(range(n))
-        c["kind"].extend(["box" if rle is None else "segment" for rle in counts])
+        c["kind"].extend(map(_BOX_IF_NONE.get, counts, repeat("segment")))
         c["label"].extend(labels)
         c["x0"].extend(x0)
         c["y0"].extend(y0)
         c["x1"].extend(x1)
         c["y1"].extend(y1)
         c["rle_counts"].extend(counts)
-        height, width = frame
-        c["rle_size"].extend([None if rle is None else [height, width] for rle in counts])
+        # A fresh [height, width] per segment, None for a box (no mask).
+        c["rle_size"].extend(map(_NONE_IF_NONE.get, counts, map(list, repeat(frame, n))))
         c["area"].extend(areas)
-        c["diagnostics"].extend([[] for _ in range(n)])
+        c["diagnostics"].extend(map(list, repeat((), n)))
         rows = len(c["id"])
         for column in c.values():  # what a plain item does not have: null
             if len(column) < rows:

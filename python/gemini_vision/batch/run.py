@@ -34,17 +34,20 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from gemini_vision import masks
+from gemini_vision._backend import kernels
 from gemini_vision.batch import pipeline
 from gemini_vision.batch.records import Records, is_missing
 from gemini_vision.batch.rows import Rows
 from gemini_vision.errors import LocalError, as_int
 from gemini_vision.masks import MaskFailure
-from gemini_vision.spatial import Diagnostic, Limits, check_threshold
+from gemini_vision.spatial import Limits, check_threshold
 from gemini_vision.spatial.pending import Pending, prepare
 
 __all__ = ["MAX_SIDE", "run"]
@@ -315,17 +318,21 @@ def _emit_items(
 
 
 def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> None:
-    """The rows of one record, in the order ``parse`` lists its items."""
-    rles: dict[int, tuple[str, list[int]]] = {}
-    areas: dict[int, int] = {}
+    """The rows of one record, in the order ``parse`` lists its items.
+
+    The rows themselves are built by the ``item_rows`` kernel (with the Rust
+    backend in native code): no Python runs per item on the way. Only masks
+    that failed and masks made in Python (polygons, empty boxes) take a loop,
+    over those masks alone.
+    """
     width, height = pending.image_size
-    for job, result in zip(pending.png_jobs, encoded, strict=True):
-        if isinstance(result, MaskFailure):
-            pending.reject_png(job.index, result)
-        else:
-            counts, area = result
-            rles[job.index] = (counts, [height, width])
-            areas[job.index] = area
+    # Item index -> (counts, area): zip and dict iterate in C.
+    segments: dict[int, Any] = dict(zip(map(_INDEX, pending.png_jobs), encoded, strict=True))
+    if any(map(isinstance, encoded, repeat(MaskFailure))):
+        for job, result in zip(pending.png_jobs, encoded, strict=True):
+            if isinstance(result, MaskFailure):
+                pending.reject_png(job.index, result)
+                del segments[job.index]
     if pending.masks:
         # Polygons and empty boxes: made in Python, encoded in one call per record.
         boxes = {d.index: d.box for d in pending.drafts if d.index in pending.masks}
@@ -334,52 +341,10 @@ def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> N
             [pending.masks[index].mask for index in boxes], offsets, (height, width)
         )
         for index, made in zip(boxes, encoded_masks, strict=True):
-            rles[index] = (made.to_coco()["counts"], [height, width])
-            areas[index] = made.area
-    by_item: dict[int, list[dict[str, Any]]] = {d.index: [] for d in pending.drafts}
-    loose: list[dict[str, Any]] = []
-    for diagnostic in pending.sorted_diagnostics():
-        target = by_item.get(diagnostic.index) if diagnostic.index is not None else None
-        (target if target is not None else loose).append(_diagnostic(diagnostic))
-    for draft in pending.drafts:
-        label, escaped = storable(draft.label)
-        if escaped:
-            by_item[draft.index].append(
-                {
-                    "index": draft.index,
-                    "action": "repaired",
-                    "code": "unencodable_text",
-                    "message": f"item {draft.index}: the label has lone surrogates (not "
-                    f"UTF-8); stored with backslash escapes as {label!r}",
-                }
-            )
-        rle = rles.get(draft.index)
-        if rle is not None:
-            kind, area = "segment", areas[draft.index]
-        elif draft.box is not None:
-            kind = "box"
-            area = (draft.box[2] - draft.box[0]) * (draft.box[3] - draft.box[1])
-        else:
-            kind, area = ("point" if draft.point is not None else "box_3d"), 0
-        rows.add_item(
-            record_id,
-            draft.index,
-            kind,
-            label,
-            draft.box,
-            draft.confidence,
-            rle,
-            area,
-            by_item[draft.index],
-            draft.point,
-            draft.box_3d,
-        )
-    if loose or not pending.drafts:
-        # A record that has no item (an empty answer, "[]") still has its row, so
-        # every record read appears in the table (a COCO image with no annotation).
-        rows.add_record_row(record_id, loose)
+            segments[index] = (made.to_coco()["counts"], made.area)
+    rows.add_columns(
+        kernels.item_rows(record_id, pending.drafts, pending.diagnostics, segments, (height, width))
+    )
 
 
-def _diagnostic(d: Diagnostic) -> dict[str, Any]:
-    message = storable(d.message)[0]
-    return {"index": d.index, "action": d.action, "code": d.code, "message": message}
+_INDEX = attrgetter("index")

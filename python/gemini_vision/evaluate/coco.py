@@ -56,8 +56,6 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 
-_EPS = np.spacing(1)
-
 
 @dataclass(frozen=True)
 class Matching:
@@ -286,19 +284,11 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
     area_rng = np.asarray(p.areaRng, dtype=np.float64).reshape(-1, 2)
     gt_masks = dt_masks = None
     if p.iouType == "segm":
-        gm = masks_of(
-            [gt.segmentation[i] for i in g_rows.tolist()],
-            [gt.image_id[i] for i in g_rows.tolist()],
-            gt,
-        )
+        gm = masks_of(gt.segmentation, _ids(gt.image_id), gt, rows=g_rows)
         if dt.masks is not None:
             dm = dt.masks.take(d_rows)
         else:
-            dm = masks_of(
-                [dt.segmentation[i] for i in d_rows.tolist()],
-                [dt.image_id[i] for i in d_rows.tolist()],
-                gt,
-            )
+            dm = masks_of(dt.segmentation, _ids(dt.image_id), gt, rows=d_rows)
         gt_masks, dt_masks = _mask_args(gm), _mask_args(dm)
     dt_gt, dt_ig, dt_iou, gt_ig = kernels.eval_match(
         g_off,
@@ -336,6 +326,15 @@ def match(gt: GroundTruth, dt: Predictions, params: Params) -> Matching:
     )
 
 
+def _ids(values: list[Any]) -> npt.NDArray[Any]:
+    """Ids as an array: int64 for integer ids, else objects."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+    return arr
+
+
 def _mask_args(m: Masks) -> tuple[npt.NDArray[np.uint32], I64, I64]:
     return (
         np.ascontiguousarray(m.counts, dtype=np.uint32),
@@ -344,105 +343,35 @@ def _mask_args(m: Masks) -> tuple[npt.NDArray[np.uint32], I64, I64]:
     )
 
 
-def _needed_tp(npig: I64, rec_thrs: F64) -> I64:
-    """``(K, A, R)``: the fewest true positives ``c`` with ``c / npig >= r``, in float64.
-
-    pycocotools searches the recall ``tp / npig`` for each recall threshold;
-    recall rises with ``tp`` (an integer), so the same search runs exactly on
-    the integers, for every IoU threshold at once.
-    """
-    n = np.maximum(npig, 1).astype(np.float64)[..., None]
-    r = np.asarray(rec_thrs, dtype=np.float64)[None, None, :]
-    c = np.maximum(np.ceil(r * n), 0)
-    for _ in range(3):  # the float product is off by at most one either way
-        c = np.where((c > 0) & ((c - 1) / n >= r), c - 1, c)
-        c = np.where(c / n < r, c + 1, c)
-    return c.astype(np.int64)
-
-
-def _first_reaching(tp: I64, need: I64, nd: int) -> I64:
-    """``(C, R)``: per column ``c`` of ``tp`` (``(nd, C)``, rising), the first row reaching
-    ``need[c, r]``.
-
-    One ``searchsorted`` for every column: column ``c`` is shifted into its own band
-    ``[c * (nd + 2), c * (nd + 2) + nd + 1]`` of the integers, so all stay sorted.
-    """
-    n_c = tp.shape[1]
-    band = nd + 2
-    offs = np.arange(n_c, dtype=np.int64) * band
-    hay = (tp.T + offs[:, None]).ravel()
-    queries = (np.minimum(need, nd + 1) + offs[:, None]).ravel()
-    idx = np.searchsorted(hay, queries, side="left").reshape(n_c, -1)
-    return idx - (np.arange(n_c) * nd)[:, None]
-
-
 def accumulate(mt: Matching) -> tuple[F64, F64, F64]:
     """pycocotools' ``accumulate``: ``(precision, recall, scores)`` tables from a matching.
 
-    Vectorised per category over every (maxDets, area range, IoU threshold)
-    column at once. A detection beyond a column's ``maxDets`` stays in the
-    column with no true- or false-positive increment: the cumulative counts of
-    the others, their precision and its upper envelope are then exactly those
-    of pycocotools' shorter list, and the recall search lands on kept rows.
+    The detections are put in pycocotools' order (per category, best score
+    first, ties by image then rank, as its mergesort over detections
+    concatenated image by image) and handed to one kernel call
+    (``eval_accumulate``: Rust over all cores, or the NumPy twin).
     """
     p = mt.params
-    n_t, n_r = len(p.iouThrs), len(p.recThrs)
     n_k = len(p.catIds) if p.useCats else 1
-    n_a, n_m = len(p.areaRng), len(p.maxDets)
-    precision = -np.ones((n_t, n_r, n_k, n_a, n_m))
-    recall = -np.ones((n_t, n_k, n_a, n_m))
-    scores = -np.ones((n_t, n_r, n_k, n_a, n_m))
+    n_a = len(p.areaRng)
     # Ground truths that count, per category and area range.
     npig = np.zeros((n_k, n_a), dtype=np.int64)
     for a in range(n_a):
         npig[:, a] = np.bincount(mt.gt_cat[~mt.gt_ignore[:, a]], minlength=n_k)[:n_k]
-    # Per category: every detection, best score first, ties by image then rank
-    # (pycocotools' mergesort over detections concatenated image by image).
     order = np.lexsort((mt.dt_rank, mt.dt_img, -mt.dt_score, mt.dt_cat))
-    bounds = np.searchsorted(mt.dt_cat[order], np.arange(n_k + 1), side="left")
+    bounds = np.searchsorted(mt.dt_cat[order], np.arange(n_k + 1), side="left").astype(np.int64)
     counted = ~mt.dt_ignore[order]
-    tp_inc = mt.dt_matched[order] & counted
-    fp_inc = ~mt.dt_matched[order] & counted
-    rank, score = mt.dt_rank[order], mt.dt_score[order]
-    needed = _needed_tp(npig, p.recThrs)  # (K, A, R)
-    max_dets = np.asarray(p.maxDets, dtype=np.int64)
-    n_c = n_m * n_a * n_t
-    col_m = np.repeat(np.arange(n_m), n_a * n_t)
-    cols = np.arange(n_c)[:, None]
-    for k in range(n_k):
-        live = npig[k] > 0
-        if not live.any():
-            continue
-        s, e = int(bounds[k]), int(bounds[k + 1])
-        nd = e - s
-        if nd == 0:
-            recall[:, k, live, :] = 0
-            precision[:, :, k, live, :] = 0
-            scores[:, :, k, live, :] = 0
-            continue
-        kept = rank[s:e, None] < max_dets[None, :]  # (nd, M)
-        tp5 = tp_inc[s:e, None, :, :] & kept[:, :, None, None]  # (nd, M, A, T)
-        fp5 = fp_inc[s:e, None, :, :] & kept[:, :, None, None]
-        tp_int = np.cumsum(tp5.reshape(nd, n_c), axis=0, dtype=np.int64)
-        tp = tp_int.astype(float)
-        fp = np.cumsum(fp5.reshape(nd, n_c), axis=0).astype(float)
-        pr = tp / (fp + tp + _EPS)
-        env = np.maximum.accumulate(pr[::-1], axis=0)[::-1]
-        rec = tp[-1].reshape(n_m, n_a, n_t) / np.where(live, npig[k], 1)[None, :, None]
-        need = np.broadcast_to(needed[k][None, :, None, :], (n_m, n_a, n_t, n_r)).reshape(n_c, n_r)
-        idx = _first_reaching(tp_int, need, nd)
-        # The first kept row at or after each row (nd if none), per maxDets.
-        pos = np.where(kept, np.arange(nd)[:, None], nd)
-        nxt = np.vstack([np.minimum.accumulate(pos[::-1], axis=0)[::-1], np.full((1, n_m), nd)])
-        j = nxt[np.minimum(idx, nd), col_m[:, None]]
-        valid = j < nd
-        jj = np.minimum(j, nd - 1)
-        prec = np.where(valid, env[jj, cols], 0.0).reshape(n_m, n_a, n_t, n_r)
-        sc = np.where(valid, score[s:e][jj], 0.0).reshape(n_m, n_a, n_t, n_r)
-        precision[:, :, k, live, :] = prec.transpose(2, 3, 1, 0)[:, :, live, :]
-        scores[:, :, k, live, :] = sc.transpose(2, 3, 1, 0)[:, :, live, :]
-        recall[:, k, live, :] = rec.transpose(2, 1, 0)[:, live, :]
-    return precision, recall, scores
+    matched = mt.dt_matched[order]
+    return kernels.eval_accumulate(
+        bounds,
+        np.ascontiguousarray(mt.dt_rank[order], dtype=np.int64),
+        np.ascontiguousarray(mt.dt_score[order], dtype=np.float64),
+        np.ascontiguousarray(matched & counted),
+        np.ascontiguousarray(~matched & counted),
+        npig,
+        np.asarray(p.maxDets, dtype=np.int64),
+        np.ascontiguousarray(p.recThrs, dtype=np.float64),
+    )
 
 
 def summarize(precision: F64, recall: F64, params: Params) -> F64:
@@ -459,6 +388,18 @@ def summarize(precision: F64, recall: F64, params: Params) -> F64:
         v = s[s > -1]
         stats[i] = -1 if len(v) == 0 else np.mean(v)
     return stats
+
+
+def _sorted_ids(ids: list[Any], what: str) -> list[Any]:
+    """The ground truth's ids in pycocotools' order; ids of mixed types cannot be ordered."""
+    try:
+        return sorted(ids)
+    except TypeError:
+        kinds = sorted({type(i).__name__ for i in ids})
+        raise EvaluationError(
+            f"the ground truth's {what} ids mix types ({', '.join(kinds)}); "
+            "they must all be numbers or all strings"
+        ) from None
 
 
 def coco(
@@ -502,9 +443,9 @@ def coco(
         raise EvaluationError(f"unknown parameters {sorted(unknown)}; known: {sorted(known)}")
     p = replace(base, iouType=iou_type if params is None else base.iouType, **overrides)
     if not len(p.imgIds):
-        p = replace(p, imgIds=sorted(gt.image_ids))
+        p = replace(p, imgIds=_sorted_ids(gt.image_ids, "image"))
     if not len(p.catIds):
-        p = replace(p, catIds=sorted(gt.category_ids))
+        p = replace(p, catIds=_sorted_ids(gt.category_ids, "category"))
     p = p.normalized()
     return CocoResult.of(
         match(gt, dt, p), gt.category_names, dt.unmapped, ground_truth=gt, predictions=dt

@@ -23,9 +23,10 @@ one batched kernel call each (:func:`masks_of`).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,23 +39,37 @@ __all__ = [
     "GroundTruth",
     "Masks",
     "Predictions",
+    "Segmentations",
     "load_ground_truth",
     "load_predictions",
     "masks_of",
+    "take_segmentations",
 ]
 
 F64 = npt.NDArray[np.float64]
 
 
-def _read_json(source: Any, what: str) -> Any:
-    """A path's JSON (orjson when installed, as ``wire.codec``), else ``source`` itself."""
+def _read_bytes(source: Any, what: str) -> bytes | None:
+    """A path's bytes, or None when ``source`` is not a path."""
     if isinstance(source, (str, os.PathLike)):
+        try:
+            with open(source, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise EvaluationError(f"cannot read {what} from {os.fspath(source)!r}: {e}") from None
+    return None
+
+
+def _read_json(source: Any, what: str, doc: bytes | None = None) -> Any:
+    """A path's JSON (orjson when installed, as ``wire.codec``), else ``source`` itself."""
+    if doc is None:
+        doc = _read_bytes(source, what)
+    if doc is not None:
         from gemini_vision.wire.codec import loads
 
         try:
-            with open(source, "rb") as f:
-                return loads(f.read())
-        except (OSError, ValueError) as e:
+            return loads(doc)
+        except ValueError as e:
             raise EvaluationError(f"cannot read {what} from {os.fspath(source)!r}: {e}") from None
     return source
 
@@ -69,6 +84,8 @@ class Masks:
     counts: npt.NDArray[np.uint32]
     offsets: npt.NDArray[np.int64]
     sizes: npt.NDArray[np.int64]
+    #: Each mask's pixel count when already known (the mask kernel computes it).
+    known_areas: F64 | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -84,18 +101,26 @@ class Masks:
         index = np.asarray(index, dtype=np.int64)
         if len(index) == len(self.sizes) and np.array_equal(index, np.arange(len(index))):
             return self
-        lens = (self.offsets[1:] - self.offsets[:-1])[index]
-        offsets = np.zeros(len(index) + 1, dtype=np.int64)
-        np.cumsum(lens, out=offsets[1:])
-        # One slice per mask: far less memory than an index per count.
-        starts, ends = self.offsets[:-1][index].tolist(), self.offsets[1:][index].tolist()
-        c = self.counts
-        parts = [c[a:b] for a, b in zip(starts, ends, strict=True)]
-        counts = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
-        return Masks(counts, offsets, self.sizes[index])
+        sizes = self.sizes[index].reshape(-1, 2)
+        # The mask kernel's "counts as given" pool: a parallel copy, no index per count.
+        counts, offsets, _, areas = kernels.eval_masks(
+            np.full(len(index), 2, dtype=np.uint8),
+            index,
+            sizes,
+            np.zeros(0),
+            np.zeros(1, np.int64),
+            np.zeros(1, np.int64),
+            b"",
+            np.zeros(1, np.int64),
+            np.ascontiguousarray(self.counts, dtype=np.uint32),
+            np.ascontiguousarray(self.offsets, dtype=np.int64),
+        )
+        return Masks(counts, offsets, sizes, areas)
 
     def areas(self) -> F64:
         """Each mask's pixel count (the sum of its odd runs), as float64."""
+        if self.known_areas is not None:
+            return self.known_areas
         # Running sums of the counts at even and at odd positions: a mask starting at
         # an even position has its on runs at odd ones, and the other way round.
         c = self.counts.astype(np.uint64)
@@ -124,6 +149,168 @@ class Masks:
         return {"size": [h, w], "counts": kernels.rle_to_string(c).decode("ascii")}
 
 
+def _ragged(
+    offsets: npt.NDArray[np.int64], index: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Entries ``index`` of a ragged column: the new offsets and the gather index."""
+    starts, ends = offsets[:-1][index], offsets[1:][index]
+    lens = ends - starts
+    new = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(lens, out=new[1:])
+    gather = np.arange(int(new[-1]), dtype=np.int64) + np.repeat(starts - new[:-1], lens)
+    return new, gather
+
+
+@dataclass(frozen=True)
+class Segmentations(Sequence[Any]):
+    """Segmentations as pooled columns, as the fast COCO reader gives them.
+
+    ``kind[i]`` says what row ``i`` holds: 0 nothing, 1 polygons, 2 boxes (a
+    polygon list whose first entry has four numbers, stored as four-corner
+    polygons), 3 a compressed RLE string, 4 uncompressed RLE counts, 5 the
+    row's box as a polygon (a box-only result, as pycocotools' ``loadRes``).
+    Each pool lists its rows in ascending order. Indexing gives a row back as
+    a COCO value (polygons as lists of floats, RLEs as dicts), so code that
+    reads one segmentation at a time works unchanged; :func:`masks_of` reads
+    the pools whole.
+
+    >>> from gemini_vision._backend import kernels
+    >>> cols = kernels.eval_read_results(
+    ...     b'[{"image_id": 1, "category_id": 1, "score": 1,'
+    ...     b' "segmentation": {"size": [2, 2], "counts": [1, 2, 1]}}]')
+    >>> Segmentations.of(cols)[0]
+    {'size': [2, 2], 'counts': [1, 2, 1]}
+    """
+
+    kind: npt.NDArray[np.uint8]
+    poly_rows: npt.NDArray[np.int64]
+    coords: F64
+    point_offsets: npt.NDArray[np.int64]
+    poly_offsets: npt.NDArray[np.int64]
+    str_rows: npt.NDArray[np.int64]
+    str_hw: npt.NDArray[np.int64]
+    str_data: bytes
+    str_offsets: npt.NDArray[np.int64]
+    list_rows: npt.NDArray[np.int64]
+    list_hw: npt.NDArray[np.int64]
+    list_counts: npt.NDArray[np.uint32]
+    list_offsets: npt.NDArray[np.int64]
+    box_rows: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    boxes: F64 = field(default_factory=lambda: np.zeros((0, 4)))
+
+    @classmethod
+    def of(cls, cols: Mapping[str, Any]) -> Segmentations:
+        """The segmentation columns of a reader's output."""
+        names = [f for f in cls.__dataclass_fields__ if f not in ("kind", "box_rows", "boxes")]
+        return cls(kind=cols["seg_kind"], **{f: cols[f] for f in names})
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def _pos(self, rows: npt.NDArray[np.int64], i: int) -> int:
+        return int(np.searchsorted(rows, i))
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        k = int(self.kind[i])
+        if k in (1, 2):
+            j = self._pos(self.poly_rows, i)
+            a, b = self.poly_offsets[j : j + 2].tolist()
+            pts = self.point_offsets[a : b + 1].tolist()
+            xy = self.coords
+            return [xy[2 * p : 2 * q].tolist() for p, q in itertools.pairwise(pts)]
+        if k == 3:
+            j = self._pos(self.str_rows, i)
+            a, b = self.str_offsets[j : j + 2].tolist()
+            counts: Any = self.str_data[a:b].decode("ascii")
+            return {"size": self.str_hw[j].tolist(), "counts": counts}
+        if k == 4:
+            j = self._pos(self.list_rows, i)
+            a, b = self.list_offsets[j : j + 2].tolist()
+            return {"size": self.list_hw[j].tolist(), "counts": self.list_counts[a:b].tolist()}
+        if k == 5:
+            x, y, w, h = self.boxes[self._pos(self.box_rows, i)].tolist()
+            return [[x, y, x, y + h, x + w, y + h, x + w, y]]
+        return None
+
+    def with_box_polygons(self, bbox: F64) -> Segmentations:
+        """Rows without a segmentation get their box as a polygon (pycocotools' ``loadRes``)."""
+        rows = np.flatnonzero(self.kind == 0).astype(np.int64)
+        if not rows.size:
+            return self
+        kind = self.kind.copy()
+        kind[rows] = 5
+        return replace(self, kind=kind, box_rows=rows, boxes=np.asarray(bbox, np.float64)[rows])
+
+    def take(self, index: npt.NDArray[np.int64]) -> Segmentations:
+        """The rows at ``index``, in that order (each pool stays in row order).
+
+        >>> from gemini_vision._backend import kernels
+        >>> s = Segmentations.of(kernels.eval_read_results(
+        ...     b'[{"image_id": 1, "category_id": 1, "score": 1, "segmentation": [[0, 0, 1, 1]]},'
+        ...     b' {"image_id": 1, "category_id": 1, "score": 1, "segmentation": [[2, 2, 3, 3]]}]'))
+        >>> s.take(np.array([1, 0]))[0]
+        [[2.0, 2.0, 2.0, 5.0, 5.0, 5.0, 5.0, 2.0]]
+        """
+        index = np.asarray(index, dtype=np.int64)
+        n = len(self.kind)
+        if len(index) == n and np.array_equal(index, np.arange(n)):
+            return self
+
+        def pick(
+            rows: npt.NDArray[np.int64],
+        ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+            # (pool entries, new rows) of the taken rows held by this pool, in new-row order.
+            if not len(rows):
+                return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            pos = np.minimum(np.searchsorted(rows, index), len(rows) - 1)
+            new = np.flatnonzero(rows[pos] == index).astype(np.int64)
+            return pos[new].astype(np.int64), new
+
+        pj, prow = pick(self.poly_rows)
+        poly_offsets, poly_sel = _ragged(self.poly_offsets, pj)
+        point_offsets, pt_sel = _ragged(self.point_offsets, poly_sel)
+        coord_idx = (2 * pt_sel[:, None] + np.array([0, 1])).ravel()
+        sj, srow = pick(self.str_rows)
+        str_offsets, str_sel = _ragged(self.str_offsets, sj)
+        data = np.frombuffer(self.str_data, dtype=np.uint8)[str_sel].tobytes()
+        lj, lrow = pick(self.list_rows)
+        list_offsets, list_sel = _ragged(self.list_offsets, lj)
+        bj, brow = pick(self.box_rows)
+        return Segmentations(
+            kind=self.kind[index],
+            poly_rows=prow,
+            coords=self.coords[coord_idx],
+            point_offsets=point_offsets,
+            poly_offsets=poly_offsets,
+            str_rows=srow,
+            str_hw=self.str_hw[sj].reshape(-1, 2),
+            str_data=data,
+            str_offsets=str_offsets,
+            list_rows=lrow,
+            list_hw=self.list_hw[lj].reshape(-1, 2),
+            list_counts=self.list_counts[list_sel],
+            list_offsets=list_offsets,
+            box_rows=brow,
+            boxes=self.boxes[bj].reshape(-1, 4),
+        )
+
+
+def take_segmentations(segs: Sequence[Any], rows: npt.NDArray[np.int64]) -> Sequence[Any]:
+    """``segs`` at ``rows``: a :class:`Segmentations` stays columns, a list stays a list.
+
+    >>> take_segmentations([None, [[0, 0, 1, 1]]], np.array([1]))
+    [[[0, 0, 1, 1]]]
+    """
+    if isinstance(segs, Segmentations):
+        return segs.take(rows)
+    return [segs[i] for i in np.asarray(rows).tolist()]
+
+
 @dataclass(frozen=True)
 class GroundTruth:
     """A COCO ground truth as columns (one row per annotation, in file order).
@@ -142,7 +329,7 @@ class GroundTruth:
     bbox: F64
     area: F64
     iscrowd: npt.NDArray[np.bool_]
-    segmentation: list[Any]
+    segmentation: Sequence[Any]
     file_names: dict[Any, str]
 
 
@@ -155,7 +342,7 @@ class Predictions:
     score: F64
     bbox: F64
     area: F64
-    segmentation: list[Any]
+    segmentation: Sequence[Any]
     area_from_box: bool
     masks: Masks | None = None
     score_given: npt.NDArray[np.bool_] | None = None
@@ -182,6 +369,88 @@ def _boxes(values: list[Any], what: str) -> F64:
     return arr
 
 
+def _known(ids: npt.NDArray[np.int64], keys: Any) -> bool:
+    """Every id in ``ids`` is one of ``keys`` (ints)."""
+    if not len(ids):
+        return True
+    if not all(type(k) is int for k in keys):
+        return False
+    return bool(np.isin(ids, np.fromiter(keys, dtype=np.int64, count=len(keys))).all())
+
+
+def _ground_truth_of(cols: Mapping[str, Any]) -> GroundTruth | None:
+    """A :class:`GroundTruth` from the fast reader's columns; None if the general reader
+    must read the document (an annotation of an unknown image: it raises the error)."""
+    img = cols["img_id"].tolist()
+    sizes = dict(
+        zip(
+            img,
+            zip(cols["img_height"].tolist(), cols["img_width"].tolist(), strict=True),
+            strict=True,
+        )
+    )
+    files = {iid: f for iid, f in zip(img, cols["img_file"], strict=True) if f}
+    names = dict(zip(cols["cat_id"].tolist(), cols["cat_name"], strict=True))
+    if not _known(cols["ann_image"], sizes.keys()):
+        return None
+    bbox = cols["ann_bbox"]
+    area = cols["ann_area"]
+    missing = np.isnan(area)
+    if missing.any():
+        area = np.where(missing, bbox[:, 2] * bbox[:, 3], area)
+    return GroundTruth(
+        image_ids=list(sizes),
+        image_sizes=sizes,
+        category_ids=list(names),
+        category_names=names,
+        id=cols["ann_id"],
+        image_id=cols["ann_image"].tolist(),
+        category_id=cols["ann_category"].tolist(),
+        bbox=bbox,
+        area=area,
+        iscrowd=cols["ann_crowd"] != 0,
+        segmentation=Segmentations.of(cols),
+        file_names=files,
+    )
+
+
+def _predictions_of(cols: Mapping[str, Any], gt: GroundTruth) -> Predictions | None:
+    """:func:`load_predictions` on the fast reader's columns; None if the general reader
+    must (an unknown image, a result without the box or mask ``loadRes`` needs)."""
+    image = cols["image"]
+    if not _known(image, gt.image_sizes.keys()):
+        return None
+    has_box = cols["has_bbox"]
+    segs = Segmentations.of(cols)
+    n = len(image)
+    first_box = bool(n) and bool(has_box[0])
+    if (first_box and not has_box.all()) or (not first_box and (segs.kind == 0).any()):
+        return None
+    bbox = cols["bbox"]
+    masks = None
+    if first_box:
+        area = bbox[:, 2] * bbox[:, 3]
+        segs = segs.with_box_polygons(bbox)
+    else:
+        masks = masks_of(segs, image, gt)
+        area = masks.areas()
+        missing = np.flatnonzero(~has_box)
+        if missing.size:
+            bbox = bbox.copy()
+            bbox[missing] = masks.take(missing).bboxes()
+    return Predictions(
+        image_id=image.tolist(),
+        category_id=cols["category"].tolist(),
+        score=cols["score"],
+        bbox=bbox,
+        area=np.asarray(area, dtype=np.float64),
+        segmentation=segs,
+        area_from_box=first_box,
+        masks=masks,
+        score_given=np.ones(n, dtype=np.bool_),
+    )
+
+
 def load_ground_truth(source: Any) -> GroundTruth:
     """Read a COCO ground truth: a dict, a :class:`GroundTruth`, or a path to its JSON file.
 
@@ -190,7 +459,13 @@ def load_ground_truth(source: Any) -> GroundTruth:
     """
     if isinstance(source, GroundTruth):
         return source
-    data = _read_json(source, "the ground truth")
+    doc = _read_bytes(source, "the ground truth")
+    if doc is not None:
+        cols = kernels.eval_read_ground_truth(doc)
+        read = None if cols is None else _ground_truth_of(cols)
+        if read is not None:
+            return read
+    data = _read_json(source, "the ground truth", doc)
     if not isinstance(data, Mapping):
         raise EvaluationError("the ground truth must be a COCO dict with images and annotations")
     images = data.get("images") or []
@@ -270,7 +545,13 @@ def load_predictions(source: Any, gt: GroundTruth) -> Predictions:
     """
     if isinstance(source, Predictions):
         return source
-    anns = _read_json(source, "the predictions")
+    doc = _read_bytes(source, "the predictions")
+    if doc is not None:
+        cols = kernels.eval_read_results(doc)
+        got = None if cols is None else _predictions_of(cols, gt)
+        if got is not None:
+            return got
+    anns = _read_json(source, "the predictions", doc)
     if not isinstance(anns, Sequence) or isinstance(anns, (str, bytes)):
         raise EvaluationError("predictions must be a list of COCO result dicts")
     known = gt.image_sizes
@@ -359,18 +640,30 @@ def _rle_size(seg: Mapping[str, Any], where: str) -> tuple[int, int]:
         raise EvaluationError(f"{where}: an RLE needs 'size': [height, width]") from None
 
 
-def masks_of(segmentations: Sequence[Any], image_ids: Sequence[Any], gt: GroundTruth) -> Masks:
+def masks_of(
+    segmentations: Sequence[Any],
+    image_ids: Sequence[Any] | npt.NDArray[Any],
+    gt: GroundTruth,
+    rows: npt.NDArray[np.int64] | None = None,
+) -> Masks:
     """Every segmentation as RLE counts, as pycocotools' ``annToRLE``.
 
     Polygons (a list of ``[x0, y0, x1, y1, ...]``; a first entry of exactly four
     numbers makes pycocotools read every entry as a box) take the image's size;
-    RLE dicts keep their ``size``.
+    RLE dicts keep their ``size``. ``rows``: only those segmentations, in that
+    order (``image_ids`` still lines up with ``segmentations``).
 
     >>> gt = load_ground_truth({"images": [{"id": 1, "height": 4, "width": 4}]})
     >>> m = masks_of([[[1, 1, 1, 3, 3, 3, 3, 1]]], [1], gt)
     >>> m.areas().tolist(), m.sizes.tolist()
     ([4.0], [[4, 4]])
     """
+    if isinstance(segmentations, Segmentations):
+        return _masks_of_columns(segmentations, image_ids, gt, rows)
+    if rows is not None:
+        idx = np.asarray(rows, dtype=np.int64).tolist()
+        segmentations = [segmentations[i] for i in idx]
+        image_ids = [image_ids[i] for i in idx]
     n = len(segmentations)
     poly_idx: list[int] = []
     coords: list[float] = []
@@ -422,36 +715,84 @@ def masks_of(segmentations: Sequence[Any], image_ids: Sequence[Any], gt: GroundT
                 list_parts[i] = (arr.astype(np.uint32), hw)
         else:
             raise EvaluationError(f"{where} must be polygons or a COCO RLE dict")
+    i64 = np.int64
+    polys = _Polygons(
+        np.array(poly_idx, i64),
+        np.array(coords, dtype=np.float64),
+        np.array(point_offsets, dtype=i64),
+        np.array(poly_offsets, dtype=i64),
+        np.array(poly_sizes, dtype=i64).reshape(-1, 2),
+    )
+    str_offsets = np.zeros(len(strs) + 1, dtype=i64)
+    np.cumsum([len(s) for s in strs], out=str_offsets[1:])
+    str_pool = _Strings(
+        np.array(str_idx, i64),
+        b"".join(strs),
+        str_offsets,
+        np.array(str_sizes, i64).reshape(-1, 2),
+    )
+    idx = list(list_parts)
+    arrs = [list_parts[i][0] for i in idx]
+    list_offsets = np.zeros(len(arrs) + 1, dtype=i64)
+    np.cumsum([len(a) for a in arrs], out=list_offsets[1:])
+    list_pool = Masks(
+        np.concatenate(arrs).astype(np.uint32) if arrs else np.zeros(0, np.uint32),
+        list_offsets,
+        np.array([list_parts[i][1] for i in idx], dtype=i64).reshape(-1, 2),
+    )
+    return _pooled(n, [polys], str_pool, (np.array(idx, i64), list_pool))
+
+
+@dataclass(frozen=True)
+class _Polygons:
+    """Rows given as polygons: the arguments of ``kernels.eval_polygons``."""
+
+    rows: npt.NDArray[np.int64]
+    coords: F64
+    point_offsets: npt.NDArray[np.int64]
+    poly_offsets: npt.NDArray[np.int64]
+    sizes: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _Strings:
+    """Rows given as compressed RLE strings: ``data[offsets[j]:offsets[j + 1]]``."""
+
+    rows: npt.NDArray[np.int64]
+    data: bytes
+    offsets: npt.NDArray[np.int64]
+    sizes: npt.NDArray[np.int64]
+
+
+def _pooled(
+    n: int,
+    polygons: list[_Polygons],
+    strings: _Strings,
+    lists: tuple[npt.NDArray[np.int64], Masks],
+) -> Masks:
+    """Every pool turned into counts by its kernel, put back in row order and checked."""
     pools: list[Masks] = []
     where_from = np.zeros(n, dtype=np.int64)
+    base = 0
     try:
-        if poly_idx:
-            c, o = kernels.eval_polygons(
-                np.array(coords, dtype=np.float64),
-                np.array(point_offsets, dtype=np.int64),
-                np.array(poly_offsets, dtype=np.int64),
-                np.array(poly_sizes, dtype=np.int64).reshape(-1, 2),
-            )
-            pools.append(Masks(c, o, np.array(poly_sizes, np.int64).reshape(-1, 2)))
-            where_from[poly_idx] = np.arange(len(poly_idx))
-        if str_idx:
-            offs = np.zeros(len(strs) + 1, dtype=np.int64)
-            np.cumsum([len(s) for s in strs], out=offs[1:])
-            c, o = kernels.eval_rle_strings(b"".join(strs), offs)
-            base = sum(len(p) for p in pools)
-            pools.append(Masks(c, o, np.array(str_sizes, np.int64).reshape(-1, 2)))
-            where_from[str_idx] = base + np.arange(len(str_idx))
+        for p in polygons:
+            if not len(p.rows):
+                continue
+            c, o = kernels.eval_polygons(p.coords, p.point_offsets, p.poly_offsets, p.sizes)
+            pools.append(Masks(c, o, p.sizes))
+            where_from[p.rows] = base + np.arange(len(p.rows))
+            base += len(p.rows)
+        if len(strings.rows):
+            c, o = kernels.eval_rle_strings(strings.data, strings.offsets)
+            pools.append(Masks(c, o, strings.sizes))
+            where_from[strings.rows] = base + np.arange(len(strings.rows))
+            base += len(strings.rows)
     except (KernelInputError, RleError) as e:
         raise EvaluationError(f"a segmentation is malformed: {e}") from None
-    if list_parts:
-        base = sum(len(p) for p in pools)
-        idx = list(list_parts)
-        arrs = [list_parts[i][0] for i in idx]
-        offs = np.zeros(len(arrs) + 1, dtype=np.int64)
-        np.cumsum([len(a) for a in arrs], out=offs[1:])
-        sizes = np.array([list_parts[i][1] for i in idx], dtype=np.int64).reshape(-1, 2)
-        pools.append(Masks(np.concatenate(arrs).astype(np.uint32), offs, sizes))
-        where_from[idx] = base + np.arange(len(idx))
+    rows, masks = lists
+    if len(rows):
+        pools.append(masks)
+        where_from[rows] = base + np.arange(len(rows))
     out = _concat(pools).take(where_from)
     cs = np.zeros(len(out.counts) + 1, dtype=np.uint64)
     np.cumsum(out.counts, dtype=np.uint64, out=cs[1:])
@@ -464,6 +805,87 @@ def masks_of(segmentations: Sequence[Any], image_ids: Sequence[Any], gt: GroundT
             f"not the {out.sizes[i].tolist()} frame's pixel count"
         )
     return out
+
+
+def _image_hw(image_ids: Any, gt: GroundTruth) -> npt.NDArray[np.int64]:
+    """``(n, 2)``: each image's ``(height, width)`` from the ground truth."""
+    ids = np.asarray(image_ids)
+    if ids.ndim == 1 and ids.dtype.kind in "iu" and gt.image_sizes:
+        known = np.array(list(gt.image_sizes), dtype=object)
+        if all(type(k) is int for k in known):
+            keys = known.astype(np.int64)
+            hw = np.array(list(gt.image_sizes.values()), dtype=np.int64).reshape(-1, 2)
+            order = np.argsort(keys, kind="stable")
+            pos = order[np.minimum(np.searchsorted(keys[order], ids), len(keys) - 1)]
+            if np.array_equal(keys[pos], ids):
+                return hw[pos]
+    return np.array([gt.image_sizes[i] for i in list(image_ids)], np.int64).reshape(-1, 2)
+
+
+def _masks_of_columns(
+    segs: Segmentations,
+    image_ids: Sequence[Any] | npt.NDArray[Any],
+    gt: GroundTruth,
+    rows: npt.NDArray[np.int64] | None = None,
+) -> Masks:
+    """:func:`masks_of` for pooled columns: one kernel call, no Python object per mask."""
+    n = len(segs)
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    kind = segs.kind[rows]
+    none = np.flatnonzero(kind == 0)
+    if none.size:
+        raise EvaluationError(
+            f"segmentation of annotation {int(none[0])} must be polygons or a COCO RLE dict"
+        )
+    # Each row's place in its pool; box-only rows join the polygon pool at its end.
+    entry = np.zeros(n, dtype=np.int64)
+    n_poly = len(segs.poly_rows)
+    entry[segs.poly_rows] = np.arange(n_poly)
+    entry[segs.str_rows] = np.arange(len(segs.str_rows))
+    entry[segs.list_rows] = np.arange(len(segs.list_rows))
+    coords, point_offsets, poly_offsets = segs.coords, segs.point_offsets, segs.poly_offsets
+    m = len(segs.box_rows)
+    if m:
+        entry[segs.box_rows] = n_poly + np.arange(m)
+        x, y, w, h = (segs.boxes[:, j] for j in range(4))
+        corners = np.stack([x, y, x, y + h, x + w, y + h, x + w, y], axis=1).reshape(-1)
+        steps = np.arange(1, m + 1, dtype=np.int64)
+        coords = np.concatenate([coords, corners])
+        point_offsets = np.concatenate([point_offsets, point_offsets[-1] + 4 * steps])
+        poly_offsets = np.concatenate([poly_offsets, poly_offsets[-1] + steps])
+    # Pool codes of the kernel: 0 polygons (kinds 1, 2, 5), 1 strings (3), 2 counts (4).
+    code = np.array([0, 0, 0, 1, 2, 0], dtype=np.uint8)[kind]
+    sizes = np.zeros((len(rows), 2), dtype=np.int64)
+    ent = entry[rows]
+    drawn = code == 0
+    if drawn.any():
+        ids = image_ids if isinstance(image_ids, np.ndarray) else np.asarray(list(image_ids))
+        sizes[drawn] = _image_hw(ids[rows[drawn]], gt)
+    sizes[code == 1] = segs.str_hw[ent[code == 1]]
+    sizes[code == 2] = segs.list_hw[ent[code == 2]]
+    try:
+        counts, offsets, sums, areas = kernels.eval_masks(
+            code,
+            ent,
+            sizes,
+            coords,
+            point_offsets,
+            poly_offsets,
+            segs.str_data,
+            segs.str_offsets,
+            segs.list_counts,
+            segs.list_offsets,
+        )
+    except (KernelInputError, RleError) as e:
+        raise EvaluationError(f"a segmentation is malformed: {e}") from None
+    bad = np.flatnonzero(sums.astype(np.int64) != sizes[:, 0] * sizes[:, 1])
+    if bad.size:
+        i = int(bad[0])
+        raise EvaluationError(
+            f"the RLE counts of annotation {i} sum to {int(sums[i])}, "
+            f"not the {sizes[i].tolist()} frame's pixel count"
+        )
+    return Masks(counts, offsets, sizes, areas)
 
 
 def _concat(parts: list[Masks]) -> Masks:

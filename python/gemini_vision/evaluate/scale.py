@@ -44,7 +44,12 @@ from gemini_vision.evaluate.coco import (
     Matching,
     match,
 )
-from gemini_vision.evaluate.data import GroundTruth, load_ground_truth, load_predictions
+from gemini_vision.evaluate.data import (
+    GroundTruth,
+    load_ground_truth,
+    load_predictions,
+    take_segmentations,
+)
 from gemini_vision.evaluate.labels import LabelMap
 from gemini_vision.evaluate.params import IouType, Params
 from gemini_vision.evaluate.sources import results_from_table
@@ -83,7 +88,7 @@ def _subset(gt: GroundTruth, image_ids: set[Any]) -> GroundTruth:
         bbox=gt.bbox[idx].reshape(-1, 4),
         area=gt.area[idx],
         iscrowd=gt.iscrowd[idx],
-        segmentation=[gt.segmentation[i] for i in rows],
+        segmentation=take_segmentations(gt.segmentation, idx),
     )
 
 

@@ -397,44 +397,72 @@ def _looks_like_json(text: str, start: int) -> bool:
 
 def _span_end(text: str, start: int) -> int | None:
     """Index after the bracket that closes the one at ``start``, or None if none does."""
-    for kind, _depth, index in _walk(text, start, len(text)):
+    for kind, _depth, index in _events(text, start, len(text)):
         if kind == "end":
             return index
     return None
 
 
+#: The last span walked: (text, start, stop, its events). A truncated list is
+#: walked once to learn that it has no end and again to split it; the second
+#: walk is this. One tuple, replaced whole, so threads can only miss it.
+_last_walk: tuple[str, int, int, tuple[tuple[str, int, int], ...]] = ("", 0, 0, ())
+
+
+def _events(text: str, start: int, stop: int) -> tuple[tuple[str, int, int], ...]:
+    """``_walk``'s events over a span, reusing the last span's when it is the same."""
+    global _last_walk
+    last = _last_walk
+    if last[0] is text and last[1] == start and last[2] == stop:
+        return last[3]
+    events = tuple(_walk(text, start, stop))
+    _last_walk = (text, start, stop, events)
+    return events
+
+
 def _walk(text: str, start: int, stop: int) -> Iterator[tuple[str, int, int]]:
     """Yield ("comma", depth, i) for each comma and ("end", 0, i) when the span closes.
 
-    String literals are skipped with their escapes. A closer that does not match
-    the innermost opener closes up to the nearest opener it matches within a few
-    levels, or is ignored (bounded work however the brackets are nested).
+    String literals are skipped with their escapes: a string ends at the next
+    quote after an even run of backslashes, found with ``str.find`` (a mask's
+    base64 text is most of an answer, and a regular expression would visit it
+    character by character). A closer that does not match the innermost opener
+    closes up to the nearest opener it matches within a few levels, or is
+    ignored (bounded work however the brackets are nested).
     """
     stack = [_CLOSER[text[start]]]
-    in_string = False
-    skip_until = -1
-    for match in _STRUCTURAL.finditer(text, start + 1, stop):
+    search = _STRUCTURAL.search
+    pos = start + 1
+    while (match := search(text, pos, stop)) is not None:
         index = match.start()
-        if index < skip_until:
-            continue
         char = match.group()
-        if in_string:
-            if char == "\\":
-                skip_until = index + 2
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
+        pos = index + 1
+        if char == '"':
+            pos = _string_end(text, pos, stop)
+            if pos < 0:
+                return  # the text ends inside the string
         elif char == ",":
             yield "comma", len(stack), index
         elif char in "[{":
             stack.append(_CLOSER[char])
-        elif stack[-1] == char or char in stack[-_MISMATCH_DEPTH:]:
+        elif char != "\\" and (stack[-1] == char or char in stack[-_MISMATCH_DEPTH:]):
             while stack.pop() != char:
                 pass
             if not stack:
                 yield "end", 0, index + 1
                 return
+
+
+def _string_end(text: str, pos: int, stop: int) -> int:
+    """Index after the quote that closes the string whose text starts at ``pos``, or -1."""
+    while (quote := text.find('"', pos, stop)) >= 0:
+        before = quote - 1
+        while text[before] == "\\":  # the string's opening quote ends the run
+            before -= 1
+        if (quote - 1 - before) % 2 == 0:
+            return quote + 1
+        pos = quote + 1
+    return -1
 
 
 def _salvage(text: str, start: int, end: int, *, closed: bool) -> list[Any] | None:
@@ -499,7 +527,7 @@ def _split(text: str, start: int, end: int, *, closed: bool) -> list[tuple[str, 
     """The top-level elements of the list span [start, end) and whether each is complete."""
     pieces: list[tuple[str, bool]] = []
     begin = start + 1
-    for kind, depth, index in _walk(text, start, end):
+    for kind, depth, index in _events(text, start, end):
         if kind == "comma" and depth == 1:
             pieces.append((text[begin:index], True))
             begin = index + 1
