@@ -1,10 +1,11 @@
 """The NumPy fallback's shortcuts through Pillow, and what happens when one is not there.
 
 The fallback lets Pillow's core write straight into NumPy arrays that an
-``Image.frombuffer`` image shares (the decoded PNG rows, the resized mask).
-Were a Pillow to copy the buffer instead, each shortcut must notice and take
-its plain path; here ``Image.frombuffer`` is made to copy, and every result
-must still be Pillow's own.
+``Image.frombuffer`` image shares (the resized mask) or that Pillow's core
+maps itself (``PIL._imaging.map_buffer``: the decoded PNG's pixels). Were a
+Pillow to copy the buffer instead, or to lack those core calls, each shortcut
+must notice and take its plain path; here each is made to copy or made to refuse
+its call, and every result must still be Pillow's own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from PIL import Image
 
 from gemini_vision import masks
+from gemini_vision._numpy_kernels import png as numpy_png
 
 LIMIT = 1 << 24
 
@@ -42,6 +44,10 @@ def _pillow_grey(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("L"))
 
 
+#: The cases and Pillow's own answers, made before any fixture changes Pillow.
+DECODED = [(data, _pillow_grey(data)) for data in _cases()]
+
+
 @pytest.fixture(params=["shared", "copied"])
 def frombuffer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """``Image.frombuffer`` as installed, or made to return a copy of the image."""
@@ -55,10 +61,43 @@ def frombuffer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     return str(request.param)
 
 
-def test_decode_is_pillows_either_way(numpy_kernels: ModuleType, frombuffer: str) -> None:
-    for data in _cases():
+@pytest.fixture(params=["mapped", "copied", "refused"])
+def map_buffer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pillow's core ``map_buffer`` as installed, made to map a copy, or to refuse its call.
+
+    (Removing it would break Pillow itself: ``Image.frombuffer`` calls it.)
+    """
+    from PIL import _imaging
+
+    real = _imaging.map_buffer
+    if request.param == "copied":
+
+        def copying(target: Any, *args: Any) -> Any:
+            return real(np.array(target), *args)
+
+        monkeypatch.setattr(_imaging, "map_buffer", copying)
+    elif request.param == "refused":
+
+        def refusing(*args: Any) -> Any:
+            raise TypeError("map_buffer() takes other arguments in this Pillow")
+
+        monkeypatch.setattr(_imaging, "map_buffer", refusing)
+    return str(request.param)
+
+
+@pytest.mark.pillow_compat
+def test_decode_is_pillows_either_way(
+    numpy_kernels: ModuleType, frombuffer: str, map_buffer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if map_buffer == "mapped":  # every case is one Pillow decodes alone: no second inflate
+
+        def inflate_again(*args: Any) -> bytes:
+            raise AssertionError("the checked path ran")
+
+        monkeypatch.setattr(numpy_png, "_inflate", inflate_again)
+    for data, expected in DECODED:
         out = numpy_kernels.decode_png(data, LIMIT)
-        np.testing.assert_array_equal(out, _pillow_grey(data))
+        np.testing.assert_array_equal(out, expected)
         assert out.flags.writeable
 
 

@@ -10,14 +10,15 @@ does, with the same messages:
    (``_read_layout``, a few microseconds: ``zlib.crc32`` runs in C);
 2. the fast lane (``_decode_with_pillow``), for 8-bit grey, palette and RGB
    images that are not interlaced (every mask a model sends): Pillow's "zip"
-   decoder inflates and unfilters the IDAT stream once, into an image one row
-   taller than the header says. Pillow stops at the end of the zlib stream or
-   when the image is full, whichever is first, so the extra row tells the two
-   apart: a value no scanline can write marks the last real row and the extra
-   one (-1 in an "I" image; in "RGBX", the padding byte Pillow sets to 255 on
-   every pixel it writes), and the file is accepted only if the last real row
-   was written, the extra row was not, and Pillow raised nothing (the stream
-   ended, its checksum held, every filter type was known).
+   decoder inflates and unfilters the IDAT stream once, straight into a NumPy
+   array one row taller than the header says, which Pillow's core maps as its
+   image (no ``Image`` object, no copy out of Pillow). Pillow stops at the end
+   of the zlib stream or when the image is full, whichever is first, so the
+   extra row tells the two apart: a value no scanline can write marks the last
+   real row and the extra one (-1 in an "I" image; in "RGBX", the padding byte
+   Pillow sets to 255 on every pixel it writes), and the file is accepted only
+   if the last real row was written, the extra row was not, and Pillow raised
+   nothing (the stream ended, its checksum held, every filter type was known).
    Pillow never writes more than the header's rows plus one, so the lane keeps
    the bomb limit;
 3. anything the lane does not accept, and the other layouts, take the checked
@@ -36,7 +37,6 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
-from gemini_vision._numpy_kernels.pixels import to_array
 from gemini_vision.errors import MaskDecodeError, PixelLimitError
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -338,72 +338,72 @@ def _decode_with_pillow(
     """Grey pixels through Pillow's PNG decoder, or None to take the checked path.
 
     None when the file is not exactly right (see the module's step 2); the
-    checked path then finds and names what is wrong. Pillow decodes straight
-    into a NumPy array (``Image.frombuffer`` shares its memory), so no pixel is
-    copied out of Pillow; were a Pillow to copy instead, the written row would
-    still hold the sentinel and the checked path would decode the file.
+    checked path then finds and names what is wrong. Pillow's "zip" decoder
+    writes straight into a NumPy array that Pillow's core maps as an image
+    (``_pillow_decodes_into``): no ``Image`` object is made and no pixel is
+    copied out of Pillow.
     """
-    from PIL import Image
-
     width, height = header.width, header.height
     if header.colour_type == 2:
         # RGB: Pillow's unpacking sets the padding byte of every pixel it writes to 255.
-        pixels = np.zeros((height + 1, width, 4), dtype=np.uint8)
-        image = Image.frombuffer("RGBX", (width, height + 1), pixels, "raw", "RGBX", 0, 1)
-        if not _pillow_decodes(image, stream, "RGB"):
+        rgbx = np.zeros((height + 1, width, 4), dtype=np.uint8)
+        if not _pillow_decodes_into(rgbx, "RGBX", "RGB", stream):
             return None
-        if pixels[height - 1, 0, 3] != 255 or pixels[height, 0, 3] != 0:
+        if rgbx[height - 1, 0, 3] != 255 or rgbx[height, 0, 3] != 0:
             return None
-        rgb = Image.frombuffer("RGBX", (width, height), pixels[:height], "raw", "RGBX", 0, 1)
-        return to_array(rgb.convert("L"))
-    # Grey or palette indices as int32, so that -1 marks a row Pillow did not write
-    # (Pillow copies an "I" buffer rather than sharing it: the image is its own).
-    image = Image.new("I", (width, height + 1))
+        return _luma_with_pillow(rgbx[:height])
+    # Grey or palette indices as int32, so that -1 marks a row Pillow did not write.
     # Rows are written whole, so the first pixel of the last two rows tells.
-    image.putpixel((0, height - 1), -1)
-    image.putpixel((0, height), -1)
-    if not _pillow_decodes(image, stream, "I;8"):
+    samples = np.empty((height + 1, width), dtype=np.int32)
+    samples[height - 1 :, 0] = -1
+    if not _pillow_decodes_into(samples, "I", "I;8", stream):
         return None
-    if image.getpixel((0, height - 1)) == -1 or image.getpixel((0, height)) != -1:
+    if samples[height - 1, 0] == -1 or samples[height, 0] != -1:
         return None
-    grey = _int_to_bytes(image, width, height)
     if header.colour_type == 3:
-        by_index: npt.NDArray[np.uint8] = _grey_lut(header, palette)[grey]
+        by_index: npt.NDArray[np.uint8] = _grey_lut(header, palette)[samples[:height]]
         return by_index
-    return grey
+    return samples[:height].astype(np.uint8)  # every value is 0-255: the I;8 unpacker's
 
 
-def _int_to_bytes(image: Any, width: int, height: int) -> npt.NDArray[np.uint8]:
-    """The first ``height`` rows of an "I" image of values 0-255, as a fresh uint8 array.
+def _pillow_decodes_into(pixels: npt.NDArray[Any], mode: str, raw_mode: str, stream: bytes) -> bool:
+    """Whether Pillow's PNG decoder ("zip") filled ``pixels`` and ran to an end without complaint.
 
-    Pillow's core converts straight into the array (mapped as an "L" image, see
-    ``pixels.py``), about as fast as its decoder's own copy; ``np.asarray``
-    then ``astype`` is the portable way, taken if that core call is missing.
+    ``pixels`` (rows, width[, 4]) is mapped as a Pillow ``mode`` image by Pillow's
+    core (``map_buffer``: the image is the array's memory) and the decoder,
+    reading ``raw_mode`` scanlines, writes into it. Pillow stops at the end of
+    the zlib stream or when the image is full, whichever comes first. That
+    core interface is not documented; should it change, the answer is False
+    and the checked path decodes every file, only slower.
     """
-    from PIL import Image
+    from PIL import _imaging as pillow_core
 
-    out = np.empty((height + 1, width), dtype=np.uint8)
-    target = Image.frombuffer("L", (width, height + 1), out, "raw", "L", 0, 1)
+    rows, width = pixels.shape[:2]
     try:
-        if target.readonly:  # shares out's memory
-            # A pixel set to what the image does not hold there: the conversion must change it.
-            last = image.getpixel((0, height - 1))
-            out[height - 1, 0] = (last + 1) % 256
-            image.im.convert_into(target.im)
-            if out[height - 1, 0] == last:
-                return out[:height]
-    except (AttributeError, TypeError, ValueError):
-        pass
-    return np.asarray(image)[:height].astype(np.uint8)
-
-
-def _pillow_decodes(image: Any, stream: bytes, raw_mode: str) -> bool:
-    """Whether Pillow's PNG decoder ("zip") ran to an end without complaint."""
-    try:
-        image.frombytes(stream, "zip", raw_mode)
-    except (ValueError, OSError):  # cut short, a bad checksum or filter type, ...
+        image = pillow_core.map_buffer(pixels, (width, rows), "raw", 0, (mode, 0, 1))
+        decoder = pillow_core.zip_decoder(mode, raw_mode, 0)
+        decoder.setimage(image, (0, 0, width, rows))
+        status, error = decoder.decode(stream)
+    except (AttributeError, TypeError, ValueError, OSError):  # a bad stream, or another core
         return False
-    return True
+    # status < 0: the decoder finished (stream end or image full); error 0: cleanly.
+    return bool(status < 0 and error == 0)
+
+
+def _luma_with_pillow(rgbx: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+    """Pillow's RGB to L of ``rgbx`` (rows, width, 4), by its core, into a fresh array."""
+    from PIL import _imaging as pillow_core
+
+    rows, width = rgbx.shape[:2]
+    out = np.empty((rows, width), dtype=np.uint8)
+    try:
+        source = pillow_core.map_buffer(rgbx, (width, rows), "raw", 0, ("RGBX", 0, 1))
+        target = pillow_core.map_buffer(out, (width, rows), "raw", 0, ("L", 0, 1))
+        # convert, then one memcpy per row: Pillow < 13 has no convert_into
+        target.paste(source.convert("L"), (0, 0, width, rows))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return out
 
 
 def _grey_lut(header: _Header, palette: bytes) -> npt.NDArray[np.uint8]:
