@@ -1,7 +1,8 @@
 """Command-line subcommands for files, tuning and the emulator (C6).
 
 * ``gemini-vision emulator [--port N] [--api-key KEY]`` serves the emulator on
-  127.0.0.1 until interrupted, printing the base URL and key to use;
+  127.0.0.1 until interrupted (Ctrl-C, or SIGTERM), printing the base URL and
+  key to use;
 * ``gemini-vision upload FILE`` uploads with the resumable protocol, with a
   progress bar of the bytes the server acknowledged, and waits for ``ACTIVE``;
 * ``gemini-vision tune EXAMPLES.jsonl --base-model M`` creates a tuned model
@@ -28,6 +29,7 @@ import sys
 from typing import Any, TextIO
 
 from gemini_vision.cli.output import InputError
+from gemini_vision.cli.stop_signals import StopSignals
 
 __all__ = ["ProgressBar", "register"]
 
@@ -82,19 +84,21 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         file_processing_polls=args.processing_polls,
         tuning_polls=args.tuning_polls,
     )
-    if getattr(args, "json", False):
-        # One document, then the server runs until interrupted.
-        print(json.dumps({"base_url": emulator.base_url, "api_key": args.api_key}), flush=True)
-    else:
-        print(f"gemini-vision emulator on {emulator.base_url}", flush=True)
-        print(f"  api key: {args.api_key}   (send it as x-goog-api-key)", flush=True)
-        print("  stop with Ctrl-C", flush=True)
-    try:
-        emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
+    # Signals are caught before the URL is printed: a client may answer at once.
+    with StopSignals() as stop:
+        emulator.start()
+        try:
+            if getattr(args, "json", False):
+                # One document, then the server runs until interrupted.
+                document = {"base_url": emulator.base_url, "api_key": args.api_key}
+                print(json.dumps(document), flush=True)
+            else:
+                print(f"gemini-vision emulator on {emulator.base_url}", flush=True)
+                print(f"  api key: {args.api_key}   (send it as x-goog-api-key)", flush=True)
+                print("  stop with Ctrl-C", flush=True)
+            stop.wait()
+        finally:
+            emulator.stop()
     return EXIT_OK
 
 
