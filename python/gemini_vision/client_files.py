@@ -19,7 +19,7 @@ import contextlib
 import io
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 # The Files and tuned-model API modules load on a method's first call, not with
 # the client: `from gemini_vision.client import Client` pays only for generate
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from gemini_vision.api.endpoints import Endpoint
     from gemini_vision.api.flow import Flow
     from gemini_vision.api.operations import Operation, TuningProgress
-    from gemini_vision.api.pagination import Page
+    from gemini_vision.api.pagination import Page, Pager
     from gemini_vision.api.retry import RetryPolicy
     from gemini_vision.wire.http import HttpRequest, HttpResponse
     from gemini_vision.wire.tuned import TunedModel
@@ -181,8 +181,19 @@ def _patched(
     return updated, tuple(PATCHABLE_FIELDS[key] for key in changes)
 
 
+class _Call(NamedTuple, Generic[T]):
+    """One request and the parser of its answer: what a one-request method sends."""
+
+    request: HttpRequest
+    parse: Callable[[HttpResponse], T]
+
+
 class _FilesAndTuningBase:
-    """What the sync and async mixins share: every request and flow, built once."""
+    """What the sync and async mixins share: every request and flow, built once.
+
+    Each method of the mixins below is a line that sends what one of these
+    builds; the API modules load here, on the first call that needs them.
+    """
 
     if TYPE_CHECKING:
         endpoint: Endpoint
@@ -246,18 +257,84 @@ class _FilesAndTuningBase:
         )
         return poll_flow(poller, self.retry)
 
-    def _patch_request(
+    def _get_file(self, name: str | File) -> _Call[File]:
+        from gemini_vision.api.files import build_get_file, parse_file
+
+        return _Call(build_get_file(self.endpoint, name), parse_file)
+
+    def _files_pager(self, page_size: int | None, page_token: str | None) -> Pager[File]:
+        from gemini_vision.api.files import files_pager
+
+        return files_pager(self.endpoint, page_size=page_size, page_token=page_token)
+
+    def _list_files_page(self, page_size: int | None, page_token: str | None) -> _Call[Page[File]]:
+        from gemini_vision.api.files import build_list_files, parse_list_files
+
+        request = build_list_files(self.endpoint, page_size=page_size, page_token=page_token)
+        return _Call(request, parse_list_files)
+
+    def _delete_file(self, name: str | File) -> _Call[None]:
+        from gemini_vision.api.files import build_delete_file
+        from gemini_vision.api.resources import parse_delete
+
+        return _Call(build_delete_file(self.endpoint, name), parse_delete)
+
+    def _create_tuned_model(self, model: TunedModel, tuned_model_id: str | None) -> Flow[Operation]:
+        from gemini_vision.api.tuned_create import create_tuned_model_flow
+
+        return create_tuned_model_flow(self.endpoint, model, tuned_model_id, self.retry)
+
+    def _get_tuned_model(self, name: str) -> _Call[TunedModel]:
+        from gemini_vision.api.tuned_models import build_get_tuned_model, parse_tuned_model
+
+        return _Call(build_get_tuned_model(self.endpoint, name), parse_tuned_model)
+
+    def _tuned_models_pager(
+        self, page_size: int | None, filter: str | None, page_token: str | None
+    ) -> Pager[TunedModel]:
+        from gemini_vision.api.tuned_models import tuned_models_pager
+
+        return tuned_models_pager(
+            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
+        )
+
+    def _list_tuned_models_page(
+        self, page_size: int | None, filter: str | None, page_token: str | None
+    ) -> _Call[Page[TunedModel]]:
+        from gemini_vision.api.tuned_models import build_list_tuned_models, parse_list_tuned_models
+
+        request = build_list_tuned_models(
+            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
+        )
+        return _Call(request, parse_list_tuned_models)
+
+    def _patch_tuned_model(
         self,
         model: TunedModel | str,
         original: TunedModel | None,
         update_mask: str | list[str] | None,
         changes: dict[str, Any],
-    ) -> HttpRequest:
-        from gemini_vision.api.tuned_models import build_patch_tuned_model
+    ) -> _Call[TunedModel]:
+        from gemini_vision.api.tuned_models import build_patch_tuned_model, parse_tuned_model
 
         updated, implied = _patched(model, changes)
         mask = update_mask if update_mask is not None else (implied or None)
-        return build_patch_tuned_model(self.endpoint, updated, update_mask=mask, original=original)
+        request = build_patch_tuned_model(
+            self.endpoint, updated, update_mask=mask, original=original
+        )
+        return _Call(request, parse_tuned_model)
+
+    def _delete_tuned_model(self, name: str) -> _Call[None]:
+        from gemini_vision.api.resources import parse_delete
+        from gemini_vision.api.tuned_models import build_delete_tuned_model
+
+        return _Call(build_delete_tuned_model(self.endpoint, name), parse_delete)
+
+    def _get_operation(self, name: str) -> _Call[Operation]:
+        from gemini_vision.api.operations import parse_operation
+        from gemini_vision.api.tuned_models import build_get_operation
+
+        return _Call(build_get_operation(self.endpoint, name), parse_operation)
 
     def _operation_wait(
         self,
@@ -299,6 +376,13 @@ class FilesAndTuning(_FilesAndTuningBase):
         def _drive(self, flow: Flow[T]) -> T: ...
         def _execute(self, request: HttpRequest) -> HttpResponse: ...
 
+    def _send(self, call: _Call[T]) -> T:
+        return call.parse(self._execute(call.request))
+
+    def _pages(self, pager: Pager[T]) -> Iterator[T]:
+        while (request := pager.next_request()) is not None:
+            yield from pager.receive_response(self._execute(request))
+
     # --- files --------------------------------------------------------------------
 
     def upload_file(
@@ -325,9 +409,7 @@ class FilesAndTuning(_FilesAndTuningBase):
 
     def get_file(self, name: str | File) -> File:
         """``files.get``."""
-        from gemini_vision.api.files import build_get_file, parse_file
-
-        return parse_file(self._execute(build_get_file(self.endpoint, name)))
+        return self._send(self._get_file(name))
 
     def list_files(
         self, *, page_size: int | None = None, page_token: str | None = None
@@ -337,27 +419,17 @@ class FilesAndTuning(_FilesAndTuningBase):
         ``page_size`` 0 or None: the server's default; ``page_token``: start at
         that page (from ``list_files_page``).
         """
-        from gemini_vision.api.files import files_pager
-
-        pager = files_pager(self.endpoint, page_size=page_size, page_token=page_token)
-        while (request := pager.next_request()) is not None:
-            yield from pager.receive_response(self._execute(request))
+        return self._pages(self._files_pager(page_size, page_token))
 
     def list_files_page(
         self, *, page_size: int | None = None, page_token: str | None = None
     ) -> Page[File]:
         """One page of ``files.list``: its files and the ``next_page_token`` (None: last)."""
-        from gemini_vision.api.files import build_list_files, parse_list_files
-
-        request = build_list_files(self.endpoint, page_size=page_size, page_token=page_token)
-        return parse_list_files(self._execute(request))
+        return self._send(self._list_files_page(page_size, page_token))
 
     def delete_file(self, name: str | File) -> None:
         """``files.delete``."""
-        from gemini_vision.api.files import build_delete_file
-        from gemini_vision.api.resources import parse_delete
-
-        parse_delete(self._execute(build_delete_file(self.endpoint, name)))
+        self._send(self._delete_file(name))
 
     def wait_for_file(
         self,
@@ -383,17 +455,11 @@ class FilesAndTuning(_FilesAndTuningBase):
         ``api.tuned_create``), so a model that is tuning is never reported as
         a failure.
         """
-        from gemini_vision.api.tuned_create import create_tuned_model_flow
-
-        return self._drive(
-            create_tuned_model_flow(self.endpoint, model, tuned_model_id, self.retry)
-        )
+        return self._drive(self._create_tuned_model(model, tuned_model_id))
 
     def get_tuned_model(self, name: str) -> TunedModel:
         """``tunedModels.get``."""
-        from gemini_vision.api.tuned_models import build_get_tuned_model, parse_tuned_model
-
-        return parse_tuned_model(self._execute(build_get_tuned_model(self.endpoint, name)))
+        return self._send(self._get_tuned_model(name))
 
     def list_tuned_models(
         self,
@@ -403,13 +469,7 @@ class FilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> Iterator[TunedModel]:
         """Every tuned model the filter selects, page after page (from ``page_token`` on)."""
-        from gemini_vision.api.tuned_models import tuned_models_pager
-
-        pager = tuned_models_pager(
-            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
-        )
-        while (request := pager.next_request()) is not None:
-            yield from pager.receive_response(self._execute(request))
+        return self._pages(self._tuned_models_pager(page_size, filter, page_token))
 
     def list_tuned_models_page(
         self,
@@ -419,12 +479,7 @@ class FilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> Page[TunedModel]:
         """One page of ``tunedModels.list`` and its ``next_page_token`` (None: the last)."""
-        from gemini_vision.api.tuned_models import build_list_tuned_models, parse_list_tuned_models
-
-        request = build_list_tuned_models(
-            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
-        )
-        return parse_list_tuned_models(self._execute(request))
+        return self._send(self._list_tuned_models_page(page_size, filter, page_token))
 
     def patch_tuned_model(
         self,
@@ -439,24 +494,15 @@ class FilesAndTuning(_FilesAndTuningBase):
         ``patch_tuned_model("tunedModels/m", display_name="New")`` changes one
         field; ``patch_tuned_model(edited, original=before)`` sends what differs.
         """
-        from gemini_vision.api.tuned_models import parse_tuned_model
-
-        request = self._patch_request(model, original, update_mask, changes)
-        return parse_tuned_model(self._execute(request))
+        return self._send(self._patch_tuned_model(model, original, update_mask, changes))
 
     def delete_tuned_model(self, name: str) -> None:
         """``tunedModels.delete``."""
-        from gemini_vision.api.resources import parse_delete
-        from gemini_vision.api.tuned_models import build_delete_tuned_model
-
-        parse_delete(self._execute(build_delete_tuned_model(self.endpoint, name)))
+        self._send(self._delete_tuned_model(name))
 
     def get_operation(self, name: str) -> Operation:
         """``tunedModels.operations.get``."""
-        from gemini_vision.api.operations import parse_operation
-        from gemini_vision.api.tuned_models import build_get_operation
-
-        return parse_operation(self._execute(build_get_operation(self.endpoint, name)))
+        return self._send(self._get_operation(name))
 
     def wait_for_operation(
         self,
@@ -479,6 +525,14 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         async def _drive(self, flow: Flow[T]) -> T: ...
         async def _execute(self, request: HttpRequest) -> HttpResponse: ...
 
+    async def _send(self, call: _Call[T]) -> T:
+        return call.parse(await self._execute(call.request))
+
+    async def _pages(self, pager: Pager[T]) -> AsyncIterator[T]:
+        while (request := pager.next_request()) is not None:
+            for item in pager.receive_response(await self._execute(request)):
+                yield item
+
     async def upload_file(
         self,
         file: Any,
@@ -497,36 +551,23 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
 
     async def get_file(self, name: str | File) -> File:
         """``files.get``."""
-        from gemini_vision.api.files import build_get_file, parse_file
+        return await self._send(self._get_file(name))
 
-        return parse_file(await self._execute(build_get_file(self.endpoint, name)))
-
-    async def list_files(
+    def list_files(
         self, *, page_size: int | None = None, page_token: str | None = None
     ) -> AsyncIterator[File]:
         """Every file, page after page."""
-        from gemini_vision.api.files import files_pager
-
-        pager = files_pager(self.endpoint, page_size=page_size, page_token=page_token)
-        while (request := pager.next_request()) is not None:
-            for item in pager.receive_response(await self._execute(request)):
-                yield item
+        return self._pages(self._files_pager(page_size, page_token))
 
     async def list_files_page(
         self, *, page_size: int | None = None, page_token: str | None = None
     ) -> Page[File]:
         """See ``Client.list_files_page``."""
-        from gemini_vision.api.files import build_list_files, parse_list_files
-
-        request = build_list_files(self.endpoint, page_size=page_size, page_token=page_token)
-        return parse_list_files(await self._execute(request))
+        return await self._send(self._list_files_page(page_size, page_token))
 
     async def delete_file(self, name: str | File) -> None:
         """``files.delete``."""
-        from gemini_vision.api.files import build_delete_file
-        from gemini_vision.api.resources import parse_delete
-
-        parse_delete(await self._execute(build_delete_file(self.endpoint, name)))
+        await self._send(self._delete_file(name))
 
     async def wait_for_file(
         self,
@@ -543,19 +584,13 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         self, model: TunedModel, *, tuned_model_id: str | None = None
     ) -> Operation:
         """See ``Client.create_tuned_model``."""
-        from gemini_vision.api.tuned_create import create_tuned_model_flow
-
-        return await self._drive(
-            create_tuned_model_flow(self.endpoint, model, tuned_model_id, self.retry)
-        )
+        return await self._drive(self._create_tuned_model(model, tuned_model_id))
 
     async def get_tuned_model(self, name: str) -> TunedModel:
         """``tunedModels.get``."""
-        from gemini_vision.api.tuned_models import build_get_tuned_model, parse_tuned_model
+        return await self._send(self._get_tuned_model(name))
 
-        return parse_tuned_model(await self._execute(build_get_tuned_model(self.endpoint, name)))
-
-    async def list_tuned_models(
+    def list_tuned_models(
         self,
         *,
         page_size: int | None = None,
@@ -563,14 +598,7 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> AsyncIterator[TunedModel]:
         """Every tuned model the filter selects, page after page."""
-        from gemini_vision.api.tuned_models import tuned_models_pager
-
-        pager = tuned_models_pager(
-            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
-        )
-        while (request := pager.next_request()) is not None:
-            for item in pager.receive_response(await self._execute(request)):
-                yield item
+        return self._pages(self._tuned_models_pager(page_size, filter, page_token))
 
     async def list_tuned_models_page(
         self,
@@ -580,12 +608,7 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         page_token: str | None = None,
     ) -> Page[TunedModel]:
         """See ``Client.list_tuned_models_page``."""
-        from gemini_vision.api.tuned_models import build_list_tuned_models, parse_list_tuned_models
-
-        request = build_list_tuned_models(
-            self.endpoint, page_size=page_size, filter=filter, page_token=page_token
-        )
-        return parse_list_tuned_models(await self._execute(request))
+        return await self._send(self._list_tuned_models_page(page_size, filter, page_token))
 
     async def patch_tuned_model(
         self,
@@ -596,24 +619,15 @@ class AsyncFilesAndTuning(_FilesAndTuningBase):
         **changes: Any,
     ) -> TunedModel:
         """See ``Client.patch_tuned_model``."""
-        from gemini_vision.api.tuned_models import parse_tuned_model
-
-        request = self._patch_request(model, original, update_mask, changes)
-        return parse_tuned_model(await self._execute(request))
+        return await self._send(self._patch_tuned_model(model, original, update_mask, changes))
 
     async def delete_tuned_model(self, name: str) -> None:
         """``tunedModels.delete``."""
-        from gemini_vision.api.resources import parse_delete
-        from gemini_vision.api.tuned_models import build_delete_tuned_model
-
-        parse_delete(await self._execute(build_delete_tuned_model(self.endpoint, name)))
+        await self._send(self._delete_tuned_model(name))
 
     async def get_operation(self, name: str) -> Operation:
         """``tunedModels.operations.get``."""
-        from gemini_vision.api.operations import parse_operation
-        from gemini_vision.api.tuned_models import build_get_operation
-
-        return parse_operation(await self._execute(build_get_operation(self.endpoint, name)))
+        return await self._send(self._get_operation(name))
 
     async def wait_for_operation(
         self,
