@@ -62,3 +62,26 @@ def test_long_strings_with_escapes() -> None:
     assert extract.extract(text[:-1]).items[:1] == [
         {"mask": mask, "label": 'a \\" b'},
     ]
+
+
+def test_a_cut_off_list_is_walked_once_and_not_kept(monkeypatch: Any) -> None:
+    # The salvage needs the span's events twice (to learn it has no end, then
+    # to split it); the second time reuses the first walk. Nothing at module
+    # level holds the answer afterwards (a service parsing many large answers
+    # must not pin the last one in memory).
+    walked: list[tuple[int, int]] = []
+    real_walk = extract._walk
+
+    def counting_walk(text: str, start: int, stop: int) -> Any:
+        walked.append((start, stop))
+        return real_walk(text, start, stop)
+
+    monkeypatch.setattr(extract, "_walk", counting_walk)
+    items = ", ".join(f'{{"box_2d": [1, 2, 3, {n}], "label": "a{n}"}}' for n in range(5))
+    text = "Here you go: [" + items + ', {"box_2d": [1, 2'
+    ext = extract.extract(text)
+    assert ext.truncated
+    assert [v["label"] for v in ext.items if isinstance(v, dict)] == [f"a{n}" for n in range(5)]
+    assert walked.count((text.index("["), len(text))) == 1
+    module_strings = [v for v in vars(extract).values() if isinstance(v, (str, tuple))]
+    assert not any(text in str(v) for v in module_strings)

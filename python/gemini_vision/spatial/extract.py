@@ -343,6 +343,7 @@ def _scan(text: str) -> tuple[list[Any], bool]:
     character, at most ``_MAX_RESTARTS`` times, so the work stays linear.
     """
     values: list[Any] = []
+    walks = _Walks(text)
     openers = _Openers(text)
     pos = 0
     restarts = 0
@@ -350,7 +351,7 @@ def _scan(text: str) -> tuple[list[Any], bool]:
         start = openers.next(pos)
         if start < 0:
             break
-        end = _span_end(text, start)
+        end = walks.span_end(start)
         if end is not None:
             if _JSON_INSIDE.search(text, start + 1, end) is None:
                 pos = end  # brackets in prose ("[see below]"): no string, object or number
@@ -362,7 +363,7 @@ def _scan(text: str) -> tuple[list[Any], bool]:
             except (ValueError, RecursionError):
                 pass
         # Unclosed (cut off, or a stray bracket in prose) or not valid as a whole.
-        salvaged = _salvage(text, start, len(text) if end is None else end, closed=end is not None)
+        salvaged = _salvage(walks, start, len(text) if end is None else end, closed=end is not None)
         if salvaged is None and end is None:
             restarts += 1
             pos = start + 1
@@ -395,29 +396,32 @@ def _looks_like_json(text: str, start: int) -> bool:
     return inner[:1] in ('"', "{", "[")
 
 
-def _span_end(text: str, start: int) -> int | None:
-    """Index after the bracket that closes the one at ``start``, or None if none does."""
-    for kind, _depth, index in _events(text, start, len(text)):
-        if kind == "end":
-            return index
-    return None
+class _Walks:
+    """The bracket walks of one text, each span walked once.
 
+    A truncated list is walked once to learn that it has no end and again to
+    split it; the second walk is the first's events. Made per ``_scan`` call,
+    so nothing outlives the text or is shared between threads.
+    """
 
-#: The last span walked: (text, start, stop, its events). A truncated list is
-#: walked once to learn that it has no end and again to split it; the second
-#: walk is this. One tuple, replaced whole, so threads can only miss it.
-_last_walk: tuple[str, int, int, tuple[tuple[str, int, int], ...]] = ("", 0, 0, ())
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._last: tuple[int, int, tuple[tuple[str, int, int], ...]] = (-1, -1, ())
 
+    def events(self, start: int, stop: int) -> tuple[tuple[str, int, int], ...]:
+        """``_walk``'s events over ``[start, stop)``, the last span's again if it is the same."""
+        last_start, last_stop, events = self._last
+        if (last_start, last_stop) != (start, stop):
+            events = tuple(_walk(self.text, start, stop))
+            self._last = (start, stop, events)
+        return events
 
-def _events(text: str, start: int, stop: int) -> tuple[tuple[str, int, int], ...]:
-    """``_walk``'s events over a span, reusing the last span's when it is the same."""
-    global _last_walk
-    last = _last_walk
-    if last[0] is text and last[1] == start and last[2] == stop:
-        return last[3]
-    events = tuple(_walk(text, start, stop))
-    _last_walk = (text, start, stop, events)
-    return events
+    def span_end(self, start: int) -> int | None:
+        """Index after the bracket that closes the one at ``start``, or None if none does."""
+        for kind, _depth, index in self.events(start, len(self.text)):
+            if kind == "end":
+                return index
+        return None
 
 
 def _walk(text: str, start: int, stop: int) -> Iterator[tuple[str, int, int]]:
@@ -465,13 +469,14 @@ def _string_end(text: str, pos: int, stop: int) -> int:
     return -1
 
 
-def _salvage(text: str, start: int, end: int, *, closed: bool) -> list[Any] | None:
+def _salvage(walks: _Walks, start: int, end: int, *, closed: bool) -> list[Any] | None:
     """The elements of a broken span, each parsed alone (``Broken`` where that fails).
 
     A list span gives its elements; an object span whose first key is a wrapper
     key gives its list's elements; any other object is one broken item. Returns
     None when the span is not meant as JSON (prose in brackets).
     """
+    text = walks.text
     if text[start] == "{":
         wrapper = _wrapper_member(text, start, end)
         if wrapper is None:
@@ -480,11 +485,11 @@ def _salvage(text: str, start: int, end: int, *, closed: bool) -> list[Any] | No
             reason = "this object is not valid JSON" if closed else "the answer ends inside it"
             return [Broken("bad_json" if closed else "truncated", f"lost: {reason}")]
         inner_start = wrapper.end() - 1
-        inner_end = _span_end(text, inner_start)
+        inner_end = walks.span_end(inner_start)
         if inner_end is None or inner_end > end:
-            return [_salvage_list(text, inner_start, end, closed=False)]
-        return [_salvage_list(text, inner_start, inner_end, closed=True)]
-    elements = _salvage_list(text, start, end, closed=closed)
+            return [_salvage_list(walks, inner_start, end, closed=False)]
+        return [_salvage_list(walks, inner_start, inner_end, closed=True)]
+    elements = _salvage_list(walks, start, end, closed=closed)
     if _looks_like_json(text, start) or not all(isinstance(e, Broken) for e in elements):
         return [elements]
     return None
@@ -503,9 +508,9 @@ def _wrapper_member(text: str, start: int, end: int) -> re.Match[str] | None:
     return None
 
 
-def _salvage_list(text: str, start: int, end: int, *, closed: bool) -> list[Any]:
+def _salvage_list(walks: _Walks, start: int, end: int, *, closed: bool) -> list[Any]:
     elements: list[Any] = []
-    for piece, complete in _split(text, start, end, closed=closed):
+    for piece, complete in _split(walks, start, end, closed=closed):
         if not piece.strip():
             continue  # "[]", a trailing comma, or text cut right after a comma
         try:
@@ -523,11 +528,12 @@ def _salvage_list(text: str, start: int, end: int, *, closed: bool) -> list[Any]
     return elements
 
 
-def _split(text: str, start: int, end: int, *, closed: bool) -> list[tuple[str, bool]]:
+def _split(walks: _Walks, start: int, end: int, *, closed: bool) -> list[tuple[str, bool]]:
     """The top-level elements of the list span [start, end) and whether each is complete."""
+    text = walks.text
     pieces: list[tuple[str, bool]] = []
     begin = start + 1
-    for kind, depth, index in _events(text, start, end):
+    for kind, depth, index in walks.events(start, end):
         if kind == "comma" and depth == 1:
             pieces.append((text[begin:index], True))
             begin = index + 1
