@@ -19,6 +19,7 @@ with the ``id`` column taken from the records' ids by position.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from itertools import pairwise, repeat
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["Rows"]
 
 _NAMES = tuple(name for name, _ in COLUMNS)
+_HAVE_ARROW = importlib.util.find_spec("pyarrow") is not None
 _INT32_MAX = 2**31 - 1
 
 
@@ -55,6 +57,8 @@ class Rows:
         self.blocks: list[Lane] = []
         #: (height, width) of each lane row's image
         self.frames: list[npt.NDArray[np.int64]] = []
+        #: the blocks made into Arrow tables so far (``seal``), with their record positions
+        self.sealed: list[tuple[Any, npt.NDArray[np.int64]]] = []
 
     def __len__(self) -> int:
         """Rows added one by one so far (the lane's blocks are apart)."""
@@ -92,6 +96,13 @@ class Rows:
                 c[name].append(None)
         self.claim(position)
 
+    def seal(self) -> None:
+        """Make the lane's blocks so far one Arrow table now (while kernels still run),
+        so that less is left to do after the last one (if pyarrow is installed)."""
+        if self.blocks and _HAVE_ARROW:
+            self.sealed.append(_lane_table(self.blocks, self.frames))
+            self.blocks, self.frames = [], []
+
     def truncate(self, length: int) -> None:
         """Drop every row added one by one after the first ``length`` (a failed record's)."""
         for column in self.columns.values():
@@ -100,10 +111,11 @@ class Rows:
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts with every column as a key, in column order."""
+        parts: list[tuple[int, dict[str, Any]]] = []
+        for table, where in self.sealed:
+            parts += zip(where.tolist(), table.to_pylist(), strict=True)
         lane, frames = self._lane()
-        parts: list[tuple[int, dict[str, Any]]] = list(
-            zip(lane.record.tolist(), _lane_dicts(lane, frames), strict=True)
-        )
+        parts += zip(lane.record.tolist(), _lane_dicts(lane, frames), strict=True)
         columns = [self.columns[name] for name in _NAMES[1:]]
         others = (dict(zip(_NAMES[1:], row, strict=True)) for row in zip(*columns, strict=True))
         parts += zip(self.records, others, strict=True)
@@ -120,11 +132,8 @@ class Rows:
         if id_type is None:
             id_type = _infer_id_type(self.ids)
         schema = output_schema(id_type)
-        tables, positions = [], []
-        if self.blocks:
-            table, where = _lane_table(self.blocks, self.frames)
-            tables.append(table)
-            positions.append(where)
+        self.seal()
+        tables, positions = [table for table, _ in self.sealed], [p for _, p in self.sealed]
         if len(self):
             general = {name: self.columns[name] for name in _NAMES[1:]}
             tables.append(pa.Table.from_pydict(general, schema=_rest_schema()))

@@ -38,6 +38,7 @@ not in UTF-8) is stored with backslash escapes, and the item gets an
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -141,21 +142,30 @@ def run(
             chunk = _read_chunk(records, start, stop)
             _emit_chunk(rows, chunk, process(chunk), process)
         return rows
-    # The kernels run without the GIL: while they work on one chunk's masks in a
-    # background thread, this thread reads the next chunk's answers and writes
-    # the previous chunk's rows, so the Python part does not leave cores idle.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gemini-vision-masks") as pool:
+    # The kernels run without the GIL, two chunks at a time from two background
+    # threads: while one call's Python (before and after its kernel) runs, the
+    # other's masks keep the rayon threads busy. Meanwhile this thread reads the
+    # next chunk's answers and writes the finished chunks' rows, and builds the
+    # table so far while the last chunk's masks are made.
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="gemini-vision") as pool:
         # _process never raises for a record (each failure is that record's row).
-        previous: tuple[_Chunk, Future[list[Any]]] | None = None
+        flight: deque[tuple[_Chunk, Future[list[Any]]]] = deque()
         for start, stop in bounds:
             chunk = _read_chunk(records, start, stop)
-            future = pool.submit(process, chunk)
-            if previous is not None:
-                _emit_chunk(rows, previous[0], previous[1].result(), process)
-            previous = (chunk, future)
-        if previous is not None:
-            _emit_chunk(rows, previous[0], previous[1].result(), process)
+            flight.append((chunk, pool.submit(process, chunk)))
+            if len(flight) > IN_FLIGHT:
+                done, future = flight.popleft()
+                _emit_chunk(rows, done, future.result(), process)
+        while flight:
+            if len(flight) == 1:
+                rows.seal()
+            done, future = flight.popleft()
+            _emit_chunk(rows, done, future.result(), process)
     return rows
+
+
+#: Chunks whose kernels run at once (from as many background threads).
+IN_FLIGHT = 2
 
 
 def _options(threshold: Any, pillow: Any, threads: Any) -> tuple[int, int, int | None]:
