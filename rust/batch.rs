@@ -9,14 +9,14 @@
 //! as packed rows -> the COCO RLE of the mask in the frame of *its* image; the
 //! same counts as [`pipeline::decode_mask`] gives), then pycocotools'
 //! compressed string ([`rle::to_string`]) and the area. Masks are
-//! independent, so they are spread over rayon's threads (all cores, or a pool
-//! of the caller's size), each thread reusing its buffers from mask to mask; a
-//! mask's failure is returned in its place and never stops the others.
-
-use rayon::prelude::*;
+//! independent, so they are spread over rayon's threads (all cores, or a kept
+//! pool of the caller's size: [`crate::pool`]), each thread reusing its
+//! buffers from mask to mask and call to call; a mask's failure is returned in
+//! its place and never stops the others.
 
 use crate::error::{KernelError, KernelResult};
 use crate::pipeline::{self, MaskJob};
+use crate::pool;
 use crate::resize::PassOrder;
 use crate::rle;
 
@@ -50,30 +50,9 @@ pub struct Options {
 
 /// Encode every mask (see the module's theory); results in the order of `masks`.
 pub fn png_masks_to_rle(masks: &[PngMask<'_>], options: Options) -> Vec<KernelResult<EncodedMask>> {
-    let run = || -> Vec<KernelResult<EncodedMask>> {
-        masks
-            .par_iter()
-            .with_max_len(1)
-            .map_init(pipeline::Scratch::default, |scratch, mask| {
-                encode_one(mask, &options, scratch)
-            })
-            .collect()
-    };
-    match options.threads {
-        1 => {
-            let mut scratch = pipeline::Scratch::default();
-            masks
-                .iter()
-                .map(|mask| encode_one(mask, &options, &mut scratch))
-                .collect()
-        }
-        0 => run(),
-        n => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-            Ok(pool) => pool.install(run),
-            // No threads to be had: the shared pool still gives the same results.
-            Err(_) => run(),
-        },
-    }
+    pool::map(options.threads, masks, |mask| {
+        pipeline::with_thread_scratch(|scratch| encode_one(mask, &options, scratch))
+    })
 }
 
 /// One mask of [`png_masks_to_rle`], on the calling thread with its scratch buffers.

@@ -18,6 +18,7 @@ pub mod overlay;
 pub mod paste;
 pub mod pipeline;
 pub mod png;
+pub mod pool;
 pub mod records;
 pub mod resize;
 pub mod rle;

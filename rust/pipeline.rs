@@ -5,9 +5,10 @@
 //! # Theory of operation
 //!
 //! Each mask item is independent, so the batch is a parallel map: one job per
-//! item, spread over a rayon pool (all cores, or a pool of the requested size;
-//! one thread runs the items in order on the calling thread). The bindings run
-//! it with the GIL released. A job that fails (bad base64, a corrupt PNG, a
+//! item, spread over a rayon pool (all cores, or a kept pool of the requested
+//! size, [`crate::pool`]; one thread runs the items in order on the calling
+//! thread), each thread reusing its own buffers ([`with_thread_scratch`]) from
+//! item to item and from call to call. The bindings run it with the GIL released. A job that fails (bad base64, a corrupt PNG, a
 //! PNG above the pixel limit) yields its own error and the others go on: the
 //! caller gets one `Result` per item, in order, and records diagnostics.
 //!
@@ -17,7 +18,7 @@
 //! box (zero width or height) still decodes its PNG, so a corrupt payload is
 //! reported, and gives an empty mask.
 
-use rayon::prelude::*;
+use std::cell::RefCell;
 
 use crate::base64;
 use crate::bitmask::BitMask;
@@ -25,6 +26,7 @@ use crate::contour::{resize_threshold_contour, resize_threshold_contour_into};
 use crate::error::KernelResult;
 use crate::paste::BoxMask;
 use crate::png;
+use crate::pool;
 use crate::resize::{resize_bilinear, PassOrder};
 use crate::rle;
 use crate::threshold::threshold;
@@ -114,6 +116,42 @@ pub struct Scratch {
     rle: rle::Scratch,
 }
 
+/// Bytes a thread's buffers may keep between masks: a mask above this (a huge
+/// PNG or box) gets its buffers freed after it, so an idle thread holds little.
+const KEEP_BYTES: usize = 32 << 20;
+
+impl Scratch {
+    /// Free the buffers if the last mask made them large (see [`KEEP_BYTES`]).
+    fn trim(&mut self) {
+        let mask_bytes = self.mask.height().saturating_mul(self.mask.stride()) * 8;
+        if self.png.capacity() > KEEP_BYTES
+            || self.grey.pixels().len() > KEEP_BYTES
+            || mask_bytes > KEEP_BYTES
+        {
+            *self = Scratch::default();
+        }
+    }
+}
+
+thread_local! {
+    /// Each thread's buffers, kept from call to call (the pools' threads live on, [`crate::pool`]).
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// `f` with the calling thread's [`Scratch`]: its buffers are already grown
+/// to the masks seen before, so a mask allocates nothing.
+pub fn with_thread_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let out = f(&mut scratch);
+            scratch.trim();
+            out
+        }
+        // Only if `f` came back here on the same thread (it does not): fresh buffers.
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
 /// The COCO RLE counts of one item's mask in a `(height, width)` frame: the
 /// same counts as [`decode_mask`] with `rle_frame`, without the box-local
 /// boolean mask (the resize writes packed rows that the encoder reads).
@@ -156,29 +194,9 @@ pub fn decode_masks(
     options: &Options,
     threads: usize,
 ) -> Vec<KernelResult<MaskOutput>> {
-    let parallel = || -> Vec<KernelResult<MaskOutput>> {
-        jobs.par_iter()
-            .with_max_len(1)
-            .map_init(Scratch::default, |scratch, job| {
-                decode_mask_with(job, options, scratch)
-            })
-            .collect()
-    };
-    let sequential = || {
-        let mut scratch = Scratch::default();
-        jobs.iter()
-            .map(|job| decode_mask_with(job, options, &mut scratch))
-            .collect()
-    };
-    match threads {
-        1 => sequential(),
-        0 => parallel(),
-        n => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-            Ok(pool) => pool.install(parallel),
-            // No threads to be had: the same work, in order, on this thread.
-            Err(_) => sequential(),
-        },
-    }
+    pool::map(threads, jobs, |job| {
+        with_thread_scratch(|scratch| decode_mask_with(job, options, scratch))
+    })
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use _rust::error::KernelError;
 use _rust::paste::{self, BoxMask};
-use _rust::records::{self, Limits, Outcome, Record};
+use _rust::records::{self, Limits, Record};
 use _rust::resize::PassOrder;
 use _rust::{batch, png, rle};
 
@@ -530,35 +530,50 @@ fn run_records(data: &[u8]) -> Result<String, String> {
     let limits = Limits {
         max_mask_pixels: 1 << 20,
         max_decoded_bytes: 1 << 20,
+        max_answer_bytes: 1 << 20,
+        max_items: 1 << 10,
     };
-    let outcomes = records::records_to_items(
-        &[Record {
-            text: data,
-            width: w,
-            height: h,
-        }],
-        options,
-        limits,
-    );
-    match (&raw, &outcomes[..]) {
-        (None, [Outcome::Items(_)]) => Err("the lane took an answer the reader refused".into()),
-        (_, [Outcome::Items(items)]) => {
-            for item in items {
-                let [x0, y0, x1, y1] = item.bbox;
-                if !(0 <= x0 && x0 <= x1 && x1 <= w as i64 && 0 <= y0 && y0 <= y1 && y1 <= h as i64)
-                {
-                    return Err(format!("box {:?} outside the {w}x{h} image", item.bbox));
+    let record = Record {
+        text: data,
+        width: w,
+        height: h,
+    };
+    let out = records::records_to_columns(&[record], options, limits);
+    let rows = out.len();
+    let consistent = out.record.len() == rows
+        && out.boxes.len() == 4 * rows
+        && out.label_offsets.len() == rows + 1
+        && out.counts_offsets.len() == rows + 1
+        && out.segment.len() == rows
+        && out.area.len() == rows
+        && out
+            .label_offsets
+            .last()
+            .is_some_and(|&end| end as usize == out.label_data.len())
+        && out
+            .counts_offsets
+            .last()
+            .is_some_and(|&end| end as usize == out.counts_data.len());
+    if !consistent || out.taken.len() != 1 || out.taken[0] == (rows == 0) {
+        return Err(format!(
+            "inconsistent columns: {} rows, taken {:?}",
+            rows, out.taken
+        ));
+    }
+    match (&raw, out.taken[0]) {
+        (None, true) => Err("the lane took an answer the reader refused".into()),
+        (_, true) => {
+            for bbox in out.boxes.chunks_exact(4) {
+                let [x0, y0, x1, y1] = [bbox[0], bbox[1], bbox[2], bbox[3]].map(i64::from);
+                if !(0 <= x0 && x0 < x1 && x1 <= w as i64 && 0 <= y0 && y0 < y1 && y1 <= h as i64) {
+                    return Err(format!("box {bbox:?} outside the {w}x{h} image"));
                 }
             }
-            let masks = items.iter().filter(|i| i.mask.is_some()).count();
-            Ok(format!(
-                "items {} masks {}",
-                items.len().min(4),
-                masks.min(4)
-            ))
+            let masks = out.segment.iter().filter(|&&s| s).count();
+            Ok(format!("items {} masks {}", rows.min(4), masks.min(4)))
         }
-        (Some(r), _) => Ok(format!("read {} general", r.len().min(3))),
-        (None, _) => Ok("general".into()),
+        (Some(r), false) => Ok(format!("read {} general", r.len().min(3))),
+        (None, false) => Ok("general".into()),
     }
 }
 

@@ -114,19 +114,35 @@ def png_masks_to_rle(
     threads: int,
 ) -> list[tuple[str | None, str, int]]: ...
 
-# The batch path's fast lane: per record (UTF-8 answer text, sizes[i] = (width,
-# height)) its items as (label, x0, y0, x1, y1, RLE counts or None, area), or
-# None where the general parser must read the record.
-def records_to_items(
-    texts: Sequence[bytes],
+# The batch path's fast lane: records (answer texts[i], sizes[i] = (width,
+# height)) to the output's columns. Returns (taken per record, then per row of
+# the taken records: record position, item index, boxes (rows, 4) x0 y0 x1 y1,
+# label offsets (rows + 1) and UTF-8 bytes, compressed RLE counts offsets and
+# ASCII bytes (none for a box), segment (had a mask), area). A record not taken
+# is the general parser's to read.
+def records_to_columns(
+    texts: Sequence[str],
     sizes: npt.NDArray[np.int64],
     threshold: int,
     pillow: int,
     max_png_pixels: int,
     max_mask_pixels: int,
     max_decoded_bytes: int,
+    max_answer_bytes: int,
+    max_items: int,
     threads: int,
-) -> list[list[tuple[str, int, int, int, int, str | None, int]] | None]: ...
+) -> tuple[
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+]: ...
 
 # The batch's rows of one record the general parser read (SPEC D1): its drafts
 # (objects with index, label, box, confidence, point, box_3d), its diagnostics

@@ -1,32 +1,34 @@
-//! Binding of the batch path's fast lane: whole records to items (see `records.rs`).
-//! Per record `None` (the general parser must read it) or its items as tuples
-//! `(label, x0, y0, x1, y1, rle_counts or None, area)`.
+//! Binding of the batch path's fast lane: whole records to the output's
+//! columns (see `records.rs`), as NumPy arrays the caller hands to Arrow
+//! without a copy, so no Python object is made per item.
 
-use numpy::PyReadonlyArray2;
+use numpy::{PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyString, PyTuple};
 
-use super::args::{expect_shape, raise, size, threads as thread_count};
+use super::args::{array2, expect_shape, raise, size, threads as thread_count};
 use crate::batch::Options;
-use crate::records::{self as kernel, Limits, Outcome, Record};
+use crate::records::{self as kernel, Limits, Record};
 use crate::resize::PassOrder;
 
-type ItemRow = (String, i64, i64, i64, i64, Option<String>, u64);
-
-/// For each record (answer text as UTF-8, `sizes[i] = (width, height)`), its items or None.
+/// The lane over the records (answer `texts[i]`, `sizes[i] = (width, height)`):
+/// `(taken, record, item, boxes, label_offsets, label_data, counts_offsets,
+/// counts_data, segment, area)` as in `records::Columns`.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-fn records_to_items<'py>(
+fn records_to_columns<'py>(
     py: Python<'py>,
-    texts: Vec<Bound<'py, PyBytes>>,
+    texts: Vec<Bound<'py, PyString>>,
     sizes: PyReadonlyArray2<'py, i64>,
     threshold: i32,
     pillow: i64,
     max_png_pixels: u64,
     max_mask_pixels: u64,
     max_decoded_bytes: u64,
+    max_answer_bytes: u64,
+    max_items: u64,
     threads: i64,
-) -> PyResult<Vec<Option<Vec<ItemRow>>>> {
+) -> PyResult<Bound<'py, PyTuple>> {
     let sizes = sizes.as_array();
     expect_shape(py, "sizes", sizes.dim(), (texts.len(), 2))?;
     let order = raise(py, PassOrder::from_pillow_major(pillow))?;
@@ -34,7 +36,9 @@ fn records_to_items<'py>(
     let mut records = Vec::with_capacity(texts.len());
     for (text, wh) in texts.iter().zip(sizes.rows()) {
         records.push(Record {
-            text: text.as_bytes(),
+            // Python's own UTF-8 of the string (no copy for ASCII). A lone
+            // surrogate has none: an empty text, which the lane never takes.
+            text: text.to_str().map_or(&b""[..], str::as_bytes),
             width: size(py, "width", wh[0])?,
             height: size(py, "height", wh[1])?,
         });
@@ -48,32 +52,28 @@ fn records_to_items<'py>(
     let limits = Limits {
         max_mask_pixels,
         max_decoded_bytes,
+        max_answer_bytes,
+        max_items,
     };
-    // `bytes` are immutable, so the slices stay valid with the GIL released.
-    let outcomes = py.detach(|| kernel::records_to_items(&records, options, limits));
-    Ok(outcomes
-        .into_iter()
-        .map(|outcome| match outcome {
-            Outcome::General => None,
-            Outcome::Items(items) => Some(
-                items
-                    .into_iter()
-                    .map(|item| {
-                        let [x0, y0, x1, y1] = item.bbox;
-                        let (counts, area) = match item.mask {
-                            Some(mask) => (Some(mask.counts), mask.area),
-                            // Boxes are checked non-empty, so the product is positive.
-                            None => (None, ((x1 - x0) * (y1 - y0)).unsigned_abs()),
-                        };
-                        (item.label, x0, y0, x1, y1, counts, area)
-                    })
-                    .collect(),
-            ),
-        })
-        .collect())
+    // `str`s are immutable, and `texts` holds them: the slices stay valid with the GIL released.
+    let out = py.detach(|| kernel::records_to_columns(&records, options, limits));
+    let rows = out.len();
+    let items = [
+        PyArray1::from_vec(py, out.taken).into_any(),
+        PyArray1::from_vec(py, out.record).into_any(),
+        PyArray1::from_vec(py, out.item).into_any(),
+        array2(py, (rows, 4), out.boxes)?.into_any(),
+        PyArray1::from_vec(py, out.label_offsets).into_any(),
+        PyArray1::from_vec(py, out.label_data).into_any(),
+        PyArray1::from_vec(py, out.counts_offsets).into_any(),
+        PyArray1::from_vec(py, out.counts_data).into_any(),
+        PyArray1::from_vec(py, out.segment).into_any(),
+        PyArray1::from_vec(py, out.area).into_any(),
+    ];
+    PyTuple::new(py, items)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(records_to_items, m)?)?;
+    m.add_function(wrap_pyfunction!(records_to_columns, m)?)?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-"""The batch path's fast lane (``records_to_items``) changes nothing but the speed.
+"""The batch path's fast lane (``records_to_columns``) changes nothing but the speed.
 
 Answers are generated on both sides of every rule of the lane — fences, white
 space, escapes, number forms, keys, boxes, masks, limits — and each record's
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from gemini_vision import batch
-from gemini_vision._numpy_kernels import records_to_items as numpy_lane
+from gemini_vision._numpy_kernels import records_to_columns as numpy_lane
 from gemini_vision.batch import pipeline
 from gemini_vision.cli.bench import synthetic_records
 from gemini_vision.spatial import Limits
@@ -115,6 +115,20 @@ _records = st.lists(
 )
 
 
+def _lane(
+    answers: list[str], sizes: list[tuple[int, int]], limits: Limits | None = None
+) -> pipeline.Lane:
+    return pipeline.fast_columns(
+        answers, np.array(sizes, dtype=np.int64).reshape(-1, 2), threshold=127, pillow=13,
+        limits=limits or Limits(), threads=1,
+    )  # fmt: skip
+
+
+def _untaken(answers: Any, sizes: Any, **_: Any) -> pipeline.Lane:
+    """The lane with nothing taken: every record goes to the general parser."""
+    return _lane([], [])._replace(taken=np.zeros(len(answers), dtype=np.bool_))
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=_records, tight=st.booleans())
 def test_lane_rows_equal_the_general_parsers(
@@ -123,17 +137,14 @@ def test_lane_rows_equal_the_general_parsers(
     """Row for row, with the lane or without it (and with a tight mask budget)."""
     dicts = [{"id": i, "width": w, "height": h, "text": t} for i, (t, w, h) in enumerate(records)]
     limits = Limits(max_mask_pixels=400) if tight else None
-    taken = pipeline.fast_items(
-        [t for t, _, _ in records], [(w, h) for _, w, h in records], threshold=127,
-        pillow=13, limits=limits or Limits(), threads=1,
-    )  # fmt: skip
-    for items in taken:
-        event("taken by the lane" if items is not None else "left to the general parser")
+    taken = _lane([t for t, _, _ in records], [(w, h) for _, w, h in records], limits).taken
+    for took in taken.tolist():
+        event("taken by the lane" if took else "left to the general parser")
     from gemini_vision.batch import run as run_module
 
     with_lane = run_module.run(batch.records.read_records(dicts), limits=limits).to_dicts()
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(pipeline, "fast_items", lambda answers, sizes, **_: [None] * len(answers))
+        m.setattr(pipeline, "fast_columns", _untaken)
         without = run_module.run(batch.records.read_records(dicts), limits=limits).to_dicts()
     assert with_lane == without
 
@@ -143,30 +154,89 @@ def test_lane_rows_equal_the_general_parsers(
 def test_both_backends_take_the_same_records(
     rust_kernels: Any, records: list[tuple[str, int, int]]
 ) -> None:
-    """The Rust reader and the json-module twin agree on every record and every item."""
-    texts = [t.encode("utf-8", "surrogatepass") for t, _, _ in records]
+    """The Rust reader and the json-module twin agree on every record, row and byte."""
+    texts = [t for t, _, _ in records]
     sizes = np.array([(w, h) for _, w, h in records], dtype=np.int64)
-    args = (127, 13, 1 << 24, 1 << 27, 1 << 26, 1)
-    assert rust_kernels.records_to_items(texts, sizes, *args) == numpy_lane(texts, sizes, *args)
+    args = (127, 13, 1 << 24, 1 << 27, 1 << 26, 1 << 20, 10_000, 1)
+    rust = rust_kernels.records_to_columns(texts, sizes, *args)
+    twin = numpy_lane(texts, sizes, *args)
+    assert len(rust) == len(twin) == len(pipeline.Lane._fields)
+    for name, a, b in zip(pipeline.Lane._fields, rust, twin, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
 
 
 def test_the_lane_takes_plain_answers_and_leaves_the_rest() -> None:
     """Not vacuous: plain answers go through the lane, repaired ones do not."""
     plain = [r["text"] for r in synthetic_records(20, masks=3)]
     sizes = [(1024, 768)] * len(plain)
-    options: dict[str, Any] = {"threshold": 127, "pillow": 13, "limits": Limits(), "threads": 1}
-    assert all(
-        items is not None and len(items) == 3
-        for items in pipeline.fast_items(plain, sizes, **options)
-    )
+    lane = _lane(plain, sizes)
+    assert lane.taken.all() and len(lane.item) == 60 and lane.segment.all()
+    assert lane.item.tolist() == [0, 1, 2] * 20
     repaired = [text.replace('"box_2d": [', '"box_2d": [1001, ', 1) for text in plain]
-    assert pipeline.fast_items(repaired, sizes, **options) == [None] * len(plain)
+    assert not _lane(repaired, sizes).taken.any()
+
+
+@pytest.mark.parametrize(
+    ("limits", "taken"),
+    [
+        (Limits(), True),
+        (Limits(max_items=2), True),
+        (Limits(max_items=1), False),
+        (Limits(max_answer_bytes=10), False),
+    ],
+)
+def test_the_caps_leave_the_record_to_the_general_parser(limits: Limits, taken: bool) -> None:
+    """An answer over a cap goes the general way, which reads up to it and says so."""
+    text = (
+        '[{"box_2d": [0, 0, 500, 500], "label": "a"}, {"box_2d": [0, 0, 100, 100], "label": "a"}]'
+    )
+    assert _lane([text], [(40, 30)], limits).taken.tolist() == [taken]
+    rows = batch.process([{"width": 40, "height": 30, "text": text}], limits=limits).to_pylist()
+    codes = [d["code"] for row in rows for d in row["diagnostics"]]
+    assert codes[:1] == ([] if taken else ["limit"])
+
+
+def test_an_exact_copy_goes_to_the_general_parser_and_is_noted() -> None:
+    item = '{"box_2d": [0, 0, 500, 500], "label": "a"}'
+    text = f"[{item}, {item}]"
+    assert _lane([text], [(40, 30)]).taken.tolist() == [False]
+    rows = batch.process([{"width": 40, "height": 30, "text": text}]).to_pylist()
+    assert [d["code"] for row in rows for d in row["diagnostics"]] == ["duplicate"]
+    # The same box from different numbers is no copy (the lane takes it, no diagnostic).
+    text = (
+        '[{"box_2d": [0, 0, 500, 500], "label": "a"}, {"box_2d": [0, 0, 501, 500], "label": "a"}]'
+    )
+    assert _lane([text], [(4, 3)]).taken.tolist() == [True]
+
+
+def test_lane_columns_become_the_output_rows() -> None:
+    """The column path: a mix of lane, general and bad records, back in record order."""
+    records = [
+        {"id": "a", "width": 40, "height": 30, "text": '[{"box_2d": [0, 0, 500, 500], '
+         '"label": "caf\u00e9"}, {"box_2d": [0, 0, 1000, 1000], "label": "b"}]'},
+        {"id": "b", "width": 40, "height": 30, "text": 'Here: [{"point": [500, 500]}]'},
+        {"id": "c", "width": 0, "height": 30, "text": "[]"},
+        {"id": "d", "width": 40, "height": 30,
+         "text": '[{"box_2d": [0, 0, 100, 100], "label": ""}]'},
+    ]  # fmt: skip
+    for threads in (1, 2):
+        rows = batch.process(records, threads=threads).to_pylist()
+        assert [(r["id"], r["item"], r["kind"], r["label"]) for r in rows] == [
+            ("a", 0, "box", "café"),
+            ("a", 1, "box", "b"),
+            ("b", 0, "point", ""),
+            ("c", None, None, None),
+            ("d", 0, "box", ""),
+        ]
+        assert rows[1]["area"] == 40 * 30 and rows[0]["diagnostics"] == []
 
 
 def test_lane_kernel_refuses_bad_calls(kernels: Any) -> None:
     from gemini_vision.errors import KernelInputError
 
+    args = (127, 13, 1, 1, 1, 1, 1, 1)
     with pytest.raises(KernelInputError, match="sizes must have shape"):
-        kernels.records_to_items([b"[]"], np.zeros((2, 2), dtype=np.int64), 127, 13, 1, 1, 1, 1)
+        kernels.records_to_columns(["[]"], np.zeros((2, 2), dtype=np.int64), *args)
     with pytest.raises(KernelInputError, match="width must be >= 0"):
-        kernels.records_to_items([b"[]"], np.array([[-1, 2]]), 127, 13, 1, 1, 1, 1)
+        kernels.records_to_columns(["[]"], np.array([[-1, 2]]), *args)

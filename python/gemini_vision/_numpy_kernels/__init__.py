@@ -19,7 +19,7 @@ from gemini_vision._numpy_kernels.overlay import overlay
 from gemini_vision._numpy_kernels.paste import full_masks, label_map, paste, union
 from gemini_vision._numpy_kernels.pipeline import decode_base64, decode_masks
 from gemini_vision._numpy_kernels.png import decode_png
-from gemini_vision._numpy_kernels.records import records_to_items
+from gemini_vision._numpy_kernels.records import records_to_columns
 from gemini_vision._numpy_kernels.resize import resize_bilinear, resize_bilinear_threshold
 from gemini_vision._numpy_kernels.rle import (
     box_iou,
@@ -58,7 +58,7 @@ __all__ = [
     "overlay",
     "paste",
     "png_masks_to_rle",
-    "records_to_items",
+    "records_to_columns",
     "resize_bilinear",
     "resize_bilinear_threshold",
     "rle_area",

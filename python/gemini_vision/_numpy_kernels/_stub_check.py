@@ -47,7 +47,7 @@ KERNELS = (
     "decode_masks",
     "decode_base64",
     "png_masks_to_rle",
-    "records_to_items",
+    "records_to_columns",
     "item_rows",
     "eval_match",
     "eval_polygons",
@@ -161,10 +161,10 @@ if TYPE_CHECKING:
     stub_png_masks_to_rle = twin.png_masks_to_rle
     twin_png_masks_to_rle = twin.png_masks_to_rle
     twin_png_masks_to_rle = stub.png_masks_to_rle
-    stub_records_to_items = stub.records_to_items
-    stub_records_to_items = twin.records_to_items
-    twin_records_to_items = twin.records_to_items
-    twin_records_to_items = stub.records_to_items
+    stub_records_to_columns = stub.records_to_columns
+    stub_records_to_columns = twin.records_to_columns
+    twin_records_to_columns = twin.records_to_columns
+    twin_records_to_columns = stub.records_to_columns
     stub_item_rows = stub.item_rows
     stub_item_rows = twin.item_rows
     twin_item_rows = twin.item_rows

@@ -1,16 +1,21 @@
-"""NumPy twin of ``rust/records.rs``: the batch path's fast lane, whole records to items.
+"""NumPy twin of ``rust/records.rs``: the batch path's fast lane, whole records to columns.
 
 The same rules, written a second way: where ``records.rs`` walks the bytes with
 its own strict reader, this decodes with the standard ``json`` module and
 hooks that refuse what the lane does not take (fractions, exponents, NaN, keys
 other than ``box_2d``/``label``/``mask``, a key twice), then checks the values.
-A record the lane does not take is ``None``: the general parser reads it. The
-differential tests hold the two readers to the same decisions.
+A record the lane does not take (``taken`` False) is left to the general
+parser. The taken records' rows come back as the same flat columns as the Rust
+kernel's (``Columns`` in ``records.rs``). The differential tests hold the two
+to the same decisions and the same bytes.
 
 >>> import numpy as np
->>> records_to_items([b'[{"box_2d": [0, 0, 500, 500], "label": "a"}]', b'[]'],
-...                  np.array([[4, 2], [4, 2]]), 127, 13, 1 << 20, 1 << 27, 1 << 26, 1)
-[[('a', 0, 0, 2, 1, None, 2)], None]
+>>> out = records_to_columns(['[{"box_2d": [0, 0, 500, 500], "label": "a"}]', '[]'],
+...                          np.array([[4, 2], [4, 2]]), 127, 13, 1 << 20, 1 << 27, 1 << 26,
+...                          1 << 20, 10_000, 1)
+>>> taken, record, item, boxes, _, labels, _, _, segment, area = out
+>>> taken.tolist(), record.tolist(), boxes.tolist(), labels.tobytes(), area.tolist()
+([True, False], [0], [[0, 0, 2, 1]], b'a', [2])
 """
 
 from __future__ import annotations
@@ -26,9 +31,23 @@ import numpy.typing as npt
 from gemini_vision._numpy_kernels.batch import png_masks_to_rle
 from gemini_vision.errors import KernelInputError
 
-__all__ = ["records_to_items"]
+__all__ = ["records_to_columns"]
 
+#: One row of a taken record: (label, x0, y0, x1, y1, RLE counts or None, area).
 ItemRow = tuple[str, int, int, int, int, str | None, int]
+
+Columns = tuple[
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+]
 
 _PNG_PREFIX = "data:image/png;base64,"
 _GRAPHIC = frozenset(map(chr, range(0x21, 0x7F)))
@@ -36,23 +55,31 @@ _OPENING = re.compile(r"```json[ \t]*\r?\n")
 _LINE_END = re.compile(r"[ \t]*\r?(?=\n|\Z)")
 _ASCII_WS = " \t\r\n"
 _KEYS = frozenset({"box_2d", "label", "mask"})
+_INT32_MAX = 2**31 - 1
 
 
 class _Refused(Exception):
     """The text is not the plain shape."""
 
 
-def records_to_items(
-    texts: Sequence[bytes],
+def records_to_columns(
+    texts: Sequence[str],
     sizes: npt.NDArray[np.int64],
     threshold: int,
     pillow: int,
     max_png_pixels: int,
     max_mask_pixels: int,
     max_decoded_bytes: int,
+    max_answer_bytes: int,
+    max_items: int,
     threads: int,
-) -> list[list[ItemRow] | None]:
-    """Per record (UTF-8 answer, ``sizes[i] = (width, height)``) its item rows, or None."""
+) -> Columns:
+    """The lane over the records (answer ``texts[i]``, ``sizes[i] = (width, height)``).
+
+    Returns ``(taken, record, item, boxes, label_offsets, label_data,
+    counts_offsets, counts_data, segment, area)``: per record whether it was
+    taken, then the taken records' rows as columns (see ``records.rs``).
+    """
     if np.shape(sizes) != (len(texts), 2):
         raise KernelInputError(
             f"sizes must have shape ({len(texts)}, 2), got {tuple(np.shape(sizes))}"
@@ -61,25 +88,61 @@ def records_to_items(
         raise KernelInputError(f"pillow must be 12 or 13, got {pillow}")
     if threads < 0:
         raise KernelInputError(f"threads must be 0 (every core) or more, got {threads}")
-    out: list[list[ItemRow] | None] = []
-    for text, (width, height) in zip(texts, np.asarray(sizes).tolist(), strict=True):
+    taken: list[bool] = []
+    rows: list[tuple[int, int, ItemRow]] = []
+    limits = (max_png_pixels, max_mask_pixels, max_decoded_bytes, max_answer_bytes, max_items)
+    for index, (text, (width, height)) in enumerate(
+        zip(texts, np.asarray(sizes).tolist(), strict=True)
+    ):
         for name, value in (("width", width), ("height", height)):
             if value < 0:
                 raise KernelInputError(f"{name} must be >= 0, got {value}")
-        limits = (max_png_pixels, max_mask_pixels, max_decoded_bytes)
-        out.append(_record(text, width, height, threshold, pillow, limits))
+        items = _record(text, width, height, threshold, pillow, limits)
+        taken.append(items is not None)
+        rows += [(index, position, row) for position, row in enumerate(items or ())]
+    return _columns(taken, rows)
+
+
+def _columns(taken: list[bool], rows: list[tuple[int, int, ItemRow]]) -> Columns:
+    labels = [row[0].encode("utf-8") for _, _, row in rows]
+    counts = [(row[5] or "").encode("ascii") for _, _, row in rows]
+    return (
+        np.array(taken, dtype=np.bool_),
+        np.array([index for index, _, _ in rows], dtype=np.int64),
+        np.array([position for _, position, _ in rows], dtype=np.int32),
+        np.array([row[1:5] for _, _, row in rows], dtype=np.int32).reshape(-1, 4),
+        _offsets(labels),
+        np.frombuffer(b"".join(labels), dtype=np.uint8).copy(),
+        _offsets(counts),
+        np.frombuffer(b"".join(counts), dtype=np.uint8).copy(),
+        np.array([row[5] is not None for _, _, row in rows], dtype=np.bool_),
+        np.array([row[6] for _, _, row in rows], dtype=np.int64),
+    )
+
+
+def _offsets(parts: list[bytes]) -> npt.NDArray[np.int64]:
+    out = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(part) for part in parts], out=out[1:])
     return out
 
 
 def _record(
-    data: bytes, width: int, height: int, threshold: int, pillow: int, limits: tuple[int, int, int]
+    text: str,
+    width: int,
+    height: int,
+    threshold: int,
+    pillow: int,
+    limits: tuple[int, int, int, int, int],
 ) -> list[ItemRow] | None:
     if width == 0 or height == 0:
         return None
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None  # a lone surrogate: the Rust lane gets no UTF-8 for it
+    max_png_pixels, max_mask_pixels, max_decoded_bytes, max_answer_bytes, max_items = limits
+    if size > max_answer_bytes:
+        return None  # the general parser reads the first bytes and says so
     body = _json_body(text)
     if body is None:
         return None
@@ -95,7 +158,8 @@ def _record(
         return None
     if not isinstance(items, list) or not items or not all(type(i) is dict for i in items):
         return None
-    max_png_pixels, max_mask_pixels, max_decoded_bytes = limits
+    if len(items) > max_items or _has_copies(items):
+        return None  # the general parser reads up to the cap, or notes the copy
     rows: list[ItemRow] = []
     masks: list[tuple[int, bytes, tuple[int, int, int, int]]] = []
     pixels = decoded = 0
@@ -113,8 +177,8 @@ def _record(
             return None
         x0, y0 = int(xmin / 1000 * width), int(ymin / 1000 * height)
         x1, y1 = int(xmax / 1000 * width), int(ymax / 1000 * height)
-        if x1 <= x0 or y1 <= y0:
-            return None
+        if x1 <= x0 or y1 <= y0 or max(x1, y1) > _INT32_MAX:
+            return None  # an empty box (noted by the general parser), or no int32 column
         if not _utf8(item["label"]):
             return None  # a lone surrogate (from an escape) goes the general way
         if "mask" in item:
@@ -150,6 +214,24 @@ def _record(
             label, x0, y0, x1, y1, _, _ = rows[position]
             rows[position] = (label, x0, y0, x1, y1, counts, area)
     return rows
+
+
+def _has_copies(items: list[dict[str, Any]]) -> bool:
+    """Whether an item equals an earlier one as JSON (the values are checked plain after)."""
+    seen = set()
+    for item in items:
+        box, label, mask = item["box_2d"], item["label"], item.get("mask", _NO_MASK)
+        try:
+            key = (tuple(box) if type(box) is list else box, label, mask)
+            if key in seen:
+                return True
+            seen.add(key)
+        except TypeError:
+            return False  # an unhashable value: not plain, refused below
+    return False
+
+
+_NO_MASK = object()
 
 
 def _json_body(text: str) -> str | None:

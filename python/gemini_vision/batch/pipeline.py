@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from gemini_vision._backend import kernels
 from gemini_vision.masks import MaskFailure
@@ -32,11 +33,29 @@ from gemini_vision.masks import MaskFailure
 from gemini_vision.masks.png import NO_PIXEL_LIMIT as _NO_LIMIT
 from gemini_vision.spatial.decode import Limits
 
-__all__ = ["Item", "Job", "encode", "fast_items"]
+__all__ = ["Job", "Lane", "encode", "fast_columns"]
 
 
-#: An item of the fast lane: (label, x0, y0, x1, y1, RLE counts or None, area).
-Item = tuple[str, int, int, int, int, str | None, int]
+class Lane(NamedTuple):
+    """The fast lane's output for some records (``records_to_columns``; see ``records.rs``).
+
+    ``taken`` has one entry per record; the rest one per row of the taken
+    records: the record's position among those given, the item's index, the
+    pixel box (rows, 4), the labels and the compressed RLE counts as offsets
+    into UTF-8 bytes (no counts for a box), whether the row is a segment (it
+    had a mask) and its area.
+    """
+
+    taken: npt.NDArray[np.bool_]
+    record: npt.NDArray[np.int64]
+    item: npt.NDArray[np.int32]
+    boxes: npt.NDArray[np.int32]
+    label_offsets: npt.NDArray[np.int64]
+    label_data: npt.NDArray[np.uint8]
+    counts_offsets: npt.NDArray[np.int64]
+    counts_data: npt.NDArray[np.uint8]
+    segment: npt.NDArray[np.bool_]
+    area: npt.NDArray[np.int64]
 
 
 class Job(NamedTuple):
@@ -84,48 +103,43 @@ def encode(
     ]
 
 
-def fast_items(
+def fast_columns(
     answers: Sequence[str],
-    sizes: Sequence[tuple[int, int]],
+    sizes: npt.NDArray[np.int64],
     *,
     threshold: int,
     pillow: int,
     limits: Limits,
     threads: int | None,
-) -> list[list[Item] | None]:
-    """Per answer text its items through the fast lane, or None for the general parser.
+) -> Lane:
+    """The fast lane over answer texts with ``sizes[i] = (width, height)``.
 
-    The lane (``records_to_items``: Rust, or its NumPy twin) takes the answers
+    The lane (``records_to_columns``: Rust, or its NumPy twin) takes the answers
     that are a plain JSON list of ``box_2d``/``label``/``mask`` objects, bare or
-    in one fenced block, and makes their items and masks in one call — with
-    the Rust backend without the GIL, records spread over threads. Whatever it
-    takes gives the rows the general parser would; it leaves the rest.
+    in one fenced block, within ``limits`` and with no item an exact copy of
+    another, and makes their items and masks in one call — with the Rust
+    backend without the GIL, masks spread over threads — as the output's
+    columns. Whatever it takes gives the rows the general parser would; it
+    leaves the rest (``taken`` False).
 
     >>> from gemini_vision.spatial import Limits
-    >>> fast_items(['[{"box_2d": [0, 0, 500, 500], "label": "a"}]', "Nothing here"],
-    ...            [(4, 2), (4, 2)], threshold=127, pillow=13, limits=Limits(), threads=1)
-    [[('a', 0, 0, 2, 1, None, 2)], None]
+    >>> lane = fast_columns(['[{"box_2d": [0, 0, 500, 500], "label": "a"}]', "Nothing here"],
+    ...                     np.array([(4, 2), (4, 2)]), threshold=127, pillow=13,
+    ...                     limits=Limits(), threads=1)
+    >>> lane.taken.tolist(), lane.boxes.tolist(), lane.area.tolist()
+    ([True, False], [[0, 0, 2, 1]], [2])
     """
-    if not answers:
-        return []
-    # A lone surrogate survives as bytes the lane refuses (not UTF-8).
-    texts = [answer.encode("utf-8", "surrogatepass") for answer in answers]
-    taken = kernels.records_to_items(
-        texts,
-        np.array(sizes, dtype=np.int64).reshape(-1, 2),
-        min(max(threshold, -1), 255),
-        pillow,
-        min(max(limits.max_png_pixels, 0), _NO_LIMIT),
-        min(max(limits.max_mask_pixels, 0), _NO_LIMIT),
-        min(max(limits.max_decoded_bytes, 0), _NO_LIMIT),
-        0 if threads is None else threads,
+    return Lane(
+        *kernels.records_to_columns(
+            answers,
+            np.asarray(sizes, dtype=np.int64).reshape(-1, 2),
+            min(max(threshold, -1), 255),
+            pillow,
+            min(max(limits.max_png_pixels, 0), _NO_LIMIT),
+            min(max(limits.max_mask_pixels, 0), _NO_LIMIT),
+            min(max(limits.max_decoded_bytes, 0), _NO_LIMIT),
+            min(max(limits.max_answer_bytes, 0), _NO_LIMIT),
+            min(max(limits.max_items, 0), _NO_LIMIT),
+            0 if threads is None else threads,
+        )
     )
-    # The lane knows no answer or item cap: an answer that reaches one goes the
-    # general way, which reads up to the cap and says so.
-    return [
-        None
-        if len(text) > limits.max_answer_bytes
-        or (items is not None and len(items) > limits.max_items)
-        else items
-        for text, items in zip(texts, taken, strict=True)
-    ]

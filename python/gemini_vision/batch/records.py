@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from gemini_vision.errors import LocalError
@@ -117,6 +118,19 @@ def _from_columns(names: list[str], column: Any, length: int) -> Records:
 
 
 def _from_dicts(records: Iterable[Any]) -> Records:
+    records = list(records)
+    if set(map(type, records)) <= {dict}:
+        # Plain dicts: each column in one C-level pass (dict.get per record), no
+        # Python per record unless an answer is missing (then its response is read).
+        ids = list(map(dict.get, records, repeat("id"), range(len(records))))
+        answers = list(map(dict.get, records, repeat("text")))
+        if not set(map(type, answers)) <= {str}:
+            answers = [
+                record.get("response") if is_missing(answer) else answer
+                for record, answer in zip(records, answers, strict=True)
+            ]
+        widths = list(map(dict.get, records, repeat("width")))
+        return Records(ids, widths, list(map(dict.get, records, repeat("height"))), answers)
     out = Records([], [], [], [])
     for position, record in enumerate(records):
         if not isinstance(record, Mapping):

@@ -5,14 +5,21 @@ JSON into items, turn each PNG mask into a box-local mask (kernels), and put
 the result together. Almost every answer in a large batch has the one plain
 shape the model writes (a JSON list of ``box_2d``/``label``/``mask`` objects,
 bare or in one fenced block), and for those the batch does all three in the
-kernel's *fast lane* (``pipeline.fast_items``: with the Rust backend, no
-Python and no GIL from the answer's bytes to the RLE of its masks, records
-spread over threads). The lane takes a record only where it gives exactly the
-general parser's rows, and leaves every other record — anything to repair,
-drop or note — to the general parser (``spatial.prepare``, the code ``parse``
-runs), whose PNG masks then go to the fused pipeline in one call per chunk.
-Chunks are processed on a background thread while this thread reads the
-next chunk's records and writes the previous chunk's rows.
+kernel's *fast lane* (``pipeline.fast_columns``: with the Rust backend, no
+Python and no GIL from the answer's bytes to the RLE of its masks, masks
+spread over threads), which hands back the rows as flat columns that become
+Arrow arrays without a Python object per item (``rows.Rows.add_lane``). The
+lane takes a record only where it gives exactly the general parser's rows,
+and leaves every other record — anything to repair, drop or note — to the
+general parser (``spatial.prepare``, the code ``parse`` runs), whose PNG masks
+then go to the fused pipeline in one call per chunk.
+
+Chunks are processed on a background thread while this thread reads the next
+chunk's records and writes the previous chunk's rows. Reading a chunk is a
+few NumPy calls when its sizes are plain ints and its answers strings (the
+per-record checks run only on a chunk that has an odd one), and the first
+and last chunks are a quarter of the others, so the time when no kernel runs
+— before the first chunk is read, after the last one's rows — stays short.
 
 A record that cannot be read at all (a missing, non-positive or over-int32
 size, an answer that is not text) becomes a record row with a ``bad_record``
@@ -31,14 +38,16 @@ not in UTF-8) is stored with backslash escapes, and the item gets an
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from gemini_vision import masks
 from gemini_vision._backend import kernels
@@ -50,22 +59,29 @@ from gemini_vision.masks import MaskFailure
 from gemini_vision.spatial import Limits, check_threshold
 from gemini_vision.spatial.pending import Pending, prepare
 
-__all__ = ["MAX_SIDE", "run"]
+__all__ = ["MAX_SIDE", "chunk_bounds", "run"]
 
 #: The largest image side a record may have: the box and point columns are int32.
 MAX_SIDE = 2**31 - 1
 
 
 @dataclass
-class _Record:
-    id: Any
-    size: tuple[int, int] = (0, 0)
-    answer: Any = None
-    #: the fast lane's items (None: not taken, or not tried)
-    items: list[pipeline.Item] | None = None
-    #: the general parser's reading
-    pending: Pending | None = None
-    problem: str | None = None
+class _Chunk:
+    """Records ``start`` to ``start + len(ids)`` of a batch, read and then processed."""
+
+    start: int
+    ids: list[Any]
+    #: ``(width, height)`` per record (0 where unreadable)
+    sizes: npt.NDArray[np.int64]
+    answers: list[Any]
+    #: why a record cannot be read, by its index in the chunk
+    problems: dict[int, str]
+    #: the fast lane's rows (record indices in the chunk), None if not run
+    lane: pipeline.Lane | None = None
+    #: per record: the lane took it
+    taken: npt.NDArray[np.bool_] | None = None
+    #: the general parser's reading, by index in the chunk, in order
+    pending: dict[int, Pending] = field(default_factory=dict)
 
 
 #: Records per kernel call at most, and at least (unless the batch is smaller).
@@ -84,6 +100,25 @@ def chunk_size(count: int) -> int:
     return max(MIN_CHUNK, min(CHUNK, -(-count // 16)))
 
 
+def chunk_bounds(count: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each chunk of a batch of ``count`` records: ``chunk_size``
+    records each, but the first and the last a quarter of that, so that the kernels
+    start soon and the rows written after the last kernel call are few.
+
+    >>> bounds = chunk_bounds(1000)
+    >>> bounds[:2], bounds[-2:], len(bounds)
+    ([(0, 15), (15, 75)], [(924, 985), (985, 1000)], 18)
+    """
+    size = chunk_size(count)
+    edge = max(1, size // 4)
+    if count <= 2 * edge:
+        return [(0, count)] if count else []
+    middle = count - 2 * edge
+    parts = -(-middle // size)  # the chunks between, as even as can be
+    cuts = [0, *(edge + middle * k // parts for k in range(parts + 1)), count]
+    return list(pairwise(cuts))
+
+
 def run(
     records: Records,
     *,
@@ -99,30 +134,38 @@ def run(
     """
     threshold, pillow, threads = _options(threshold, pillow, threads)
     limits = limits or Limits()
-    rows = Rows()
-    size = chunk_size(len(records))
-    starts = range(0, len(records), size)
+    rows = Rows(records.ids)
+    bounds = chunk_bounds(len(records))
     process = partial(_process, threshold=threshold, pillow=pillow, limits=limits, threads=threads)
-    if threads == 1 or len(starts) < 2:
-        for start in starts:
-            chunk = _read_chunk(records, start, size)
-            _emit_chunk(rows, chunk, process(chunk))
+    if threads == 1 or len(bounds) < 2:
+        for start, stop in bounds:
+            chunk = _read_chunk(records, start, stop)
+            _emit_chunk(rows, chunk, process(chunk), process)
         return rows
-    # The kernels run without the GIL: while they work on one chunk's masks in a
-    # background thread, this thread reads the next chunk's answers and writes
-    # the previous chunk's rows, so the Python part does not leave cores idle.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gemini-vision-masks") as pool:
+    # The kernels run without the GIL, two chunks at a time from two background
+    # threads: while one call's Python (before and after its kernel) runs, the
+    # other's masks keep the rayon threads busy. Meanwhile this thread reads the
+    # next chunk's answers and writes the finished chunks' rows, and builds the
+    # table so far while the last chunk's masks are made.
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="gemini-vision") as pool:
         # _process never raises for a record (each failure is that record's row).
-        previous: tuple[list[_Record], Future[list[Any]]] | None = None
-        for start in starts:
-            chunk = _read_chunk(records, start, size)
-            future = pool.submit(process, chunk)
-            if previous is not None:
-                _emit_chunk(rows, previous[0], previous[1].result())
-            previous = (chunk, future)
-        if previous is not None:
-            _emit_chunk(rows, previous[0], previous[1].result())
+        flight: deque[tuple[_Chunk, Future[list[Any]]]] = deque()
+        for start, stop in bounds:
+            chunk = _read_chunk(records, start, stop)
+            flight.append((chunk, pool.submit(process, chunk)))
+            if len(flight) > IN_FLIGHT:
+                done, future = flight.popleft()
+                _emit_chunk(rows, done, future.result(), process)
+        while flight:
+            if len(flight) == 1:
+                rows.seal()
+            done, future = flight.popleft()
+            _emit_chunk(rows, done, future.result(), process)
     return rows
+
+
+#: Chunks whose kernels run at once (from as many background threads).
+IN_FLIGHT = 2
 
 
 def _options(threshold: Any, pillow: Any, threads: Any) -> tuple[int, int, int | None]:
@@ -139,57 +182,122 @@ def _options(threshold: Any, pillow: Any, threads: Any) -> tuple[int, int, int |
     return threshold, pillow, threads
 
 
-def _read_chunk(records: Records, start: int, size: int) -> list[_Record]:
-    return [_read(records, i) for i in range(start, min(start + size, len(records)))]
+def _read_chunk(records: Records, start: int, stop: int) -> _Chunk:
+    """Records ``start:stop`` with their sizes and answers checked (not yet parsed)."""
+    widths, heights = records.widths[start:stop], records.heights[start:stop]
+    answers = records.answers[start:stop]
+    problems: dict[int, str] = {}
+    sizes = _plain_sizes(widths, heights)
+    if sizes is None:  # an odd size somewhere: each record's checked, with its message
+        sizes = np.zeros((stop - start, 2), dtype=np.int64)
+        for i, (width, height) in enumerate(zip(widths, heights, strict=True)):
+            try:
+                sizes[i] = (_dimension("width", width), _dimension("height", height))
+            except LocalError as exc:
+                problems[i] = str(exc)
+    if set(map(type, answers)) != {str}:
+        answers = list(answers)
+        for i, value in enumerate(answers):
+            if i not in problems:
+                try:
+                    answers[i] = _answer(value)
+                except LocalError as exc:
+                    problems[i] = str(exc)
+    return _Chunk(start, records.ids[start:stop], sizes, answers, problems)
+
+
+def _plain_sizes(widths: list[Any], heights: list[Any]) -> npt.NDArray[np.int64] | None:
+    """``(width, height)`` per record if every side is an int in 1..MAX_SIDE, else None."""
+    if not set(map(type, widths)) | set(map(type, heights)) <= {int}:
+        return None
+    try:
+        sizes = np.array([widths, heights], dtype=np.int64).T
+    except OverflowError:
+        return None
+    if ((sizes < 1) | (sizes > MAX_SIDE)).any():
+        return None
+    return np.ascontiguousarray(sizes)
 
 
 def _process(
-    chunk: list[_Record], *, threshold: int, pillow: int, limits: Limits, threads: int | None
+    chunk: _Chunk, *, threshold: int, pillow: int, limits: Limits, threads: int | None
 ) -> list[Any]:
-    """Items of the chunk's records: the fast lane first, the general parser for the rest.
+    """The fast lane on the chunk's records, then the general parser on the rest.
 
     Returns the general records' PNG masks (``_encode``), in order.
     """
-    texts = [r for r in chunk if r.problem is None and isinstance(r.answer, str)]
+    n = len(chunk.ids)
+    lane_input: list[int] | None = None  # None: every record, the lists as they are
+    texts, sizes = chunk.answers, chunk.sizes
+    if chunk.problems or set(map(type, chunk.answers)) != {str}:
+        lane_input = [
+            i for i in range(n) if i not in chunk.problems and isinstance(chunk.answers[i], str)
+        ]
+        texts, sizes = [chunk.answers[i] for i in lane_input], chunk.sizes[lane_input]
     try:
-        taken = pipeline.fast_items(
-            [r.answer for r in texts],
-            [r.size for r in texts],
-            threshold=threshold,
-            pillow=pillow,
-            limits=limits,
-            threads=threads,
+        lane: pipeline.Lane | None = pipeline.fast_columns(
+            texts, sizes, threshold=threshold, pillow=pillow, limits=limits, threads=threads
         )
     except Exception:
-        taken = [None] * len(texts)
-    for record, items in zip(texts, taken, strict=True):
-        # Twin rows may be exact duplicate items: the parser's diagnostics decide.
-        record.items = None if items is not None and len(set(items)) < len(items) else items
-    for record in chunk:
-        if record.problem is None and record.items is None:
-            try:
-                record.pending = prepare(
-                    record.answer, record.size, threshold=threshold, pillow=pillow, limits=limits
-                )
-            except Exception as exc:
-                record.problem = _problem(exc)
+        lane = None  # every record the general way
+    if lane is not None and lane_input is not None:
+        # Back to positions in the chunk.
+        where = np.array(lane_input, dtype=np.int64)
+        taken = np.zeros(n, dtype=np.bool_)
+        taken[where] = lane.taken
+        lane = lane._replace(record=where[lane.record], taken=taken)
+    chunk.lane = lane
+    chunk.taken = lane.taken if lane is not None else np.zeros(n, dtype=np.bool_)
+    general = [i for i in np.flatnonzero(~chunk.taken).tolist() if i not in chunk.problems]
+    return _prepare(
+        chunk, general, threshold=threshold, pillow=pillow, limits=limits, threads=threads
+    )
+
+
+def _prepare(
+    chunk: _Chunk,
+    indices: list[int],
+    *,
+    threshold: int,
+    pillow: int,
+    limits: Limits,
+    threads: int | None,
+) -> list[Any]:
+    """The general parser on the records at ``indices``, then their PNG masks (``_encode``)."""
+    for i in indices:
+        try:
+            chunk.pending[i] = prepare(
+                chunk.answers[i],
+                (int(chunk.sizes[i, 0]), int(chunk.sizes[i, 1])),
+                threshold=threshold,
+                pillow=pillow,
+                limits=limits,
+            )
+        except Exception as exc:
+            chunk.problems[i] = _problem(exc)
+    todo = [chunk.pending[i] for i in indices if i in chunk.pending]
     try:
-        return _encode(chunk, threshold=threshold, pillow=pillow, limits=limits, threads=threads)
+        return _encode(todo, threshold=threshold, pillow=pillow, limits=limits, threads=threads)
     except Exception:
-        return _encode_each(chunk, threshold=threshold, pillow=pillow, limits=limits)
+        return _encode_each(chunk, indices, threshold=threshold, pillow=pillow, limits=limits)
 
 
-def _encode_each(chunk: list[_Record], *, threshold: int, pillow: int, limits: Limits) -> list[Any]:
+def _encode_each(
+    chunk: _Chunk, indices: list[int], *, threshold: int, pillow: int, limits: Limits
+) -> list[Any]:
     """``_encode`` record by record, after the chunk's call raised: a record whose
     masks raise becomes a bad record, the others keep their masks."""
     out: list[Any] = []
-    for record in chunk:
-        if record.pending is None:
+    for i in indices:
+        if i not in chunk.pending:
             continue
         try:
-            out += _encode([record], threshold=threshold, pillow=pillow, limits=limits, threads=1)
+            out += _encode(
+                [chunk.pending[i]], threshold=threshold, pillow=pillow, limits=limits, threads=1
+            )
         except Exception as exc:
-            record.pending, record.problem = None, _problem(exc)
+            del chunk.pending[i]
+            chunk.problems[i] = _problem(exc)
     return out
 
 
@@ -200,16 +308,13 @@ def _problem(exc: BaseException) -> str:
 
 
 def _encode(
-    chunk: list[_Record], *, threshold: int, pillow: int, limits: Limits, threads: int | None
+    pendings: list[Pending], *, threshold: int, pillow: int, limits: Limits, threads: int | None
 ) -> list[Any]:
-    """Every PNG mask of the chunk's records, in one kernel call."""
+    """Every PNG mask of the records, in one kernel call."""
     jobs: list[pipeline.Job] = []
-    for record in chunk:
-        if record.pending is not None:
-            width, height = record.pending.image_size
-            jobs.extend(
-                pipeline.Job(job.text, job.box, (height, width)) for job in record.pending.png_jobs
-            )
+    for pending in pendings:
+        width, height = pending.image_size
+        jobs.extend(pipeline.Job(job.text, job.box, (height, width)) for job in pending.png_jobs)
     return pipeline.encode(
         jobs,
         threshold=threshold,
@@ -219,37 +324,38 @@ def _encode(
     )
 
 
-def _emit_chunk(rows: Rows, chunk: list[_Record], encoded: list[Any]) -> None:
+def _emit_chunk(rows: Rows, chunk: _Chunk, encoded: list[Any], process: Any) -> None:
+    """The chunk's rows: the lane's block, then the other records' one by one."""
+    if chunk.lane is not None:
+        try:
+            rows.add_lane(chunk.start, chunk.lane, chunk.sizes)
+        except Exception:
+            # Not expected (the kernel's buffers are consistent): the general
+            # parser reads those records after all, here and now.
+            redo = np.flatnonzero(chunk.lane.taken).tolist()
+            _emit_general(rows, chunk, redo, _prepare(chunk, redo, **process.keywords))
+    _emit_general(rows, chunk, sorted(chunk.problems.keys() | chunk.pending.keys()), encoded)
+
+
+def _emit_general(rows: Rows, chunk: _Chunk, indices: list[int], encoded: list[Any]) -> None:
+    """The rows of the records at ``indices`` (none the lane's): ``encoded`` holds the
+    masks of those the general parser read, in order."""
     position = 0
-    for record in chunk:
-        if record.items is None and record.pending is None:
-            rows.add_record_row(record.id, [_bad_record(record.id, record.problem or "")])
+    for i in indices:
+        record_id, pending = chunk.ids[i], chunk.pending.get(i)
+        if pending is None:
+            if i in chunk.problems:
+                rows.add_record_row(chunk.start + i, [_bad_record(record_id, chunk.problems[i])])
             continue
-        count = 0 if record.pending is None else len(record.pending.png_jobs)
+        count = len(pending.png_jobs)
         mark = len(rows)
         try:
-            if record.items is not None:
-                _emit_items(rows, record.id, record.size, record.items)
-            elif record.pending is not None:
-                _emit(rows, record.id, record.pending, encoded[position : position + count])
+            _emit(rows, record_id, pending, encoded[position : position + count])
+            rows.claim(chunk.start + i)
         except Exception as exc:
             rows.truncate(mark)
-            rows.add_record_row(record.id, [_bad_record(record.id, _problem(exc))])
+            rows.add_record_row(chunk.start + i, [_bad_record(record_id, _problem(exc))])
         position += count
-
-
-def _read(records: Records, i: int) -> _Record:
-    """A record's id, size and answer, checked (not yet parsed)."""
-    record = _Record(records.ids[i])
-    try:
-        record.size = (
-            _dimension("width", records.widths[i]),
-            _dimension("height", records.heights[i]),
-        )
-        record.answer = _answer(records.answers[i])
-    except LocalError as exc:
-        record.problem = str(exc)
-    return record
 
 
 def _dimension(name: str, value: Any) -> int:
@@ -305,16 +411,6 @@ def storable(text: str) -> tuple[str, bool]:
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8"), True
     return text, False
-
-
-def _emit_items(
-    rows: Rows, record_id: Any, size: tuple[int, int], items: list[pipeline.Item]
-) -> None:
-    """The rows of a record the fast lane read: items only, no diagnostics."""
-    if items:
-        rows.add_plain_items(record_id, [size[1], size[0]], items)
-    else:  # an answer with no item: the record's (empty) row, as the general path gives
-        rows.add_record_row(record_id, [])
 
 
 def _emit(rows: Rows, record_id: Any, pending: Pending, encoded: list[Any]) -> None:
