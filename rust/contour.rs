@@ -401,11 +401,9 @@ pub fn resize_threshold_contour_into(
         let fresh = (y0, live) != window;
         if fresh {
             window = (y0, live);
-            classes.window(live.0, live.1);
             gaps.clear();
             let mut next = 0;
-            let mut c = 0;
-            while let Some((start, end, high)) = classes.next_run(c) {
+            let mut pure_run = |start: usize, end: usize, high: bool| {
                 // Outputs whose whole live window lies in [start, end).
                 let (lo, hi) = (first_from[start], ended_by[end]);
                 if lo < hi && hi > next {
@@ -415,7 +413,22 @@ pub fn resize_threshold_contour_into(
                     fill_bits(&mut row_out, lo.max(next), hi, high);
                     next = hi;
                 }
-                c = end;
+            };
+            if let Some(runs) = classes.window_runs(live.0, live.1) {
+                // Every row of the window is one run of above pixels (the
+                // usual mask): its pure runs from the rows' ends.
+                for (start, end, high) in runs {
+                    if start < end {
+                        pure_run(start, end, high);
+                    }
+                }
+            } else {
+                classes.window(live.0, live.1);
+                let mut c = 0;
+                while let Some((start, end, high)) = classes.next_run(c) {
+                    pure_run(start, end, high);
+                    c = end;
+                }
             }
             if next < out_w {
                 gaps.push((next, out_w));

@@ -120,6 +120,31 @@ pub(super) struct Classes {
     pure_low: Vec<u64>,
     pure_high: Vec<u64>,
     pure: Vec<u64>,
+    /// Per input row, its above-threshold columns as one run `[a, b)`:
+    /// `(0, 0)` for none, `(1, 0)` when they are not one run.
+    spans: Vec<(u32, u32)>,
+}
+
+/// A row's span that is not one run (see `Classes::spans`).
+const SCATTERED: (u32, u32) = (1, 0);
+
+/// The above-threshold columns of a row of bits as one run `[a, b)`, `(0, 0)`
+/// if there are none, [`SCATTERED`] if they are not contiguous.
+fn span(bits: &[u64]) -> (u32, u32) {
+    let (mut first, mut last, mut count) = (None, 0usize, 0u32);
+    for (k, &word) in bits.iter().enumerate() {
+        if word != 0 {
+            first.get_or_insert(k * 64 + word.trailing_zeros() as usize);
+            last = k * 64 + 63 - word.leading_zeros() as usize;
+            count += word.count_ones();
+        }
+    }
+    match first {
+        None => (0, 0),
+        // Rows are at most MAX_SIDE (2^23) wide: the columns fit a u32.
+        Some(a) if (last + 1 - a) as u32 == count => (a as u32, last as u32 + 1),
+        Some(_) => SCATTERED,
+    }
 }
 
 impl Classes {
@@ -132,6 +157,7 @@ impl Classes {
             pure_low: Vec::new(),
             pure_high: Vec::new(),
             pure: Vec::new(),
+            spans: Vec::new(),
         };
         classes.reset(src, w, t);
         classes
@@ -145,11 +171,13 @@ impl Classes {
         // Every word is written by `above_bits`: no need to clear.
         self.above.resize(rows * stride, 0);
         self.above.truncate(rows * stride);
+        self.spans.clear();
         for (row, bits) in src
             .chunks_exact(w.max(1))
             .zip(self.above.chunks_exact_mut(stride.max(1)))
         {
             above_bits(row, t, bits);
+            self.spans.push(span(bits));
         }
         self.width = w;
         self.stride = stride;
@@ -162,6 +190,42 @@ impl Classes {
     /// Words held by the input's bits.
     pub(super) fn words(&self) -> usize {
         self.above.capacity()
+    }
+
+    /// The maximal runs of pure columns of the window of rows `y0..y0 + taps`,
+    /// in order, as [`Classes::next_run`] finds them, when every row's
+    /// above-threshold columns form one run (or none): cheaper than
+    /// [`Classes::window`]. `None` when a row's are scattered. When the rows'
+    /// runs do not overlap, the pure-low columns between them are given as
+    /// not pure (computing a pure pixel exactly gives the same bit).
+    pub(super) fn window_runs(&self, y0: usize, taps: usize) -> Option<[(usize, usize, bool); 3]> {
+        let rows = self.spans.get(y0..y0 + taps)?;
+        let (mut a, mut b) = (u32::MAX, 0u32);
+        let (mut ia, mut ib) = (0u32, u32::MAX);
+        for &(start, end) in rows {
+            if (start, end) == SCATTERED {
+                return None;
+            }
+            if start < end {
+                a = a.min(start);
+                b = b.max(end);
+            }
+            // An empty row empties the intersection.
+            ia = ia.max(start);
+            ib = ib.min(end);
+        }
+        let w = self.width;
+        if a >= b {
+            // No column is above anywhere: one pure-low run.
+            return Some([(0, w, false), (w, w, true), (w, w, false)]);
+        }
+        let (a, b) = (a as usize, b as usize);
+        let (ia, ib) = if ia < ib {
+            (ia as usize, ib as usize)
+        } else {
+            (b, b)
+        };
+        Some([(0, a, false), (ia, ib, true), (b, w, false)])
     }
 
     /// Classify the columns of the window of rows `y0..y0 + taps`.
