@@ -358,6 +358,18 @@ fn fill_bits(words: &mut [u64], lo: usize, hi: usize, on: bool) {
     put(last, tail);
 }
 
+/// Set bits `lo..hi` of a packed row and clear all others, word by word
+/// without branches.
+fn fill_range(words: &mut [u64], lo: usize, hi: usize) {
+    for (k, word) in words.iter_mut().enumerate() {
+        let (from, to) = (lo.saturating_sub(k * 64), hi.saturating_sub(k * 64));
+        let (from, to) = (from.min(64) as u32, to.min(64) as u32);
+        let n = to.saturating_sub(from);
+        let ones = u64::MAX.checked_shr(64 - n).unwrap_or(0);
+        *word = ones.checked_shl(from).unwrap_or(0);
+    }
+}
+
 /// Every byte's eight bits as eight booleans, lowest bit first.
 static BYTE_BOOLS: [[bool; 8]; 256] = {
     let mut table = [[false; 8]; 256];
@@ -524,20 +536,42 @@ pub fn resize_threshold_contour_into(
                     next = hi;
                 }
             };
-            if let Some(runs) = classes.window_runs(live.0, live.1) {
-                // Every row of the window is one run of above pixels (the
-                // usual mask): its pure runs from the rows' ends.
-                for (start, end, high) in runs {
-                    if start < end {
-                        pure_run(start, end, high);
-                    }
+            match classes.window_bounds(live.0, live.1) {
+                Some(None) => {
+                    // No input pixel of the window is above: all off.
+                    row_out.fill(0);
+                    next = out_w;
                 }
-            } else {
-                classes.window(live.0, live.1);
-                let mut c = 0;
-                while let Some((start, end, high)) = classes.next_run(c) {
-                    pure_run(start, end, high);
-                    c = end;
+                Some(Some([a, ia, ib, b])) => {
+                    // Every row of the window is one run of above pixels (the
+                    // usual mask). Outputs before `low_end` read only columns
+                    // before `a` (off), those from `low_start` only columns
+                    // from `b` (off), those in `high` only `[ia, ib)` (on);
+                    // live windows move right monotonically, so these come in
+                    // this order, and the outputs between are the gaps.
+                    let (low_end, low_start) = (ended_by[a], first_from[b]);
+                    let high = (first_from[ia], ended_by[ib]);
+                    let (h0, h1) = if high.0 < high.1 {
+                        high
+                    } else {
+                        (low_start, low_start)
+                    };
+                    fill_range(&mut row_out, h0, h1);
+                    if low_end < h0 {
+                        gaps.push((low_end, h0));
+                    }
+                    if h1 < low_start {
+                        gaps.push((h1, low_start));
+                    }
+                    next = out_w;
+                }
+                None => {
+                    classes.window(live.0, live.1);
+                    let mut c = 0;
+                    while let Some((start, end, high)) = classes.next_run(c) {
+                        pure_run(start, end, high);
+                        c = end;
+                    }
                 }
             }
             if next < out_w {

@@ -310,13 +310,16 @@ impl Classes {
         self.above.capacity()
     }
 
-    /// The maximal runs of pure columns of the window of rows `y0..y0 + taps`,
-    /// in order, as [`Classes::next_run`] finds them, when every row's
-    /// above-threshold columns form one run (or none): cheaper than
-    /// [`Classes::window`]. `None` when a row's are scattered. When the rows'
-    /// runs do not overlap, the pure-low columns between them are given as
-    /// not pure (computing a pure pixel exactly gives the same bit).
-    pub(super) fn window_runs(&self, y0: usize, taps: usize) -> Option<[(usize, usize, bool); 3]> {
+    /// The window of rows `y0..y0 + taps` when every row's above-threshold
+    /// columns form one run (or none), cheaper than [`Classes::window`]:
+    /// `Some(None)` when no column is above in any row, else
+    /// `Some(Some([a, ia, ib, b]))`: columns `[ia, ib)` are above in every
+    /// row (pure high; `ia == ib == b` when none is), columns outside
+    /// `[a, b)` in none (pure low), `a <= ia <= ib <= b`. When the rows' runs
+    /// do not overlap, the pure-low columns between them count as mixed
+    /// (computing a pure pixel exactly gives the same bit). `None` when a
+    /// row's above columns are scattered.
+    pub(super) fn window_bounds(&self, y0: usize, taps: usize) -> Option<Option<[usize; 4]>> {
         let rows = self.spans.get(y0..y0 + taps)?;
         let (mut a, mut b) = (u32::MAX, 0u32);
         let (mut ia, mut ib) = (0u32, u32::MAX);
@@ -332,10 +335,8 @@ impl Classes {
             ia = ia.max(start);
             ib = ib.min(end);
         }
-        let w = self.width;
         if a >= b {
-            // No column is above anywhere: one pure-low run.
-            return Some([(0, w, false), (w, w, true), (w, w, false)]);
+            return Some(None);
         }
         let (a, b) = (a as usize, b as usize);
         let (ia, ib) = if ia < ib {
@@ -343,7 +344,7 @@ impl Classes {
         } else {
             (b, b)
         };
-        Some([(0, a, false), (ia, ib, true), (b, w, false)])
+        Some(Some([a, ia, ib, b]))
     }
 
     /// Classify the columns of the window of rows `y0..y0 + taps`.
