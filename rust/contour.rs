@@ -358,16 +358,10 @@ fn fill_bits(words: &mut [u64], lo: usize, hi: usize, on: bool) {
     put(last, tail);
 }
 
-/// Set bits `lo..hi` of a packed row and clear all others, word by word
-/// without branches.
+/// Set bits `lo..hi` of a packed row and clear all others.
 fn fill_range(words: &mut [u64], lo: usize, hi: usize) {
-    for (k, word) in words.iter_mut().enumerate() {
-        let (from, to) = (lo.saturating_sub(k * 64), hi.saturating_sub(k * 64));
-        let (from, to) = (from.min(64) as u32, to.min(64) as u32);
-        let n = to.saturating_sub(from);
-        let ones = u64::MAX.checked_shr(64 - n).unwrap_or(0);
-        *word = ones.checked_shl(from).unwrap_or(0);
-    }
+    words.fill(0);
+    fill_bits(words, lo, hi, true);
 }
 
 /// Every byte's eight bits as eight booleans, lowest bit first.

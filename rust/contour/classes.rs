@@ -110,12 +110,13 @@ fn rows<const AVX2: bool>(
     odd == 0
 }
 
-/// [`rows`] compiled for AVX2.
+/// [`rows`] compiled for AVX2 (and POPCNT, which every AVX2 CPU has, for
+/// the spans' bit counts).
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2 and POPCNT.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt")]
 unsafe fn rows_avx2(
     src: &[u8],
     w: usize,
@@ -135,8 +136,11 @@ fn rows_dispatch(
     spans: &mut Vec<(u32, u32)>,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if !cfg!(feature = "portable") && std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU was just checked to support AVX2.
+    if !cfg!(feature = "portable")
+        && std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("popcnt")
+    {
+        // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
         return unsafe { rows_avx2(src, w, t, above, spans) };
     }
     rows::<false>(src, w, t, above, spans)
@@ -248,6 +252,7 @@ const SCATTERED: (u32, u32) = (1, 0);
 
 /// The above-threshold columns of a row of bits as one run `[a, b)`, `(0, 0)`
 /// if there are none, [`SCATTERED`] if they are not contiguous.
+#[inline(always)]
 fn span(bits: &[u64]) -> (u32, u32) {
     let (mut first, mut last, mut count) = (None, 0usize, 0u32);
     for (k, &word) in bits.iter().enumerate() {
@@ -459,10 +464,12 @@ mod tests {
                     }
                     assert_eq!(spans, vec![span(&bits)]);
                     #[cfg(target_arch = "x86_64")]
-                    if std::arch::is_x86_feature_detected!("avx2") {
+                    if std::arch::is_x86_feature_detected!("avx2")
+                        && std::arch::is_x86_feature_detected!("popcnt")
+                    {
                         let mut vector = vec![u64::MAX; len.div_ceil(64)];
                         let mut spans = Vec::new();
-                        // SAFETY: the CPU was just checked to support AVX2.
+                        // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
                         let all = unsafe { rows_avx2(row, len, t, &mut vector, &mut spans) };
                         assert_eq!(vector, bits, "avx2 t={t} len={len}");
                         assert_eq!(spans, vec![span(&bits)]);
