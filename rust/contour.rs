@@ -25,6 +25,14 @@
 //! its two lengths and are kept per thread ([`axes`]): a batch has many masks
 //! of one size and boxes of few sizes.
 //!
+//! Two shortcuts serve the model's masks. When every input row of a window
+//! holds one run of above-threshold pixels (or none), the window's pure runs
+//! follow from the rows' ends without the per-word classes. When every input
+//! byte is 0 or 255, the first pass of a window line has one of `2^taps`
+//! values per output, tabulated once per axis with Pillow's rounding and
+//! clamping ([`axes::Axis::levels`]): the exact pixels read the line's bits
+//! and look its value up instead of multiplying and rounding.
+//!
 //! Rows go to a [`MaskRows`]: a `Vec<bool>`, or a packed [`BitMask`] for the
 //! RLE encoder. A row with the window of the row above and no pixel to compute
 //! exactly repeats it, which a packed mask copies word by word.
@@ -59,6 +67,9 @@ struct Plan<'a> {
     vertical_first: bool,
     /// On when the clamped result is `>= bound` (`bound = (t + 1) << 22`).
     bound: i32,
+    /// Every input byte is 0 or 255: the first pass is a lookup in the
+    /// first axis's [`axes::Axis::levels`] ([`Plan::exact_levels`]).
+    extreme: bool,
 }
 
 impl Plan<'_> {
@@ -69,6 +80,22 @@ impl Plan<'_> {
         // keeps one, a slight shrink (a box a little smaller than the mask)
         // three or four: fixed tap counts let the compiler unroll the little
         // sums; anything else takes the general loop.
+        if self.extreme {
+            let done = match (self.y.table.taps, self.x.table.taps, self.vertical_first) {
+                (2, 2, vf) => self.exact_levels::<2, 2>(i, gaps, vf, row_out),
+                (1, 2, vf) => self.exact_levels::<1, 2>(i, gaps, vf, row_out),
+                (2, 1, vf) => self.exact_levels::<2, 1>(i, gaps, vf, row_out),
+                (3, 2, vf) => self.exact_levels::<3, 2>(i, gaps, vf, row_out),
+                (2, 3, vf) => self.exact_levels::<2, 3>(i, gaps, vf, row_out),
+                (3, 3, vf) => self.exact_levels::<3, 3>(i, gaps, vf, row_out),
+                (4, 2, vf) => self.exact_levels::<4, 2>(i, gaps, vf, row_out),
+                (2, 4, vf) => self.exact_levels::<2, 4>(i, gaps, vf, row_out),
+                _ => false,
+            };
+            if done {
+                return;
+            }
+        }
         match (self.y.table.taps, self.x.table.taps, self.vertical_first) {
             (2, 2, false) => self.exact_fixed::<2, 2, false>(i, gaps, row_out),
             (2, 2, true) => self.exact_fixed::<2, 2, true>(i, gaps, row_out),
@@ -113,6 +140,20 @@ impl Plan<'_> {
             &self.src[(y0 + 1) * w..(y0 + 2) * w],
         );
         firsts.clear();
+        let levels = &self.x.levels;
+        if self.extreme && levels.len() == tx.starts.len() << 2 {
+            // Only 0 and 255: each line's first pass is its level (a lookup).
+            for &(a, b) in gaps {
+                for (j, &x0) in (a..b).zip(&tx.starts[a..b]) {
+                    let line = |row: &[u8]| {
+                        let pattern = usize::from(row[x0] & 1 | row[x0 + 1] & 2);
+                        i32::from(levels.get(j << 2 | pattern).copied().unwrap_or(0))
+                    };
+                    firsts.push([line(top), line(bottom)]);
+                }
+            }
+            return;
+        }
         for &(a, b) in gaps {
             let weights = tx.weights[a * 2..b * 2].chunks_exact(2);
             for (&x0, kx) in tx.starts[a..b].iter().zip(weights) {
@@ -139,6 +180,73 @@ impl Plan<'_> {
                 put_bit(row_out, j, HALF + f[0] * ky[0] + f[1] * ky[1] >= self.bound);
             }
         }
+    }
+
+    /// [`Plan::exact_gaps`] for an input of only 0 and 255 (`extreme`), `TY`
+    /// vertical and `TX` horizontal taps: the first pass of a window line is
+    /// the first axis's level for the line's pattern of 255s (a lookup that
+    /// holds Pillow's rounding and clamping), the second pass the usual sum.
+    /// A byte's bit `d` is its pattern bit for tap `d`, as the byte is 0 or
+    /// 255. `false` (nothing written) when the first axis has no levels.
+    fn exact_levels<const TY: usize, const TX: usize>(
+        &self,
+        i: usize,
+        gaps: &[(usize, usize)],
+        vertical_first: bool,
+        row_out: &mut [u64],
+    ) -> bool {
+        let (ty, tx) = (&self.y.table, &self.x.table);
+        let first = if vertical_first { &self.y } else { &self.x };
+        if first.levels.len() != first.table.starts.len() << first.table.taps {
+            return false;
+        }
+        let mut ky = [0i32; TY];
+        ky.copy_from_slice(&ty.weights[i * TY..(i + 1) * TY]);
+        let y0 = ty.starts[i];
+        let w = self.w;
+        let rows: [&[u8]; TY] = std::array::from_fn(|dy| {
+            let start = (y0 + dy) * w;
+            self.src.get(start..start + w).unwrap_or(&[])
+        });
+        if rows.iter().any(|row| row.len() != w) {
+            return false;
+        }
+        // Row i's levels (vertical first): one per pattern of its TY taps.
+        let row_levels = &self.y.levels[(i << TY).min(self.y.levels.len())..];
+        for &(a, b) in gaps {
+            let starts = &tx.starts[a..b];
+            let weights = tx.weights[a * TX..b * TX].chunks_exact(TX);
+            for ((j, &x0), kx) in (a..b).zip(starts).zip(weights) {
+                // The table keeps `x0 + TX <= w`; checked once, the reads
+                // below need no more checks.
+                if x0 + TX > w {
+                    continue;
+                }
+                let mut acc = HALF;
+                if vertical_first {
+                    for (dx, &wx) in kx.iter().enumerate() {
+                        let mut pattern = 0;
+                        for (dy, row) in rows.iter().enumerate() {
+                            pattern |= usize::from(row[x0 + dx]) & (1 << dy);
+                        }
+                        let level = row_levels.get(pattern).copied().unwrap_or(0);
+                        acc += i32::from(level) * wx;
+                    }
+                } else {
+                    let levels = self.x.levels.get(j << TX..(j + 1) << TX).unwrap_or(&[]);
+                    for (row, &wy) in rows.iter().zip(&ky) {
+                        let mut pattern = 0;
+                        for dx in 0..TX {
+                            pattern |= usize::from(row[x0 + dx]) & (1 << dx);
+                        }
+                        let level = levels.get(pattern).copied().unwrap_or(0);
+                        acc += i32::from(level) * wy;
+                    }
+                }
+                put_bit(row_out, j, acc >= self.bound);
+            }
+        }
+        true
     }
 
     /// [`Plan::exact_gaps`] for `TY` vertical and `TX` horizontal taps.
@@ -248,6 +356,12 @@ fn fill_bits(words: &mut [u64], lo: usize, hi: usize, on: bool) {
         put(k, u64::MAX);
     }
     put(last, tail);
+}
+
+/// Set bits `lo..hi` of a packed row and clear all others.
+fn fill_range(words: &mut [u64], lo: usize, hi: usize) {
+    words.fill(0);
+    fill_bits(words, lo, hi, true);
 }
 
 /// Every byte's eight bits as eight booleans, lowest bit first.
@@ -373,6 +487,12 @@ pub fn resize_threshold_contour_into(
     };
 
     let mut buffers = Buffers::take();
+    let Buffers {
+        classes,
+        gaps,
+        firsts,
+    } = &mut buffers;
+    classes.reset(src, w, t);
     let plan = Plan {
         src,
         w,
@@ -380,15 +500,11 @@ pub fn resize_threshold_contour_into(
         x: axes::axis(w, out_w),
         vertical_first: order.vertical_first(h, w, out_h, out_w),
         bound: (i32::from(t) + 1) << PRECISION_BITS,
+        // 0 is off and 255 on for every byte threshold t < 255.
+        extreme: classes.extreme(),
     };
     let (ty, live_y) = (&plan.y.table, &plan.y.live);
     let (first_from, ended_by) = (&plan.x.first_from, &plan.x.ended_by);
-    let Buffers {
-        classes,
-        gaps,
-        firsts,
-    } = &mut buffers;
-    classes.reset(src, w, t);
     // Output columns that need the exact arithmetic in the current window:
     // `gaps`; `firsts`: their first pass (`Plan::first_pass_window`).
     gaps.clear();
@@ -401,11 +517,9 @@ pub fn resize_threshold_contour_into(
         let fresh = (y0, live) != window;
         if fresh {
             window = (y0, live);
-            classes.window(live.0, live.1);
             gaps.clear();
             let mut next = 0;
-            let mut c = 0;
-            while let Some((start, end, high)) = classes.next_run(c) {
+            let mut pure_run = |start: usize, end: usize, high: bool| {
                 // Outputs whose whole live window lies in [start, end).
                 let (lo, hi) = (first_from[start], ended_by[end]);
                 if lo < hi && hi > next {
@@ -415,7 +529,44 @@ pub fn resize_threshold_contour_into(
                     fill_bits(&mut row_out, lo.max(next), hi, high);
                     next = hi;
                 }
-                c = end;
+            };
+            match classes.window_bounds(live.0, live.1) {
+                Some(None) => {
+                    // No input pixel of the window is above: all off.
+                    row_out.fill(0);
+                    next = out_w;
+                }
+                Some(Some([a, ia, ib, b])) => {
+                    // Every row of the window is one run of above pixels (the
+                    // usual mask). Outputs before `low_end` read only columns
+                    // before `a` (off), those from `low_start` only columns
+                    // from `b` (off), those in `high` only `[ia, ib)` (on);
+                    // live windows move right monotonically, so these come in
+                    // this order, and the outputs between are the gaps.
+                    let (low_end, low_start) = (ended_by[a], first_from[b]);
+                    let high = (first_from[ia], ended_by[ib]);
+                    let (h0, h1) = if high.0 < high.1 {
+                        high
+                    } else {
+                        (low_start, low_start)
+                    };
+                    fill_range(&mut row_out, h0, h1);
+                    if low_end < h0 {
+                        gaps.push((low_end, h0));
+                    }
+                    if h1 < low_start {
+                        gaps.push((h1, low_start));
+                    }
+                    next = out_w;
+                }
+                None => {
+                    classes.window(live.0, live.1);
+                    let mut c = 0;
+                    while let Some((start, end, high)) = classes.next_run(c) {
+                        pure_run(start, end, high);
+                        c = end;
+                    }
+                }
             }
             if next < out_w {
                 gaps.push((next, out_w));
@@ -495,8 +646,21 @@ mod tests {
         }
     }
 
-    /// A soft disc (mostly 0 and 255, a gradient at the edge), or noise.
-    fn image(rng: &mut Rng, h: usize, w: usize, noise: bool) -> Vec<u8> {
+    /// A soft disc (mostly 0 and 255, a gradient at the edge), or noise;
+    /// `binary`: only 0 and 255 (the model's masks: the lookups of
+    /// `Plan::exact_levels`).
+    fn image(rng: &mut Rng, h: usize, w: usize, noise: bool, binary: bool) -> Vec<u8> {
+        let grey = soft_image(rng, h, w, noise);
+        if binary {
+            return grey
+                .iter()
+                .map(|&v| if v > 127 { 255 } else { 0 })
+                .collect();
+        }
+        grey
+    }
+
+    fn soft_image(rng: &mut Rng, h: usize, w: usize, noise: bool) -> Vec<u8> {
         let (cy, cx) = (
             rng.below(h as u64 + 1) as f64,
             rng.below(w as u64 + 1) as f64,
@@ -517,12 +681,12 @@ mod tests {
     #[test]
     fn equals_the_two_pass_kernel() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        for case in 0..400 {
+        for case in 0..1200 {
             // Every fourth case wider than a word of column bits.
             let wide = if case % 4 == 3 { 160 } else { 40 };
             let (h, w) = (1 + rng.below(40), 1 + rng.below(wide));
             let (oh, ow) = (1 + rng.below(90), 1 + rng.below(90));
-            let src = image(&mut rng, h, w, case % 5 == 0);
+            let src = image(&mut rng, h, w, case % 5 == 0, case % 3 != 0);
             let t = [127, 128, 0, 254, 1][case % 5];
             for order in [PassOrder::Pillow12, PassOrder::Pillow13] {
                 let fast = resize_threshold_contour(&src, h, w, ow, oh, order, t).unwrap();

@@ -32,6 +32,37 @@ pub(super) struct Axis {
     pub live: Vec<(usize, usize)>,
     pub first_from: Vec<usize>,
     pub ended_by: Vec<usize>,
+    /// When `taps <= MAX_LEVEL_TAPS`: for each output `k` and each pattern
+    /// `p` of its taps (bit `d` of `p`: tap `d` reads 255, else 0),
+    /// `levels[k << taps | p]` is the byte this pass writes, rounded and
+    /// clamped as the pass does. Empty for more taps. A mask holding only 0
+    /// and 255 (the model's) then passes through this axis by lookups.
+    pub levels: Vec<u8>,
+}
+
+/// The most taps an axis has [`Axis::levels`] for (16 patterns an output).
+pub(super) const MAX_LEVEL_TAPS: usize = 4;
+
+/// [`Axis::levels`] of `table`.
+fn levels(table: &AxisTable) -> Vec<u8> {
+    let taps = table.taps;
+    if taps > MAX_LEVEL_TAPS {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(table.starts.len() << taps);
+    for weights in table.weights.chunks_exact(taps.max(1)) {
+        for pattern in 0..1usize << taps {
+            let sum: i64 = weights
+                .iter()
+                .enumerate()
+                .filter(|&(d, _)| pattern >> d & 1 == 1)
+                .map(|(_, &k)| 255 * i64::from(k))
+                .sum();
+            // The pass's `clamp((2^21 + Σ px * k) >> 22, 0, 255)`.
+            out.push(((sum + (1 << 21)) >> 22).clamp(0, 255) as u8);
+        }
+    }
+    out
 }
 
 impl Axis {
@@ -70,6 +101,7 @@ impl Axis {
             *slot = j;
         }
         Axis {
+            levels: levels(&table),
             table,
             live,
             first_from,
@@ -83,6 +115,7 @@ impl Axis {
             + 2 * self.live.len()
             + self.first_from.len()
             + self.ended_by.len()
+            + self.levels.len() / 8
     }
 }
 
@@ -135,6 +168,7 @@ mod tests {
             assert_eq!(cached.first_from, fresh.first_from);
             assert_eq!(cached.live, fresh.live);
             assert_eq!(cached.ended_by, fresh.ended_by);
+            assert_eq!(cached.levels, fresh.levels);
         }
         assert!(Rc::ptr_eq(&axis(64, 151), &axis(64, 151)));
     }

@@ -1,21 +1,43 @@
 //! Which input columns of a window are all off or all on, as bit sets.
 //!
 //! Every input row is turned once into a bit set of the columns above the
-//! threshold (sixteen bytes per SSE2 compare on x86-64). A window's columns
+//! threshold (32 bytes per AVX2 compare on x86-64 CPUs that have it, else 16
+//! per SSE2 compare), and its above columns into one run when they are one. A window's columns
 //! are then classified a word at a time: on in some row (`any_high`), off in
 //! some row (`any_low`); pure-low is `any_low & !any_high`, pure-high the
 //! converse, and the runs of pure columns are found with `trailing_zeros`
 //! instead of a byte-by-byte walk through the noisy band at a mask's edge.
 
 /// Bit `c` of word `c / 64`: column `c` of `row` is `> t`. Every word of
-/// `out` (`row.len().div_ceil(64)` of them) is written whole.
-fn above_bits(row: &[u8], t: u8, out: &mut [u64]) {
+/// `out` (`row.len().div_ceil(64)` of them) is written whole. Returns a
+/// non-zero word iff some byte of the row is neither 0 nor 255. With `AVX2`
+/// set (only from [`rows_avx2`], on a CPU that has it) whole words take two
+/// 32-byte compares instead of four 16-byte ones.
+#[inline(always)]
+fn above_bits<const AVX2: bool>(row: &[u8], t: u8, out: &mut [u64]) -> u64 {
+    let mut odd = 0u64;
     let mut sixtyfours = row.chunks_exact(64);
     for (chunk, word) in (&mut sixtyfours).zip(out.iter_mut()) {
         let mut bits = 0u64;
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            for (k, half) in chunk.chunks_exact(32).enumerate() {
+                if let Ok(bytes) = <&[u8; 32]>::try_from(half) {
+                    // SAFETY: AVX2 is set only by `rows_avx2`, which runs only
+                    // after the CPU was checked to have AVX2.
+                    let (above, not_extreme) = unsafe { above32_avx2(bytes, t) };
+                    bits |= above << (32 * k);
+                    odd |= not_extreme;
+                }
+            }
+            *word = bits;
+            continue;
+        }
         for (k, sixteen) in chunk.chunks_exact(16).enumerate() {
             if let Ok(bytes) = <&[u8; 16]>::try_from(sixteen) {
-                bits |= above16(bytes, t) << (16 * k);
+                let (above, not_extreme) = above16(bytes, t);
+                bits |= above << (16 * k);
+                odd |= not_extreme;
             }
         }
         *word = bits;
@@ -26,21 +48,109 @@ fn above_bits(row: &[u8], t: u8, out: &mut [u64]) {
         let mut sixteens = rest.chunks_exact(16);
         for (k, sixteen) in (&mut sixteens).enumerate() {
             if let Ok(bytes) = <&[u8; 16]>::try_from(sixteen) {
-                bits |= above16(bytes, t) << (16 * k);
+                let (above, not_extreme) = above16(bytes, t);
+                bits |= above << (16 * k);
+                odd |= not_extreme;
             }
         }
         let done = rest.len() / 16 * 16;
         for (k, &v) in sixteens.remainder().iter().enumerate() {
             bits |= u64::from(v > t) << (done + k);
+            odd |= u64::from(v != 0 && v != 255);
         }
         *word = bits;
     }
+    odd
 }
 
-/// Sixteen bytes `> t` as sixteen bits (first byte, lowest bit): SSE2 on
-/// x86-64, a plain loop elsewhere and in the `portable` build.
+/// Thirty-two bytes `> t` as thirty-two bits (first byte, lowest bit), and
+/// the bytes that are neither 0 nor 255, likewise.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn above32_avx2(bytes: &[u8; 32], t: u8) -> (u64, u64) {
+    use std::arch::x86_64::{
+        _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_set1_epi8, _mm256_setzero_si256, _mm256_xor_si256,
+    };
+    // SAFETY: `bytes` is 32 readable bytes; loadu needs no alignment.
+    let raw = unsafe { _mm256_loadu_si256(bytes.as_ptr().cast()) };
+    // Unsigned compare as a signed one: flip the top bit of both sides.
+    let flip = _mm256_set1_epi8(i8::MIN);
+    let limit = _mm256_xor_si256(_mm256_set1_epi8(t as i8), flip);
+    let above = _mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_xor_si256(raw, flip), limit));
+    // A byte is 0 or 255 iff it equals its sign spread over the byte.
+    let sign = _mm256_cmpgt_epi8(_mm256_setzero_si256(), raw);
+    let extreme = _mm256_movemask_epi8(_mm256_cmpeq_epi8(raw, sign));
+    (u64::from(above as u32), u64::from(!extreme as u32))
+}
+
+/// Every row's bits and span (see [`Classes::reset`]); whether every byte
+/// is 0 or 255.
 #[inline(always)]
-fn above16(bytes: &[u8; 16], t: u8) -> u64 {
+fn rows<const AVX2: bool>(
+    src: &[u8],
+    w: usize,
+    t: u8,
+    above: &mut [u64],
+    spans: &mut Vec<(u32, u32)>,
+) -> bool {
+    let stride = w.div_ceil(64);
+    let mut odd = 0;
+    for (row, bits) in src
+        .chunks_exact(w.max(1))
+        .zip(above.chunks_exact_mut(stride.max(1)))
+    {
+        odd |= above_bits::<AVX2>(row, t, bits);
+        spans.push(span(bits));
+    }
+    odd == 0
+}
+
+/// [`rows`] compiled for AVX2 (and POPCNT, which every AVX2 CPU has, for
+/// the spans' bit counts).
+///
+/// # Safety
+/// The CPU must support AVX2 and POPCNT.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+unsafe fn rows_avx2(
+    src: &[u8],
+    w: usize,
+    t: u8,
+    above: &mut [u64],
+    spans: &mut Vec<(u32, u32)>,
+) -> bool {
+    rows::<true>(src, w, t, above, spans)
+}
+
+/// [`rows`] with AVX2 when the CPU has it (and the build is not `portable`).
+fn rows_dispatch(
+    src: &[u8],
+    w: usize,
+    t: u8,
+    above: &mut [u64],
+    spans: &mut Vec<(u32, u32)>,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if !cfg!(feature = "portable")
+        && std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("popcnt")
+    {
+        // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
+        return unsafe { rows_avx2(src, w, t, above, spans) };
+    }
+    rows::<false>(src, w, t, above, spans)
+}
+
+/// Sixteen bytes `> t` as sixteen bits (first byte, lowest bit), and the
+/// bytes that are neither 0 nor 255, likewise: SSE2 on x86-64, a plain loop
+/// elsewhere and in the `portable` build.
+#[inline(always)]
+fn above16(bytes: &[u8; 16], t: u8) -> (u64, u64) {
     #[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
     let bits = above16_sse2(bytes, t);
     #[cfg(not(all(target_arch = "x86_64", not(feature = "portable"))))]
@@ -52,18 +162,23 @@ fn above16(bytes: &[u8; 16], t: u8) -> u64 {
 #[cfg(target_arch = "x86_64")]
 #[cfg_attr(feature = "portable", allow(dead_code))]
 #[inline(always)]
-fn above16_sse2(bytes: &[u8; 16], t: u8) -> u64 {
+fn above16_sse2(bytes: &[u8; 16], t: u8) -> (u64, u64) {
     use std::arch::x86_64::{
-        _mm_cmpgt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8, _mm_xor_si128,
+        _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm_setzero_si128, _mm_xor_si128,
     };
     // SAFETY: SSE2 is part of every x86-64 CPU; the load reads the 16 bytes of
     // `bytes` and has no alignment requirement.
     unsafe {
+        let raw = _mm_loadu_si128(bytes.as_ptr().cast());
         // Unsigned compare as a signed one: flip the top bit of both sides.
         let flip = _mm_set1_epi8(i8::MIN);
-        let v = _mm_xor_si128(_mm_loadu_si128(bytes.as_ptr().cast()), flip);
         let limit = _mm_xor_si128(_mm_set1_epi8(t as i8), flip);
-        u64::from(_mm_movemask_epi8(_mm_cmpgt_epi8(v, limit)) as u16)
+        let above = _mm_movemask_epi8(_mm_cmpgt_epi8(_mm_xor_si128(raw, flip), limit));
+        // A byte is 0 or 255 iff it equals its sign spread over the byte.
+        let sign = _mm_cmpgt_epi8(_mm_setzero_si128(), raw);
+        let extreme = _mm_movemask_epi8(_mm_cmpeq_epi8(raw, sign));
+        (u64::from(above as u16), u64::from(!extreme as u16))
     }
 }
 
@@ -73,11 +188,16 @@ fn above16_sse2(bytes: &[u8; 16], t: u8) -> u64 {
     allow(dead_code)
 )]
 #[inline(always)]
-fn above16_portable(bytes: &[u8; 16], t: u8) -> u64 {
+fn above16_portable(bytes: &[u8; 16], t: u8) -> (u64, u64) {
     bytes
         .iter()
         .enumerate()
-        .fold(0, |bits, (k, &v)| bits | u64::from(v > t) << k)
+        .fold((0, 0), |(above, odd), (k, &v)| {
+            (
+                above | u64::from(v > t) << k,
+                odd | u64::from(v != 0 && v != 255) << k,
+            )
+        })
 }
 
 /// The first set bit at or after `from`, if any.
@@ -120,6 +240,34 @@ pub(super) struct Classes {
     pure_low: Vec<u64>,
     pure_high: Vec<u64>,
     pure: Vec<u64>,
+    /// Per input row, its above-threshold columns as one run `[a, b)`:
+    /// `(0, 0)` for none, `(1, 0)` when they are not one run.
+    spans: Vec<(u32, u32)>,
+    /// Every input byte is 0 or 255.
+    extreme: bool,
+}
+
+/// A row's span that is not one run (see `Classes::spans`).
+const SCATTERED: (u32, u32) = (1, 0);
+
+/// The above-threshold columns of a row of bits as one run `[a, b)`, `(0, 0)`
+/// if there are none, [`SCATTERED`] if they are not contiguous.
+#[inline(always)]
+fn span(bits: &[u64]) -> (u32, u32) {
+    let (mut first, mut last, mut count) = (None, 0usize, 0u32);
+    for (k, &word) in bits.iter().enumerate() {
+        if word != 0 {
+            first.get_or_insert(k * 64 + word.trailing_zeros() as usize);
+            last = k * 64 + 63 - word.leading_zeros() as usize;
+            count += word.count_ones();
+        }
+    }
+    match first {
+        None => (0, 0),
+        // Rows are at most MAX_SIDE (2^23) wide: the columns fit a u32.
+        Some(a) if (last + 1 - a) as u32 == count => (a as u32, last as u32 + 1),
+        Some(_) => SCATTERED,
+    }
 }
 
 impl Classes {
@@ -132,6 +280,8 @@ impl Classes {
             pure_low: Vec::new(),
             pure_high: Vec::new(),
             pure: Vec::new(),
+            spans: Vec::new(),
+            extreme: false,
         };
         classes.reset(src, w, t);
         classes
@@ -145,12 +295,8 @@ impl Classes {
         // Every word is written by `above_bits`: no need to clear.
         self.above.resize(rows * stride, 0);
         self.above.truncate(rows * stride);
-        for (row, bits) in src
-            .chunks_exact(w.max(1))
-            .zip(self.above.chunks_exact_mut(stride.max(1)))
-        {
-            above_bits(row, t, bits);
-        }
+        self.spans.clear();
+        self.extreme = rows_dispatch(src, w, t, &mut self.above, &mut self.spans);
         self.width = w;
         self.stride = stride;
         for v in [&mut self.pure_low, &mut self.pure_high, &mut self.pure] {
@@ -159,9 +305,51 @@ impl Classes {
         }
     }
 
+    /// Whether every byte of the input is 0 or 255 (the model's masks).
+    pub(super) fn extreme(&self) -> bool {
+        self.extreme
+    }
+
     /// Words held by the input's bits.
     pub(super) fn words(&self) -> usize {
         self.above.capacity()
+    }
+
+    /// The window of rows `y0..y0 + taps` when every row's above-threshold
+    /// columns form one run (or none), cheaper than [`Classes::window`]:
+    /// `Some(None)` when no column is above in any row, else
+    /// `Some(Some([a, ia, ib, b]))`: columns `[ia, ib)` are above in every
+    /// row (pure high; `ia == ib == b` when none is), columns outside
+    /// `[a, b)` in none (pure low), `a <= ia <= ib <= b`. When the rows' runs
+    /// do not overlap, the pure-low columns between them count as mixed
+    /// (computing a pure pixel exactly gives the same bit). `None` when a
+    /// row's above columns are scattered.
+    pub(super) fn window_bounds(&self, y0: usize, taps: usize) -> Option<Option<[usize; 4]>> {
+        let rows = self.spans.get(y0..y0 + taps)?;
+        let (mut a, mut b) = (u32::MAX, 0u32);
+        let (mut ia, mut ib) = (0u32, u32::MAX);
+        for &(start, end) in rows {
+            if (start, end) == SCATTERED {
+                return None;
+            }
+            if start < end {
+                a = a.min(start);
+                b = b.max(end);
+            }
+            // An empty row empties the intersection.
+            ia = ia.max(start);
+            ib = ib.min(end);
+        }
+        if a >= b {
+            return Some(None);
+        }
+        let (a, b) = (a as usize, b as usize);
+        let (ia, ib) = if ia < ib {
+            (ia as usize, ib as usize)
+        } else {
+            (b, b)
+        };
+        Some(Some([a, ia, ib, b]))
     }
 
     /// Classify the columns of the window of rows `y0..y0 + taps`.
@@ -225,12 +413,20 @@ mod tests {
                 (seed >> 24) as u8
             })
         }));
+        rows.push(std::array::from_fn(|i| if i % 3 == 0 { 255 } else { 0 }));
+        rows.push([255; 16]);
+        rows.push([0; 16]);
         for bytes in &rows {
+            let odd = bytes
+                .iter()
+                .enumerate()
+                .fold(0u64, |bits, (k, &v)| bits | u64::from(v % 255 != 0) << k);
             for t in 0..=255u8 {
-                let expected = bytes
+                let above = bytes
                     .iter()
                     .enumerate()
                     .fold(0u64, |bits, (k, &v)| bits | u64::from(v > t) << k);
+                let expected = (above, odd);
                 assert_eq!(above16_portable(bytes, t), expected, "t={t}");
                 assert_eq!(above16(bytes, t), expected, "t={t}");
                 #[cfg(target_arch = "x86_64")]
@@ -239,15 +435,46 @@ mod tests {
         }
     }
 
+    /// The portable and AVX2 row walks give a plain compare's bits, the rows'
+    /// spans, and whether every byte is 0 or 255, at every length around the
+    /// vector widths; one odd byte anywhere is noticed.
     #[test]
     fn above_bits_match_a_plain_compare() {
-        let row: Vec<u8> = (0..200u32).map(|i| (i * 37 % 256) as u8).collect();
-        for t in [0u8, 1, 126, 127, 128, 200, 254] {
-            for len in [1usize, 15, 16, 17, 64, 65, 200] {
-                let mut bits = vec![0; len.div_ceil(64)];
-                above_bits(&row[..len], t, &mut bits);
-                for (c, &v) in row[..len].iter().enumerate() {
-                    assert_eq!(bits[c / 64] >> (c % 64) & 1 == 1, v > t, "t={t} c={c}");
+        let grey: Vec<u8> = (0..300u32).map(|i| (i * 37 % 256) as u8).collect();
+        let binary: Vec<u8> = (0..300u32)
+            .map(|i| if i % 7 < 3 { 255 } else { 0 })
+            .collect();
+        let mut single = binary.clone();
+        single[150] = 254;
+        for row in [&grey, &binary, &single] {
+            for t in [0u8, 1, 126, 127, 128, 200, 254, 255] {
+                for len in [
+                    1usize, 15, 16, 17, 31, 32, 33, 64, 65, 127, 128, 151, 200, 300,
+                ] {
+                    let row = &row[..len];
+                    let extreme = row.iter().all(|&v| v == 0 || v == 255);
+                    let mut bits = vec![u64::MAX; len.div_ceil(64)];
+                    let mut spans = Vec::new();
+                    assert_eq!(rows::<false>(row, len, t, &mut bits, &mut spans), extreme);
+                    for (c, &v) in row.iter().enumerate() {
+                        assert_eq!(bits[c / 64] >> (c % 64) & 1 == 1, v > t, "t={t} c={c}");
+                    }
+                    if len % 64 != 0 {
+                        assert_eq!(bits[len / 64] >> (len % 64), 0, "padding bits");
+                    }
+                    assert_eq!(spans, vec![span(&bits)]);
+                    #[cfg(target_arch = "x86_64")]
+                    if std::arch::is_x86_feature_detected!("avx2")
+                        && std::arch::is_x86_feature_detected!("popcnt")
+                    {
+                        let mut vector = vec![u64::MAX; len.div_ceil(64)];
+                        let mut spans = Vec::new();
+                        // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
+                        let all = unsafe { rows_avx2(row, len, t, &mut vector, &mut spans) };
+                        assert_eq!(vector, bits, "avx2 t={t} len={len}");
+                        assert_eq!(spans, vec![span(&bits)]);
+                        assert_eq!(all, extreme);
+                    }
                 }
             }
         }

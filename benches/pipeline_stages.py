@@ -1,0 +1,111 @@
+"""Where a real-style mask's time goes: each stage of the Rust pipeline, on one thread.
+
+Writes the masks of ``real_style_records`` (the batch benchmark's real-style
+workload: 256x256 binary PNGs, boxes of about 320x240 in a 1280x960 frame)
+to a temporary file, builds the cargo example ``pipeline_stages``
+(``benches/stages/pipeline_stages.rs``) and runs it on them. It prints, per
+stage (base64, PNG, fused resize + threshold, RLE in the frame, compressed
+string, and the whole ``mask_rle`` + string), the best round's microseconds
+per mask, of thread CPU time and of wall time. Run::
+
+    .venv/bin/python benches/pipeline_stages.py [--records 100] [--rounds 30]
+
+To compare builds (before/after a change), give each built program with
+``--program``; the runs then alternate between them (``--repeat`` times) and
+each stage's best over all of a program's runs is printed::
+
+    .venv/bin/python benches/pipeline_stages.py --program OLD --program NEW --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))
+
+from gemini_vision.cli.bench import real_style_records  # noqa: E402
+
+
+def mask_lines(records: list[dict[str, object]]) -> list[str]:
+    """One line per mask: ``x0 y0 x1 y1 frame_h frame_w base64``, boxes as the guide scales them."""
+    lines = []
+    for record in records:
+        width, height = int(str(record["width"])), int(str(record["height"]))
+        text = str(record["text"]).strip().removeprefix("```json").removesuffix("```")
+        for item in json.loads(text):
+            y0, x0, y1, x1 = item["box_2d"]
+            y0, y1 = int(y0 / 1000 * height), int(y1 / 1000 * height)
+            x0, x1 = int(x0 / 1000 * width), int(x1 / 1000 * width)
+            lines.append(f"{x0} {y0} {x1} {y1} {height} {width} {item['mask']}")
+    return lines
+
+
+def build() -> Path:
+    """Build the example in release mode; its path."""
+    if shutil.which("cargo") is None:
+        sys.exit("cargo is not on the PATH")
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "--example", "pipeline_stages"],
+        cwd=ROOT,
+        check=True,
+    )
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return target / "release" / "examples" / "pipeline_stages"
+
+
+def parse(output: str) -> dict[str, tuple[float, float]]:
+    """Stage name -> (CPU, wall) microseconds per mask."""
+    out = {}
+    for line in output.splitlines()[1:]:
+        name, cpu, wall = line.split()
+        out[name] = (float(cpu), float(wall))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100, help="records of 10 masks")
+    parser.add_argument("--rounds", type=int, default=30, help="rounds per run")
+    parser.add_argument("--program", action="append", help="a built pipeline_stages (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per program, alternating")
+    args = parser.parse_args()
+    programs = [Path(p) for p in args.program] if args.program else [build()]
+    best: dict[Path, dict[str, tuple[float, float]]] = {p: {} for p in programs}
+    with tempfile.TemporaryDirectory() as tmp:
+        masks = Path(tmp) / "masks.txt"
+        masks.write_text("\n".join(mask_lines(real_style_records(args.records))) + "\n")
+        for _ in range(args.repeat):
+            for program in programs:
+                run = subprocess.run(
+                    [str(program), str(masks), str(args.rounds)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                for name, (cpu, wall) in parse(run.stdout).items():
+                    old = best[program].get(name, (float("inf"), float("inf")))
+                    best[program][name] = (min(old[0], cpu), min(old[1], wall))
+    print(f"load average {os.getloadavg()[0]:.2f} (1 min) at the end")
+    print(f"{args.records * 10} masks, best of {args.repeat} x {args.rounds} rounds")
+    print("us per mask, thread CPU / wall")
+    header = "".join(f"{'program ' + str(k + 1):>20}" for k in range(len(programs)))
+    print(f"{'stage':>8}{header}")
+    for name in best[programs[0]]:
+        cells = "".join(
+            f"{best[p][name][0]:10.2f}{best[p][name][1]:10.2f}" for p in programs if name in best[p]
+        )
+        print(f"{name:>8}{cells}")
+    for k, program in enumerate(programs):
+        print(f"program {k + 1}: {program}")
+
+
+if __name__ == "__main__":
+    main()
