@@ -4,7 +4,8 @@ Theory of operation. ``spatial.parse`` does three things per answer: read the
 JSON into items, turn each PNG mask into a box-local mask (kernels), and put
 the result together. Almost every answer in a large batch has the one plain
 shape the model writes (a JSON list of ``box_2d``/``label``/``mask`` objects,
-bare or in one fenced block), and for those the batch does all three in the
+bare or in one fenced block, possibly cut off by the token limit), and for
+those the batch does all three in the
 kernel's *fast lane* (``pipeline.fast_columns``: with the Rust backend, no
 Python and no GIL from the answer's bytes to the RLE of its masks, masks
 spread over threads), which hands back the rows as flat columns that become
@@ -14,8 +15,9 @@ and leaves every other record — anything to repair, drop or note — to the
 general parser (``spatial.prepare``, the code ``parse`` runs), whose PNG masks
 then go to the fused pipeline in one call per chunk.
 
-Chunks are processed on a background thread while this thread reads the next
-chunk's records and writes the previous chunk's rows. Reading a chunk is a
+Chunks are processed on two background threads (two kernel calls at once, so
+the rayon threads never wait for one call's Python) while this thread reads
+the next chunk's records and writes the finished chunks' rows. Reading a chunk is a
 few NumPy calls when its sizes are plain ints and its answers strings (the
 per-record checks run only on a chunk that has an odd one), and the first
 and last chunks are a quarter of the others, so the time when no kernel runs
