@@ -8,9 +8,10 @@
 //! item, spread over a rayon pool (all cores, or a kept pool of the requested
 //! size, [`crate::pool`]; one thread runs the items in order on the calling
 //! thread), each thread reusing its own buffers ([`with_thread_scratch`]) from
-//! item to item and from call to call. The bindings run it with the GIL released. A job that fails (bad base64, a corrupt PNG, a
-//! PNG above the pixel limit) yields its own error and the others go on: the
-//! caller gets one `Result` per item, in order, and records diagnostics.
+//! item to item and from call to call. The bindings run it with the GIL
+//! released. A job that fails (bad base64, a corrupt PNG, a PNG above the pixel
+//! limit) yields its own error and the others go on: the caller gets one
+//! `Result` per item, in order, and records diagnostics.
 //!
 //! When the probability map is not wanted, the resize and the threshold are
 //! fused and only the pixels near the threshold contour are computed
@@ -123,7 +124,11 @@ const KEEP_BYTES: usize = 32 << 20;
 impl Scratch {
     /// Free the buffers if the last mask made them large (see [`KEEP_BYTES`]).
     fn trim(&mut self) {
-        let mask_bytes = self.mask.height().saturating_mul(self.mask.stride()) * 8;
+        let mask_bytes = self
+            .mask
+            .height()
+            .saturating_mul(self.mask.stride())
+            .saturating_mul(8);
         if self.png.capacity() > KEEP_BYTES
             || self.grey.pixels().len() > KEEP_BYTES
             || mask_bytes > KEEP_BYTES

@@ -13,7 +13,8 @@
 //! items with no diagnostic at all; everything else (a float, a key it does
 //! not know, a reversed or empty box, an escape it cannot reproduce, a second
 //! fence, a mask that fails to decode, a limit reached, an item that is an
-//! exact copy of an earlier one) leaves the record untaken, and the caller
+//! exact copy of an earlier one, a cut-off answer in another shape than the
+//! two whose diagnostics are known: [`Cut`]) leaves the record untaken, and the caller
 //! runs the general parser on it. So the lane is an acceleration, never a
 //! second opinion: a record's rows are the general parser's whichever path
 //! made them (the test suite checks this on generated answers either side of
@@ -29,7 +30,7 @@
 
 mod answer;
 
-pub use answer::{read_answer, RawItem};
+pub use answer::{read_answer, Answer, Cut, RawItem};
 
 use std::collections::HashSet;
 
@@ -68,6 +69,10 @@ pub struct Limits {
 pub struct Columns {
     /// Per record of the call: whether the lane took it (if not, the general parser reads it).
     pub taken: Vec<bool>,
+    /// Per record: 0, or where a taken record's answer was cut off (1: after an
+    /// item, 2: inside the next item; see [`Cut`]), which the caller notes as
+    /// the general parser does in the record's row.
+    pub cut: Vec<u8>,
     /// Per row: the record's position in the call.
     pub record: Vec<i64>,
     /// Per row: the item's index in the model's list.
@@ -102,6 +107,7 @@ impl Columns {
 struct Plan<'a> {
     items: Vec<RawItem<'a>>,
     boxes: Vec<[i64; 4]>,
+    cut: Cut,
 }
 
 /// The lane over `records` (see the module): the rows of those it takes.
@@ -132,8 +138,10 @@ fn plan<'a>(record: &Record<'a>, limits: &Limits) -> Option<Plan<'a>> {
     {
         return None;
     }
-    let items = read_answer(record.text)?;
-    if items.len() as u64 > limits.max_items || items.len() > i32::MAX as usize {
+    let Answer { items, cut } = read_answer(record.text)?;
+    // The general parser counts an item cut off inside it too.
+    let count = items.len() + usize::from(cut == Cut::InsideItem);
+    if count as u64 > limits.max_items || count > i32::MAX as usize {
         return None; // the general parser reads up to the cap and says so
     }
     if has_copies(&items) {
@@ -165,7 +173,7 @@ fn plan<'a>(record: &Record<'a>, limits: &Limits) -> Option<Plan<'a>> {
         }
         boxes.push(bbox);
     }
-    Some(Plan { items, boxes })
+    Some(Plan { items, boxes, cut })
 }
 
 /// Whether an item equals an earlier one as JSON values (the general parser's `duplicate`).
@@ -178,6 +186,7 @@ fn has_copies(items: &[RawItem<'_>]) -> bool {
 fn write_rows(plans: &[Option<Plan<'_>>], masks: &[Option<EncodedMask>]) -> Columns {
     let mut out = Columns {
         taken: Vec::with_capacity(plans.len()),
+        cut: Vec::with_capacity(plans.len()),
         label_offsets: vec![0],
         counts_offsets: vec![0],
         ..Columns::default()
@@ -186,6 +195,7 @@ fn write_rows(plans: &[Option<Plan<'_>>], masks: &[Option<EncodedMask>]) -> Colu
     for (index, plan) in plans.iter().enumerate() {
         let Some(plan) = plan else {
             out.taken.push(false);
+            out.cut.push(0);
             continue;
         };
         let count = plan
@@ -198,6 +208,12 @@ fn write_rows(plans: &[Option<Plan<'_>>], masks: &[Option<EncodedMask>]) -> Colu
         // A mask that failed: the general parser reports it.
         let taken = mine.iter().all(Option::is_some);
         out.taken.push(taken);
+        out.cut.push(match plan.cut {
+            _ if !taken => 0,
+            Cut::No => 0,
+            Cut::AfterItem => 1,
+            Cut::InsideItem => 2,
+        });
         if taken {
             write_record(&mut out, index, plan, mine);
         }

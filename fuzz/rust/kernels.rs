@@ -554,7 +554,7 @@ fn run_records(data: &[u8]) -> Result<String, String> {
             .counts_offsets
             .last()
             .is_some_and(|&end| end as usize == out.counts_data.len());
-    if !consistent || out.taken.len() != 1 || out.taken[0] == (rows == 0) {
+    if !consistent || out.taken.len() != 1 || out.cut.len() != 1 || out.taken[0] == (rows == 0) {
         return Err(format!(
             "inconsistent columns: {} rows, taken {:?}",
             rows, out.taken
@@ -572,7 +572,7 @@ fn run_records(data: &[u8]) -> Result<String, String> {
             let masks = out.segment.iter().filter(|&&s| s).count();
             Ok(format!("items {} masks {}", rows.min(4), masks.min(4)))
         }
-        (Some(r), false) => Ok(format!("read {} general", r.len().min(3))),
+        (Some(r), false) => Ok(format!("read {} general", r.items.len().min(3))),
         (None, false) => Ok("general".into()),
     }
 }

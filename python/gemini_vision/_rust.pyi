@@ -115,8 +115,9 @@ def png_masks_to_rle(
 ) -> list[tuple[str | None, str, int]]: ...
 
 # The batch path's fast lane: records (answer texts[i], sizes[i] = (width,
-# height)) to the output's columns. Returns (taken per record, then per row of
-# the taken records: record position, item index, boxes (rows, 4) x0 y0 x1 y1,
+# height)) to the output's columns. Returns (taken per record, cut per record
+# (0, or a taken answer cut off: 1 after an item, 2 inside the next), then per
+# row of the taken records: record position, item index, boxes (rows, 4) x0 y0 x1 y1,
 # label offsets (rows + 1) and UTF-8 bytes, compressed RLE counts offsets and
 # ASCII bytes (none for a box), segment (had a mask), area). A record not taken
 # is the general parser's to read.
@@ -133,6 +134,7 @@ def records_to_columns(
     threads: int,
 ) -> tuple[
     npt.NDArray[np.bool_],
+    npt.NDArray[np.uint8],
     npt.NDArray[np.int64],
     npt.NDArray[np.int32],
     npt.NDArray[np.int32],

@@ -12,8 +12,8 @@ use crate::records::{self as kernel, Limits, Record};
 use crate::resize::PassOrder;
 
 /// The lane over the records (answer `texts[i]`, `sizes[i] = (width, height)`):
-/// `(taken, record, item, boxes, label_offsets, label_data, counts_offsets,
-/// counts_data, segment, area)` as in `records::Columns`.
+/// `(taken, cut, record, item, boxes, label_offsets, label_data,
+/// counts_offsets, counts_data, segment, area)` as in `records::Columns`.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 fn records_to_columns<'py>(
@@ -60,6 +60,7 @@ fn records_to_columns<'py>(
     let rows = out.len();
     let items = [
         PyArray1::from_vec(py, out.taken).into_any(),
+        PyArray1::from_vec(py, out.cut).into_any(),
         PyArray1::from_vec(py, out.record).into_any(),
         PyArray1::from_vec(py, out.item).into_any(),
         array2(py, (rows, 4), out.boxes)?.into_any(),

@@ -2,6 +2,12 @@
 //! JSON of a bare answer or of its one ```` ```json ```` block, a non-empty
 //! list of objects with `box_2d`, `label` and optionally `mask`; anything
 //! else is `None` and goes to the general parser.
+//!
+//! An answer cut off by the token limit is read too, in the two shapes the
+//! model's answers are cut in, where the general parser's diagnostics are
+//! known ([`Cut`]): the list (bare, or in a fence that the cut left unclosed)
+//! ends after a complete item, or inside the base64 text of an item's mask
+//! (most of an answer's bytes). At least one item must be complete.
 
 use std::borrow::Cow;
 
@@ -20,23 +26,42 @@ pub struct RawItem<'a> {
 
 const PNG_PREFIX: &[u8] = b"data:image/png;base64,";
 
+/// Where a plain answer's list was cut off, if it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The list is complete.
+    No,
+    /// The text ends after a complete item (or the comma after it): the general
+    /// parser keeps every item and notes the cut (`truncated`).
+    AfterItem,
+    /// The text ends inside the base64 text of the next item's mask: the same
+    /// note, and that item (index: the count of complete items) is rejected as cut off.
+    InsideItem,
+}
+
+/// A plain answer: its complete items, and where it was cut off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer<'a> {
+    pub items: Vec<RawItem<'a>>,
+    pub cut: Cut,
+}
+
 /// The items of `text` if it has the plain shape, else `None` (see the module).
-pub fn read_answer(text: &[u8]) -> Option<Vec<RawItem<'_>>> {
+pub fn read_answer(text: &[u8]) -> Option<Answer<'_>> {
     // Strings are sliced from here, so the whole text must be UTF-8 (a str
     // from Python with a lone surrogate is not, and goes the general way).
     std::str::from_utf8(text).ok()?;
-    let mut parser = Parser {
-        text: json_body(text)?,
-        at: 0,
-    };
-    let items = parser.items()?;
+    let (body, open_end) = json_body(text)?;
+    let mut parser = Parser { text: body, at: 0 };
+    let answer = parser.items(open_end)?;
     parser.skip_ws();
-    (parser.at == parser.text.len()).then_some(items)
+    (parser.at == parser.text.len()).then_some(answer)
 }
 
 /// The JSON of a bare answer or of its one ```` ```json ```` block, where the
-/// general parser would read it from the same place.
-fn json_body(text: &[u8]) -> Option<&[u8]> {
+/// general parser would read it from the same place, and whether it runs to the
+/// text's end (bare, or a fence left unclosed: a cut-off list can be read).
+fn json_body(text: &[u8]) -> Option<(&[u8], bool)> {
     // memchr's searches: an answer is tens of kilobytes of base64.
     if memmem::find(text, b"~~~").is_some() {
         return None; // a tilde fence, or one could start there
@@ -46,11 +71,12 @@ fn json_body(text: &[u8]) -> Option<&[u8]> {
         .iter()
         .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))?;
     if backticks == 0 {
-        return (text[first] == b'[').then_some(text);
+        return (text[first] == b'[').then_some((text, true));
     }
     // One fenced block: "```json" alone on the first line, "```" alone on the
-    // last; only white space before and after.
-    if backticks != 6 || !text[first..].starts_with(b"```json") {
+    // last (or no closing fence: the general parser reads to the text's end);
+    // only white space before and after.
+    if !matches!(backticks, 3 | 6) || !text[first..].starts_with(b"```json") {
         return None;
     }
     // The opening fence's line starts at a newline (or the text's start) and
@@ -70,6 +96,9 @@ fn json_body(text: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let body_start = opening_end + 1;
+    if backticks == 3 {
+        return Some((&text[body_start..], true));
+    }
     let close = body_start + memmem::find(&text[body_start..], b"```")?;
     let close_line = text[..close]
         .iter()
@@ -89,7 +118,7 @@ fn json_body(text: &[u8]) -> Option<&[u8]> {
     {
         return None;
     }
-    Some(&text[body_start..close_line])
+    Some((&text[body_start..close_line], false))
 }
 
 /// Where a fence line whose tag ended at `at` ends: past spaces and tabs and an
@@ -106,6 +135,25 @@ fn line_end(text: &[u8], mut at: usize) -> Option<usize> {
         None | Some(b'\n') => Some(at),
         Some(_) => None,
     }
+}
+
+/// Whether `rest` (an item to the text's end) is a plain item cut inside its
+/// mask's base64 text: closing the string and the object gives a plain item
+/// whose base64 holds only base64 characters (so no escape or quote was cut).
+fn cut_in_mask(rest: &[u8]) -> bool {
+    let mut closed = rest.to_vec();
+    closed.extend_from_slice(b"\"}");
+    let mut parser = Parser {
+        text: &closed,
+        at: 0,
+    };
+    let complete = parser.item().is_some_and(|item| {
+        item.mask_base64.is_some_and(|data| {
+            data.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        })
+    });
+    complete && parser.at == closed.len()
 }
 
 /// A strict reader of the plain shape: a non-empty list of objects with the
@@ -132,19 +180,47 @@ impl<'a> Parser<'a> {
         (self.peek() == Some(byte)).then(|| self.at += 1)
     }
 
-    fn items(&mut self) -> Option<Vec<RawItem<'a>>> {
+    /// The list; with `open_end`, a list the text's end cut off (see [`Cut`]).
+    fn items(&mut self, open_end: bool) -> Option<Answer<'a>> {
         self.eat(b'[')?;
         let mut items = Vec::new();
         loop {
-            items.push(self.item()?);
+            let start = self.at;
+            match self.item() {
+                Some(item) => items.push(item),
+                None if open_end && !items.is_empty() && cut_in_mask(&self.text[start..]) => {
+                    self.at = self.text.len();
+                    return Some(Answer {
+                        items,
+                        cut: Cut::InsideItem,
+                    });
+                }
+                None => return None,
+            }
             self.skip_ws();
-            match self.peek()? {
+            let Some(byte) = self.peek() else {
+                return open_end.then_some(Answer {
+                    items,
+                    cut: Cut::AfterItem,
+                });
+            };
+            match byte {
                 b',' => self.at += 1,
                 b']' => {
                     self.at += 1;
-                    return Some(items);
+                    return Some(Answer {
+                        items,
+                        cut: Cut::No,
+                    });
                 }
                 _ => return None,
+            }
+            self.skip_ws();
+            if open_end && self.peek().is_none() {
+                return Some(Answer {
+                    items,
+                    cut: Cut::AfterItem,
+                });
             }
         }
     }

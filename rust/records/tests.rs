@@ -6,8 +6,13 @@ const PNG_2X2: &str =
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAAEUlEQVR4AQEGAPn/AAD/AP8ABgAB/wyjNeQAAAAASUVORK5CYII=";
 
 fn labels(text: &str) -> Option<Vec<String>> {
-    read_answer(text.as_bytes())
-        .map(|items| items.into_iter().map(|i| i.label.into_owned()).collect())
+    read_answer(text.as_bytes()).map(|answer| {
+        answer
+            .items
+            .into_iter()
+            .map(|i| i.label.into_owned())
+            .collect()
+    })
 }
 
 fn options(threads: usize) -> Options {
@@ -54,7 +59,7 @@ fn reads_the_plain_shapes() {
         "prose before the fence goes the general way"
     );
     let fenced = "```json\n[{\"box_2d\": [1, 2, 3, 4], \"label\": \"x\", \"mask\": \"data:image/png;base64,AAAA\"}]\n```\n";
-    let items = read_answer(fenced.as_bytes()).unwrap_or_default();
+    let items = read_answer(fenced.as_bytes()).map_or_else(Vec::new, |a| a.items);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].box_2d, [1, 2, 3, 4]);
     assert_eq!(items[0].mask_base64.as_deref(), Some("AAAA"));
@@ -64,7 +69,7 @@ fn reads_the_plain_shapes() {
     );
     let escaped =
         r#"[{"box_2d": [1, 2, 3, 4], "label": "a", "mask": "data:image\/png;base64,AAAA"}]"#;
-    let items = read_answer(escaped.as_bytes()).unwrap_or_default();
+    let items = read_answer(escaped.as_bytes()).map_or_else(Vec::new, |a| a.items);
     assert_eq!(
         items[0].mask_base64.as_deref(),
         Some("AAAA"),
@@ -105,7 +110,6 @@ fn leaves_everything_else_to_the_general_parser() {
         "````json\n[{\"box_2d\": [1, 2, 3, 4], \"label\": \"a\"}]\n````",
         "```json\n[{\"box_2d\": [1, 2, 3, 4], \"label\": \"a\"}]\n``` more",
         "```json\n[{\"box_2d\": [1, 2, 3, 4], \"label\": \"a\"}]\n``` \r \n",
-        "```json\n[{\"box_2d\": [1, 2, 3, 4], \"label\": \"a\"}]",
         "\r```json\n[{\"box_2d\": [1, 2, 3, 4], \"label\": \"a\"}]\n```",
         "[{\"box_2d\": [1, 2, 3, 4], \"label\": \"~~~\"}]",
     ] {
@@ -127,6 +131,7 @@ fn boxes_are_pythons_int_of_the_scaled_float() {
     let out = records_to_columns(&records, options(1), LIMITS);
     let expected = Columns {
         taken: vec![true],
+        cut: vec![0],
         record: vec![0],
         item: vec![0],
         // int(1 / 1000 * 1023), int(333 / 1000 * 767), int(999 / 1000 * 1023), ...
@@ -268,4 +273,47 @@ fn limits_copies_and_failed_masks_leave_the_record() {
     );
     let none = records_to_columns(&[], options(2), LIMITS);
     assert!(none.is_empty() && none.label_offsets == vec![0]);
+}
+
+#[test]
+fn cut_off_answers_in_the_two_known_shapes() {
+    let one = item("a", "[0, 0, 500, 500]", true);
+    let two = item("b", "[0, 0, 1000, 1000]", true);
+    let full = format!("```json\n[{one}, {two}]\n```");
+    let cut_at = |n: usize| full[..full.len() - n].to_string();
+    let cut = |text: &str| read_answer(text.as_bytes()).map(|a| (a.items.len(), a.cut));
+    assert_eq!(cut(&full), Some((2, Cut::No)));
+    // Inside the second mask's base64: the first item, and the second cut off.
+    assert_eq!(cut(&cut_at(30)), Some((1, Cut::InsideItem)));
+    // After the second item, with or without the list's end; after a comma.
+    assert_eq!(cut(&cut_at(5)), Some((2, Cut::AfterItem)));
+    assert_eq!(cut(&format!("```json\n[{one}, {two}]")), Some((2, Cut::No)));
+    assert_eq!(cut(&format!("[{one},\n ")), Some((1, Cut::AfterItem)));
+    assert_eq!(cut(&format!("[{one}")), Some((1, Cut::AfterItem)));
+    for text in [
+        format!("```json\n[{one}, {two}\n```"), // a closed fence holding a cut list
+        format!("[{}", &one[..one.len() - 30]), // no complete item
+        format!("[{one}, {}", &two[..20]),      // cut in the box, not the mask
+        format!("[{one}, {}\n", &two[..two.len() - 30]), // more than base64 after the cut
+        format!("[{one}, {}", &two[..two.len() - 1]), // cut after the mask's quote
+        format!("[{one}, x"),
+    ] {
+        assert_eq!(cut(&text), None, "{text:?}");
+    }
+    // Rows: the complete items, and the record's cut for the caller's note.
+    let texts = [cut_at(30), cut_at(5), full.clone()];
+    let records: Vec<Record<'_>> = texts.iter().map(|t| record(t)).collect();
+    let out = records_to_columns(&records, options(1), LIMITS);
+    assert_eq!(out.taken, vec![true, true, true]);
+    assert_eq!(out.cut, vec![2, 1, 0]);
+    assert_eq!(out.record, vec![0, 1, 1, 2, 2]);
+    // An item cut off counts towards the item cap, as the general parser counts it.
+    let capped = Limits {
+        max_items: 1,
+        ..LIMITS
+    };
+    assert_eq!(
+        records_to_columns(&records[..1], options(1), capped).taken,
+        vec![false]
+    );
 }

@@ -110,8 +110,20 @@ def answers(draw: st.DrawFn) -> str:
     return draw(_ws) + wrapper.replace("{b}", body) + draw(_ws)
 
 
+@st.composite
+def cut_answers(draw: st.DrawFn) -> str:
+    """An answer, or one cut off anywhere (as a token limit cuts it), mostly near its end."""
+    text = draw(answers())
+    if draw(st.integers(0, 2)):
+        return text
+    keep = draw(
+        st.one_of(st.integers(0, len(text)), st.integers(max(len(text) - 120, 0), len(text)))
+    )
+    return text[:keep]
+
+
 _records = st.lists(
-    st.tuples(answers(), st.integers(1, 400), st.integers(1, 300)), min_size=1, max_size=6
+    st.tuples(cut_answers(), st.integers(1, 400), st.integers(1, 300)), min_size=1, max_size=6
 )
 
 
@@ -240,3 +252,26 @@ def test_lane_kernel_refuses_bad_calls(kernels: Any) -> None:
         kernels.records_to_columns(["[]"], np.zeros((2, 2), dtype=np.int64), *args)
     with pytest.raises(KernelInputError, match="width must be >= 0"):
         kernels.records_to_columns(["[]"], np.array([[-1, 2]]), *args)
+
+
+@pytest.mark.parametrize("fenced", [True, False])
+def test_cut_off_answers_give_the_general_parsers_rows(fenced: bool) -> None:
+    """Answers cut at many places (after items, inside masks, labels, boxes, fences):
+    with the lane, every record's rows are still the general parser's."""
+    from gemini_vision.batch import run as run_module
+
+    texts = [r["text"] for r in synthetic_records(2, masks=3)]
+    if not fenced:
+        texts = [t.removeprefix("```json\n").removesuffix("\n```") for t in texts]
+    cuts = [t[:keep] for t in texts for keep in range(len(t) - 260, len(t) + 1, 2)]
+    cuts += [t[: len(t) - back] for t in texts for back in range(1, 9)]  # around the list's end
+    cuts += [t[: t.rfind("}, {") + k] for t in texts for k in (1, 2, 3, 4)]  # around a comma
+    cuts += [texts[0][:keep] for keep in range(0, len(texts[0]), 97)]
+    dicts = [{"id": i, "width": 300, "height": 200, "text": t} for i, t in enumerate(cuts)]
+    lane = _lane(cuts, [(300, 200)] * len(cuts))
+    assert (lane.cut == 1).sum() >= 2 and (lane.cut == 2).sum() >= 40, "not vacuous"
+    with_lane = run_module.run(batch.records.read_records(dicts)).to_dicts()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(pipeline, "fast_columns", _untaken)
+        without = run_module.run(batch.records.read_records(dicts)).to_dicts()
+    assert with_lane == without

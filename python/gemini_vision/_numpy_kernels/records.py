@@ -13,7 +13,7 @@ to the same decisions and the same bytes.
 >>> out = records_to_columns(['[{"box_2d": [0, 0, 500, 500], "label": "a"}]', '[]'],
 ...                          np.array([[4, 2], [4, 2]]), 127, 13, 1 << 20, 1 << 27, 1 << 26,
 ...                          1 << 20, 10_000, 1)
->>> taken, record, item, boxes, _, labels, _, _, segment, area = out
+>>> taken, cut, record, item, boxes, _, labels, _, _, segment, area = out
 >>> taken.tolist(), record.tolist(), boxes.tolist(), labels.tobytes(), area.tolist()
 ([True, False], [0], [[0, 0, 2, 1]], b'a', [2])
 """
@@ -38,6 +38,7 @@ ItemRow = tuple[str, int, int, int, int, str | None, int]
 
 Columns = tuple[
     npt.NDArray[np.bool_],
+    npt.NDArray[np.uint8],
     npt.NDArray[np.int64],
     npt.NDArray[np.int32],
     npt.NDArray[np.int32],
@@ -56,6 +57,8 @@ _LINE_END = re.compile(r"[ \t]*\r?(?=\n|\Z)")
 _ASCII_WS = " \t\r\n"
 _KEYS = frozenset({"box_2d", "label", "mask"})
 _INT32_MAX = 2**31 - 1
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
+_WS = re.compile(r"[ \t\r\n]*")
 
 
 class _Refused(Exception):
@@ -76,9 +79,11 @@ def records_to_columns(
 ) -> Columns:
     """The lane over the records (answer ``texts[i]``, ``sizes[i] = (width, height)``).
 
-    Returns ``(taken, record, item, boxes, label_offsets, label_data,
+    Returns ``(taken, cut, record, item, boxes, label_offsets, label_data,
     counts_offsets, counts_data, segment, area)``: per record whether it was
-    taken, then the taken records' rows as columns (see ``records.rs``).
+    taken and where its answer was cut off (0: it was not; 1: after an item;
+    2: inside the next one), then the taken records' rows as columns (see
+    ``records.rs``).
     """
     if np.shape(sizes) != (len(texts), 2):
         raise KernelInputError(
@@ -89,6 +94,7 @@ def records_to_columns(
     if threads < 0:
         raise KernelInputError(f"threads must be 0 (every core) or more, got {threads}")
     taken: list[bool] = []
+    cuts: list[int] = []
     rows: list[tuple[int, int, ItemRow]] = []
     limits = (max_png_pixels, max_mask_pixels, max_decoded_bytes, max_answer_bytes, max_items)
     for index, (text, (width, height)) in enumerate(
@@ -97,17 +103,20 @@ def records_to_columns(
         for name, value in (("width", width), ("height", height)):
             if value < 0:
                 raise KernelInputError(f"{name} must be >= 0, got {value}")
-        items = _record(text, width, height, threshold, pillow, limits)
-        taken.append(items is not None)
-        rows += [(index, position, row) for position, row in enumerate(items or ())]
-    return _columns(taken, rows)
+        record = _record(text, width, height, threshold, pillow, limits)
+        items, cut = record if record is not None else ([], 0)
+        taken.append(record is not None)
+        cuts.append(cut)
+        rows += [(index, position, row) for position, row in enumerate(items)]
+    return _columns(taken, cuts, rows)
 
 
-def _columns(taken: list[bool], rows: list[tuple[int, int, ItemRow]]) -> Columns:
+def _columns(taken: list[bool], cuts: list[int], rows: list[tuple[int, int, ItemRow]]) -> Columns:
     labels = [row[0].encode("utf-8") for _, _, row in rows]
     counts = [(row[5] or "").encode("ascii") for _, _, row in rows]
     return (
         np.array(taken, dtype=np.bool_),
+        np.array(cuts, dtype=np.uint8),
         np.array([index for index, _, _ in rows], dtype=np.int64),
         np.array([position for _, position, _ in rows], dtype=np.int32),
         np.array([row[1:5] for _, _, row in rows], dtype=np.int32).reshape(-1, 4),
@@ -133,7 +142,7 @@ def _record(
     threshold: int,
     pillow: int,
     limits: tuple[int, int, int, int, int],
-) -> list[ItemRow] | None:
+) -> tuple[list[ItemRow], int] | None:
     if width == 0 or height == 0:
         return None
     try:
@@ -143,55 +152,28 @@ def _record(
     max_png_pixels, max_mask_pixels, max_decoded_bytes, max_answer_bytes, max_items = limits
     if size > max_answer_bytes:
         return None  # the general parser reads the first bytes and says so
-    body = _json_body(text)
-    if body is None:
+    found = _json_body(text)
+    if found is None:
         return None
-    try:
-        items = json.loads(
-            body,
-            object_pairs_hook=_item,
-            parse_int=_integer,
-            parse_float=_refuse,
-            parse_constant=_refuse,
-        )
-    except (ValueError, _Refused, RecursionError):
+    read = _read_list(*found)
+    if read is None:
         return None
-    if not isinstance(items, list) or not items or not all(type(i) is dict for i in items):
-        return None
-    if len(items) > max_items or _has_copies(items):
+    items, cut = read
+    if len(items) + (cut == _CUT_INSIDE) > max_items or _has_copies(items):
         return None  # the general parser reads up to the cap, or notes the copy
     rows: list[ItemRow] = []
     masks: list[tuple[int, bytes, tuple[int, int, int, int]]] = []
     pixels = decoded = 0
     for item in items:
-        box = item["box_2d"]
-        if (
-            not isinstance(item["label"], str)
-            or type(box) is not list
-            or len(box) != 4
-            or not all(type(v) is int and 0 <= v <= 1000 for v in box)
-        ):
+        if not _plain(item):
             return None
-        ymin, xmin, ymax, xmax = box
-        if ymin > ymax or xmin > xmax:
-            return None
+        ymin, xmin, ymax, xmax = item["box_2d"]
         x0, y0 = int(xmin / 1000 * width), int(ymin / 1000 * height)
         x1, y1 = int(xmax / 1000 * width), int(ymax / 1000 * height)
         if x1 <= x0 or y1 <= y0 or max(x1, y1) > _INT32_MAX:
             return None  # an empty box (noted by the general parser), or no int32 column
-        if not _utf8(item["label"]):
-            return None  # a lone surrogate (from an escape) goes the general way
         if "mask" in item:
-            mask = item["mask"]
-            if not isinstance(mask, str) or not mask.startswith(_PNG_PREFIX):
-                return None
-            base64 = mask[len(_PNG_PREFIX) :]
-            # Nothing the general parser would strip or read as a <seg_> token;
-            # the rest the decoder judges alike on both paths.
-            if not base64 or base64[0] not in _GRAPHIC or base64[-1] not in _GRAPHIC:
-                return None
-            if "<" in base64 or not _utf8(base64):
-                return None
+            base64 = item["mask"][len(_PNG_PREFIX) :]
             pixels += (x1 - x0) * (y1 - y0)
             decoded += len(base64) // 4 * 3 + 3
             if pixels > max_mask_pixels or decoded > max_decoded_bytes:
@@ -213,7 +195,97 @@ def _record(
                 return None
             label, x0, y0, x1, y1, _, _ = rows[position]
             rows[position] = (label, x0, y0, x1, y1, counts, area)
-    return rows
+    return rows, cut
+
+
+_CUT_AFTER, _CUT_INSIDE = 1, 2
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=lambda pairs: _item(pairs),
+    parse_int=lambda text: _integer(text),
+    parse_float=lambda text: _refuse(text),
+    parse_constant=lambda text: _refuse(text),
+)
+
+
+def _read_list(body: str, open_end: bool) -> tuple[list[dict[str, Any]], int] | None:
+    """The items of the body's list and where it was cut off (0: not), item by item
+    with the json module; a cut only where ``open_end`` (the body runs to the text's
+    end) and in the two shapes ``records.rs`` takes (after an item, inside a mask)."""
+    n = len(body)
+    pos = _skip_ws(body, 0)
+    if body[pos : pos + 1] != "[":
+        return None
+    pos += 1
+    items: list[dict[str, Any]] = []
+    while True:
+        try:
+            item, end = _DECODER.raw_decode(body, _skip_ws(body, pos))
+        except (ValueError, _Refused, RecursionError):
+            if open_end and items and _cut_in_mask(body[_skip_ws(body, pos) :]):
+                return items, _CUT_INSIDE
+            return None
+        if type(item) is not dict:
+            return None
+        items.append(item)
+        pos = _skip_ws(body, end)
+        if pos == n:
+            return (items, _CUT_AFTER) if open_end else None
+        if body[pos] == "]":
+            return (items, 0) if _skip_ws(body, pos + 1) == n else None
+        if body[pos] != ",":
+            return None
+        pos = _skip_ws(body, pos + 1)
+        if pos == n and open_end:
+            return items, _CUT_AFTER
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    match = _WS.match(text, pos)
+    return pos if match is None else match.end()
+
+
+def _cut_in_mask(rest: str) -> bool:
+    """Whether ``rest`` is a plain item cut inside its mask's base64 text: closed with
+    ``"}`` it is a plain item whose base64 holds only base64 characters."""
+    try:
+        item = json.loads(
+            rest + '"}',
+            object_pairs_hook=_item,
+            parse_int=_integer,
+            parse_float=_refuse,
+            parse_constant=_refuse,
+        )
+    except (ValueError, _Refused, RecursionError):
+        return False
+    if type(item) is not dict or not _plain(item) or "mask" not in item:
+        return False
+    return _BASE64.fullmatch(item["mask"][len(_PNG_PREFIX) :]) is not None
+
+
+def _plain(item: dict[str, Any]) -> bool:
+    """Whether an item (its keys already checked) holds the values the plain shape allows."""
+    box, label = item["box_2d"], item["label"]
+    if (
+        not isinstance(label, str)
+        or type(box) is not list
+        or len(box) != 4
+        or not all(type(v) is int and 0 <= v <= 1000 for v in box)
+    ):
+        return False
+    ymin, xmin, ymax, xmax = box
+    if ymin > ymax or xmin > xmax or not _utf8(label):
+        return False  # reversed (the parser swaps it), or a lone surrogate from an escape
+    if "mask" not in item:
+        return True
+    mask = item["mask"]
+    if not isinstance(mask, str) or not mask.startswith(_PNG_PREFIX):
+        return False
+    base64 = mask[len(_PNG_PREFIX) :]
+    # Nothing the general parser would strip or read as a <seg_> token; the rest
+    # the decoder judges alike on both paths.
+    if not base64 or base64[0] not in _GRAPHIC or base64[-1] not in _GRAPHIC:
+        return False
+    return "<" not in base64 and _utf8(base64)
 
 
 def _has_copies(items: list[dict[str, Any]]) -> bool:
@@ -234,15 +306,16 @@ def _has_copies(items: list[dict[str, Any]]) -> bool:
 _NO_MASK = object()
 
 
-def _json_body(text: str) -> str | None:
-    """The JSON of a bare answer or of its one fenced block (see ``records.rs``)."""
+def _json_body(text: str) -> tuple[str, bool] | None:
+    """The JSON of a bare answer or of its one fenced block (see ``records.rs``), and
+    whether it runs to the text's end (bare, or a fence the cut left unclosed)."""
     if "~~~" in text:
         return None
     backticks = text.count("`")
     content = text.lstrip(_ASCII_WS)
     if backticks == 0:
-        return text if content.startswith("[") else None
-    if backticks != 6 or not content.startswith("```json"):
+        return (text, True) if content.startswith("[") else None
+    if backticks not in (3, 6) or not content.startswith("```json"):
         return None
     first = len(text) - len(content)
     line_start = text.rfind("\n", 0, first) + 1
@@ -251,6 +324,8 @@ def _json_body(text: str) -> str | None:
     opening = _OPENING.match(text, first)
     if opening is None:
         return None
+    if backticks == 3:
+        return text[opening.end() :], True
     close = text.find("```", opening.end())
     if close < 0:
         return None
@@ -260,7 +335,7 @@ def _json_body(text: str) -> str | None:
     end = _LINE_END.match(text, close + 3)
     if end is None or text[end.end() :].strip(_ASCII_WS):
         return None
-    return text[opening.end() : close_line]
+    return text[opening.end() : close_line], False
 
 
 def _item(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

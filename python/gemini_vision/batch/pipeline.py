@@ -39,14 +39,17 @@ __all__ = ["Job", "Lane", "encode", "fast_columns"]
 class Lane(NamedTuple):
     """The fast lane's output for some records (``records_to_columns``; see ``records.rs``).
 
-    ``taken`` has one entry per record; the rest one per row of the taken
-    records: the record's position among those given, the item's index, the
+    ``taken`` and ``cut`` have one entry per record (``cut``: 0, or where a
+    taken answer was cut off: 1 after an item, 2 inside the next one, which
+    the row of the record notes as the general parser does); the rest one
+    per row of the taken records: the record's position among those given, the item's index, the
     pixel box (rows, 4), the labels and the compressed RLE counts as offsets
     into UTF-8 bytes (no counts for a box), whether the row is a segment (it
     had a mask) and its area.
     """
 
     taken: npt.NDArray[np.bool_]
+    cut: npt.NDArray[np.uint8]
     record: npt.NDArray[np.int64]
     item: npt.NDArray[np.int32]
     boxes: npt.NDArray[np.int32]
@@ -116,11 +119,12 @@ def fast_columns(
 
     The lane (``records_to_columns``: Rust, or its NumPy twin) takes the answers
     that are a plain JSON list of ``box_2d``/``label``/``mask`` objects, bare or
-    in one fenced block, within ``limits`` and with no item an exact copy of
-    another, and makes their items and masks in one call — with the Rust
-    backend without the GIL, masks spread over threads — as the output's
-    columns. Whatever it takes gives the rows the general parser would; it
-    leaves the rest (``taken`` False).
+    in one fenced block (or cut off after an item or inside a mask), within
+    ``limits`` and with no item an exact copy of another, and makes their
+    items and masks in one call — with the Rust backend without the GIL, masks
+    spread over threads — as the output's columns. Whatever it takes gives the
+    rows the general parser would (a cut-off answer's notes are the caller's to
+    write, from ``cut``); it leaves the rest (``taken`` False).
 
     >>> from gemini_vision.spatial import Limits
     >>> lane = fast_columns(['[{"box_2d": [0, 0, 500, 500], "label": "a"}]', "Nothing here"],

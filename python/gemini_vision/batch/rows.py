@@ -163,8 +163,8 @@ class Rows:
         blocks = self.blocks or [_no_rows()]
         joined = {
             name: np.concatenate([getattr(b, name) for b in blocks])
-            for name in ("taken", "record", "item", "boxes", "label_data", "counts_data",
-                         "segment", "area")
+            for name in ("taken", "cut", "record", "item", "boxes", "label_data",
+                         "counts_data", "segment", "area")
         }  # fmt: skip
         for name in ("label_offsets", "counts_offsets"):
             joined[name] = _join_offsets([getattr(b, name) for b in blocks])
@@ -189,7 +189,8 @@ def _no_rows() -> Lane:
 
     none = np.zeros(0, dtype=np.int64)
     return Lane(
-        np.zeros(0, np.bool_), none, none.astype(np.int32), np.zeros((0, 4), np.int32),
+        np.zeros(0, np.bool_), none.astype(np.uint8), none, none.astype(np.int32),
+        np.zeros((0, 4), np.int32),
         np.zeros(1, np.int64), none.astype(np.uint8), np.zeros(1, np.int64),
         none.astype(np.uint8), np.zeros(0, np.bool_), none,
     )  # fmt: skip

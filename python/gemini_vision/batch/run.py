@@ -4,7 +4,8 @@ Theory of operation. ``spatial.parse`` does three things per answer: read the
 JSON into items, turn each PNG mask into a box-local mask (kernels), and put
 the result together. Almost every answer in a large batch has the one plain
 shape the model writes (a JSON list of ``box_2d``/``label``/``mask`` objects,
-bare or in one fenced block), and for those the batch does all three in the
+bare or in one fenced block, possibly cut off by the token limit), and for
+those the batch does all three in the
 kernel's *fast lane* (``pipeline.fast_columns``: with the Rust backend, no
 Python and no GIL from the answer's bytes to the RLE of its masks, masks
 spread over threads), which hands back the rows as flat columns that become
@@ -14,8 +15,9 @@ and leaves every other record — anything to repair, drop or note — to the
 general parser (``spatial.prepare``, the code ``parse`` runs), whose PNG masks
 then go to the fused pipeline in one call per chunk.
 
-Chunks are processed on a background thread while this thread reads the next
-chunk's records and writes the previous chunk's rows. Reading a chunk is a
+Chunks are processed on two background threads (two kernel calls at once, so
+the rayon threads never wait for one call's Python) while this thread reads
+the next chunk's records and writes the finished chunks' rows. Reading a chunk is a
 few NumPy calls when its sizes are plain ints and its answers strings (the
 per-record checks run only on a chunk that has an odd one), and the first
 and last chunks are a quarter of the others, so the time when no kernel runs
@@ -243,9 +245,9 @@ def _process(
     if lane is not None and lane_input is not None:
         # Back to positions in the chunk.
         where = np.array(lane_input, dtype=np.int64)
-        taken = np.zeros(n, dtype=np.bool_)
-        taken[where] = lane.taken
-        lane = lane._replace(record=where[lane.record], taken=taken)
+        taken, cut = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.uint8)
+        taken[where], cut[where] = lane.taken, lane.cut
+        lane = lane._replace(record=where[lane.record], taken=taken, cut=cut)
     chunk.lane = lane
     chunk.taken = lane.taken if lane is not None else np.zeros(n, dtype=np.bool_)
     general = [i for i in np.flatnonzero(~chunk.taken).tolist() if i not in chunk.problems]
@@ -334,7 +336,42 @@ def _emit_chunk(rows: Rows, chunk: _Chunk, encoded: list[Any], process: Any) -> 
             # parser reads those records after all, here and now.
             redo = np.flatnonzero(chunk.lane.taken).tolist()
             _emit_general(rows, chunk, redo, _prepare(chunk, redo, **process.keywords))
+        else:
+            _note_cuts(rows, chunk, chunk.lane)
     _emit_general(rows, chunk, sorted(chunk.problems.keys() | chunk.pending.keys()), encoded)
+
+
+#: What the general parser says of a list cut off (``spatial.extract``): the note,
+#: and the item the cut was inside.
+_CUT_NOTE = {
+    "index": None,
+    "action": "note",
+    "code": "truncated",
+    "message": "the JSON ends before its closing bracket (the answer was cut off); "
+    "every complete item is kept",
+}
+_CUT_ITEM = "item {}: cut off (the answer ends inside it); the complete items are kept"
+
+
+def _note_cuts(rows: Rows, chunk: _Chunk, lane: pipeline.Lane) -> None:
+    """The record rows of the lane's cut-off answers: the general parser's notes."""
+    cut = np.flatnonzero(lane.cut).tolist()
+    if not cut:
+        return
+    complete = np.bincount(lane.record, minlength=len(chunk.ids))
+    for i in cut:
+        notes: list[dict[str, Any]] = [dict(_CUT_NOTE)]
+        if lane.cut[i] == 2:  # the item after the complete ones was cut inside
+            k = int(complete[i])
+            notes.append(
+                {
+                    "index": k,
+                    "action": "rejected",
+                    "code": "truncated",
+                    "message": _CUT_ITEM.format(k),
+                }
+            )
+        rows.add_record_row(chunk.start + i, notes)
 
 
 def _emit_general(rows: Rows, chunk: _Chunk, indices: list[int], encoded: list[Any]) -> None:
