@@ -93,6 +93,7 @@ unsafe fn above32_avx2(bytes: &[u8; 32], t: u8) -> (u64, u64) {
 #[inline(always)]
 fn rows<const AVX2: bool>(
     src: &[u8],
+    src_stride: usize,
     w: usize,
     t: u8,
     above: &mut [u64],
@@ -101,10 +102,11 @@ fn rows<const AVX2: bool>(
     let stride = w.div_ceil(64);
     let mut odd = 0;
     for (row, bits) in src
-        .chunks_exact(w.max(1))
+        .chunks(src_stride.max(1))
         .zip(above.chunks_exact_mut(stride.max(1)))
     {
-        odd |= above_bits::<AVX2>(row, t, bits);
+        // Every row holds `w` bytes (the last ends `src`): the rest is padding.
+        odd |= above_bits::<AVX2>(&row[..w.min(row.len())], t, bits);
         spans.push(span(bits));
     }
     odd == 0
@@ -119,17 +121,19 @@ fn rows<const AVX2: bool>(
 #[target_feature(enable = "avx2,popcnt")]
 unsafe fn rows_avx2(
     src: &[u8],
+    src_stride: usize,
     w: usize,
     t: u8,
     above: &mut [u64],
     spans: &mut Vec<(u32, u32)>,
 ) -> bool {
-    rows::<true>(src, w, t, above, spans)
+    rows::<true>(src, src_stride, w, t, above, spans)
 }
 
 /// [`rows`] with AVX2 when the CPU has it (and the build is not `portable`).
 fn rows_dispatch(
     src: &[u8],
+    src_stride: usize,
     w: usize,
     t: u8,
     above: &mut [u64],
@@ -141,9 +145,9 @@ fn rows_dispatch(
         && std::arch::is_x86_feature_detected!("popcnt")
     {
         // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
-        return unsafe { rows_avx2(src, w, t, above, spans) };
+        return unsafe { rows_avx2(src, src_stride, w, t, above, spans) };
     }
-    rows::<false>(src, w, t, above, spans)
+    rows::<false>(src, src_stride, w, t, above, spans)
 }
 
 /// Sixteen bytes `> t` as sixteen bits (first byte, lowest bit), and the
@@ -283,20 +287,21 @@ impl Classes {
             spans: Vec::new(),
             extreme: false,
         };
-        classes.reset(src, w, t);
+        classes.reset(src, w, w, t);
         classes
     }
 
     /// [`Classes::new`] in place, keeping the allocations (a thread reuses
-    /// one `Classes` from mask to mask).
-    pub(super) fn reset(&mut self, src: &[u8], w: usize, t: u8) {
+    /// one `Classes` from mask to mask), for rows `src_stride` bytes apart
+    /// (`src_stride >= w`, the last row ending `src`).
+    pub(super) fn reset(&mut self, src: &[u8], src_stride: usize, w: usize, t: u8) {
         let stride = w.div_ceil(64);
-        let rows = src.len() / w.max(1);
+        let rows = src.len().div_ceil(src_stride.max(1));
         // Every word is written by `above_bits`: no need to clear.
         self.above.resize(rows * stride, 0);
         self.above.truncate(rows * stride);
         self.spans.clear();
-        self.extreme = rows_dispatch(src, w, t, &mut self.above, &mut self.spans);
+        self.extreme = rows_dispatch(src, src_stride, w, t, &mut self.above, &mut self.spans);
         self.width = w;
         self.stride = stride;
         for v in [&mut self.pure_low, &mut self.pure_high, &mut self.pure] {
@@ -455,7 +460,10 @@ mod tests {
                     let extreme = row.iter().all(|&v| v == 0 || v == 255);
                     let mut bits = vec![u64::MAX; len.div_ceil(64)];
                     let mut spans = Vec::new();
-                    assert_eq!(rows::<false>(row, len, t, &mut bits, &mut spans), extreme);
+                    assert_eq!(
+                        rows::<false>(row, len, len, t, &mut bits, &mut spans),
+                        extreme
+                    );
                     for (c, &v) in row.iter().enumerate() {
                         assert_eq!(bits[c / 64] >> (c % 64) & 1 == 1, v > t, "t={t} c={c}");
                     }
@@ -470,7 +478,7 @@ mod tests {
                         let mut vector = vec![u64::MAX; len.div_ceil(64)];
                         let mut spans = Vec::new();
                         // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
-                        let all = unsafe { rows_avx2(row, len, t, &mut vector, &mut spans) };
+                        let all = unsafe { rows_avx2(row, len, len, t, &mut vector, &mut spans) };
                         assert_eq!(vector, bits, "avx2 t={t} len={len}");
                         assert_eq!(spans, vec![span(&bits)]);
                         assert_eq!(all, extreme);
