@@ -21,14 +21,12 @@ fn above_bits<const AVX2: bool>(row: &[u8], t: u8, out: &mut [u64]) -> u64 {
         let mut bits = 0u64;
         #[cfg(target_arch = "x86_64")]
         if AVX2 {
-            for (k, half) in chunk.chunks_exact(32).enumerate() {
-                if let Ok(bytes) = <&[u8; 32]>::try_from(half) {
-                    // SAFETY: AVX2 is set only by `rows_avx2`, which runs only
-                    // after the CPU was checked to have AVX2.
-                    let (above, not_extreme) = unsafe { above32_avx2(bytes, t) };
-                    bits |= above << (32 * k);
-                    odd |= not_extreme;
-                }
+            if let Ok(bytes) = <&[u8; 64]>::try_from(chunk) {
+                // SAFETY: AVX2 is set only by `rows_avx2`, which runs only
+                // after the CPU was checked to have AVX2.
+                let (above, not_extreme) = unsafe { above64_avx2(bytes, t) };
+                bits = above;
+                odd |= u64::from(not_extreme);
             }
             *word = bits;
             continue;
@@ -63,29 +61,38 @@ fn above_bits<const AVX2: bool>(row: &[u8], t: u8, out: &mut [u64]) -> u64 {
     odd
 }
 
-/// Thirty-two bytes `> t` as thirty-two bits (first byte, lowest bit), and
-/// the bytes that are neither 0 nor 255, likewise.
+/// Sixty-four bytes `> t` as sixty-four bits (first byte, lowest bit), and
+/// whether some byte is neither 0 nor 255 (one test for the 64 bytes: only
+/// whether the row has such a byte matters).
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn above32_avx2(bytes: &[u8; 32], t: u8) -> (u64, u64) {
+unsafe fn above64_avx2(bytes: &[u8; 64], t: u8) -> (u64, bool) {
     use std::arch::x86_64::{
-        _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_set1_epi8, _mm256_setzero_si256, _mm256_xor_si256,
+        _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_set1_epi8, _mm256_setzero_si256, _mm256_testz_si256, _mm256_xor_si256,
     };
-    // SAFETY: `bytes` is 32 readable bytes; loadu needs no alignment.
-    let raw = unsafe { _mm256_loadu_si256(bytes.as_ptr().cast()) };
+    // SAFETY: `bytes` is 64 readable bytes; loadu needs no alignment.
+    let (low, high) = unsafe {
+        (
+            _mm256_loadu_si256(bytes.as_ptr().cast()),
+            _mm256_loadu_si256(bytes.as_ptr().add(32).cast()),
+        )
+    };
     // Unsigned compare as a signed one: flip the top bit of both sides.
     let flip = _mm256_set1_epi8(i8::MIN);
     let limit = _mm256_xor_si256(_mm256_set1_epi8(t as i8), flip);
-    let above = _mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_xor_si256(raw, flip), limit));
-    // A byte is 0 or 255 iff it equals its sign spread over the byte.
-    let sign = _mm256_cmpgt_epi8(_mm256_setzero_si256(), raw);
-    let extreme = _mm256_movemask_epi8(_mm256_cmpeq_epi8(raw, sign));
-    (u64::from(above as u32), u64::from(!extreme as u32))
+    let above = |raw| _mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_xor_si256(raw, flip), limit));
+    let bits = u64::from(above(low) as u32) | u64::from(above(high) as u32) << 32;
+    // A byte is 0 or 255 iff it equals its sign spread over the byte: XOR
+    // with the sign is zero for those bytes only.
+    let zero = _mm256_setzero_si256();
+    let odd = |raw| _mm256_xor_si256(raw, _mm256_cmpgt_epi8(zero, raw));
+    let any = _mm256_or_si256(odd(low), odd(high));
+    (bits, _mm256_testz_si256(any, any) == 0)
 }
 
 /// Every row's bits and span (see [`Classes::reset`]); whether every byte
