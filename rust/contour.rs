@@ -60,8 +60,10 @@ fn to_byte(acc: i32) -> i32 {
 
 /// Everything one resize needs, borrowed by the exact per-pixel computation.
 struct Plan<'a> {
+    /// Row `y` is `src[y * stride..][..w]`.
     src: &'a [u8],
     w: usize,
+    stride: usize,
     y: Rc<Axis>,
     x: Rc<Axis>,
     vertical_first: bool,
@@ -134,10 +136,10 @@ impl Plan<'_> {
     /// output column in `gaps`, in order, as the two-pass kernel rounds it.
     fn first_pass_window(&self, y0: usize, gaps: &[(usize, usize)], firsts: &mut Vec<[i32; 2]>) {
         let tx = &self.x.table;
-        let w = self.w;
+        let (w, s) = (self.w, self.stride);
         let (top, bottom) = (
-            &self.src[y0 * w..(y0 + 1) * w],
-            &self.src[(y0 + 1) * w..(y0 + 2) * w],
+            &self.src[y0 * s..y0 * s + w],
+            &self.src[(y0 + 1) * s..(y0 + 1) * s + w],
         );
         firsts.clear();
         let levels = &self.x.levels;
@@ -205,7 +207,7 @@ impl Plan<'_> {
         let y0 = ty.starts[i];
         let w = self.w;
         let rows: [&[u8]; TY] = std::array::from_fn(|dy| {
-            let start = (y0 + dy) * w;
+            let start = (y0 + dy) * self.stride;
             self.src.get(start..start + w).unwrap_or(&[])
         });
         if rows.iter().any(|row| row.len() != w) {
@@ -261,7 +263,7 @@ impl Plan<'_> {
         ky.copy_from_slice(&ty.weights[i * TY..(i + 1) * TY]);
         let y0 = ty.starts[i];
         let rows: [&[u8]; TY] =
-            std::array::from_fn(|dy| &self.src[(y0 + dy) * self.w..(y0 + dy + 1) * self.w]);
+            std::array::from_fn(|dy| &self.src[(y0 + dy) * self.stride..][..self.w]);
         for &(a, b) in gaps {
             let starts = &tx.starts[a..b];
             let weights = tx.weights[a * TX..b * TX].chunks_exact(TX);
@@ -305,13 +307,13 @@ impl Plan<'_> {
             for (dx, &wx) in kx.iter().enumerate() {
                 let mut column = HALF;
                 for (dy, &wy) in ky.iter().enumerate() {
-                    column += i32::from(self.src[(y0 + dy) * self.w + x0 + dx]) * wy;
+                    column += i32::from(self.src[(y0 + dy) * self.stride + x0 + dx]) * wy;
                 }
                 acc += to_byte(column) * wx;
             }
         } else {
             for (dy, &wy) in ky.iter().enumerate() {
-                let row = &self.src[(y0 + dy) * self.w + x0..][..tx.taps];
+                let row = &self.src[(y0 + dy) * self.stride + x0..][..tx.taps];
                 let mut line = HALF;
                 for (&v, &wx) in row.iter().zip(kx) {
                     line += i32::from(v) * wx;
@@ -459,14 +461,50 @@ pub fn resize_threshold_contour_into(
     threshold: i32,
     out: &mut impl MaskRows,
 ) -> KernelResult<()> {
+    resize_threshold_contour_rows_into(src, w, h, w, out_w, out_h, order, threshold, out)
+}
+
+/// [`resize_threshold_contour_into`] reading rows `stride` bytes apart: row
+/// `y` of the `h x w` input is `src[y * stride..][..w]` (`stride >= w`, the
+/// last row ending `src`), such as a PNG's scanlines read where they were
+/// inflated ([`crate::png::decode_png_rows_into`]), between their filter bytes.
+///
+/// ```
+/// # use _rust::contour::resize_threshold_contour_rows_into;
+/// # use _rust::resize::PassOrder;
+/// // A 2x2 input [[0, 255], [255, 0]] with a byte of padding after each row.
+/// let src = [0u8, 255, 9, 255, 0];
+/// let mut out: Vec<bool> = Vec::new();
+/// resize_threshold_contour_rows_into(&src, 3, 2, 2, 2, 2, PassOrder::Pillow13, 127, &mut out)
+///     .unwrap();
+/// assert_eq!(out, [false, true, true, false]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn resize_threshold_contour_rows_into(
+    src: &[u8],
+    stride: usize,
+    h: usize,
+    w: usize,
+    out_w: usize,
+    out_h: usize,
+    order: PassOrder,
+    threshold: i32,
+    out: &mut impl MaskRows,
+) -> KernelResult<()> {
     if h == 0 || w == 0 || out_w == 0 || out_h == 0 {
         return Err(KernelError::InvalidArgument(format!(
             "cannot resize {h}x{w} to {out_h}x{out_w}: sizes must be at least 1"
         )));
     }
-    if h.checked_mul(w) != Some(src.len()) || h.max(w).max(out_w).max(out_h) > MAX_SIDE {
+    let len = (h - 1).checked_mul(stride).and_then(|n| n.checked_add(w));
+    if stride < w || len != Some(src.len()) || h.max(w).max(out_w).max(out_h) > MAX_SIDE {
+        let rows = if stride == w {
+            String::new()
+        } else {
+            format!(" in rows {stride} bytes apart")
+        };
         return Err(KernelError::InvalidArgument(format!(
-            "mask of {} bytes is not {h}x{w}, or a side exceeds {MAX_SIDE}",
+            "mask of {} bytes is not {h}x{w}{rows}, or a side exceeds {MAX_SIDE}",
             src.len()
         )));
     }
@@ -492,10 +530,11 @@ pub fn resize_threshold_contour_into(
         gaps,
         firsts,
     } = &mut buffers;
-    classes.reset(src, w, t);
+    classes.reset(src, stride, w, t);
     let plan = Plan {
         src,
         w,
+        stride,
         y: axes::axis(h, out_h),
         x: axes::axis(w, out_w),
         vertical_first: order.vertical_first(h, w, out_h, out_w),
@@ -696,6 +735,34 @@ mod tests {
                 packed.reset(oh, ow).unwrap();
                 resize_threshold_contour_into(&src, h, w, ow, oh, order, t, &mut packed).unwrap();
                 assert_eq!(packed.to_bools(), full, "packed {h}x{w} -> {oh}x{ow}");
+                // The same rows with padding between them (noise, never read).
+                let pad = 1 + case % 3;
+                let mut strided = Vec::new();
+                for row in src.chunks_exact(w) {
+                    strided.extend_from_slice(row);
+                    strided.extend((0..pad).map(|_| rng.next() as u8));
+                }
+                strided.truncate(strided.len() - pad);
+                let mut apart = BitMask::new();
+                apart.reset(oh, ow).unwrap();
+                resize_threshold_contour_rows_into(
+                    &strided,
+                    w + pad,
+                    h,
+                    w,
+                    ow,
+                    oh,
+                    order,
+                    t,
+                    &mut apart,
+                )
+                .unwrap();
+                assert_eq!(
+                    apart.to_bools(),
+                    full,
+                    "stride {} {h}x{w} -> {oh}x{ow}",
+                    w + pad
+                );
             }
         }
     }
@@ -714,5 +781,19 @@ mod tests {
         );
         assert!(resize_threshold_contour(&src, 2, 2, 0, 1, p13, 127).is_err());
         assert!(resize_threshold_contour(&src, 3, 2, 1, 1, p13, 127).is_err());
+        let mut out: Vec<bool> = Vec::new();
+        let strided = |stride, h, w, out: &mut Vec<bool>| {
+            resize_threshold_contour_rows_into(&src, stride, h, w, 1, 1, p13, 127, out)
+        };
+        assert!(
+            strided(1, 2, 2, &mut out).is_err(),
+            "stride below the width"
+        );
+        assert!(strided(3, 2, 2, &mut out).is_err(), "rows past the end");
+        assert!(strided(2, 2, 2, &mut out).is_ok());
+        assert!(
+            strided(3, 1, 2, &mut out).is_err(),
+            "bytes after the last row"
+        );
     }
 }

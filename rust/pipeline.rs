@@ -23,7 +23,7 @@ use std::cell::RefCell;
 
 use crate::base64;
 use crate::bitmask::BitMask;
-use crate::contour::{resize_threshold_contour, resize_threshold_contour_into};
+use crate::contour::{resize_threshold_contour, resize_threshold_contour_rows_into};
 use crate::error::KernelResult;
 use crate::paste::BoxMask;
 use crate::png;
@@ -167,12 +167,15 @@ pub fn mask_rle(
     scratch: &mut Scratch,
 ) -> KernelResult<Vec<u32>> {
     base64::decode_into(job.data, &mut scratch.png)?;
-    let (grey_w, grey_h) = png::decode_png_into(&scratch.png, max_pixels, &mut scratch.grey)?;
+    // The model's masks are read where they were inflated (no copy of the rows).
+    let (grey_w, grey_h) = png::decode_png_rows_into(&scratch.png, max_pixels, &mut scratch.grey)?;
     let (w, h) = (job.width, job.height);
     scratch.mask.reset(h, w)?;
     if w > 0 && h > 0 {
-        resize_threshold_contour_into(
-            scratch.grey.pixels(),
+        let (rows, stride) = scratch.grey.rows();
+        resize_threshold_contour_rows_into(
+            rows,
+            stride,
             grey_h,
             grey_w,
             w,

@@ -434,12 +434,30 @@ pub struct Scratch {
     prev: Vec<u8>,
     cur: Vec<u8>,
     spread: Vec<u8>,
+    /// The last image's `(width, height)`, and whether its rows were left
+    /// where inflating put them ([`decode_png_rows_into`]): in the inflate
+    /// buffer from byte 1, a row and its next row's filter byte apart.
+    shape: (usize, usize),
+    in_buffer: bool,
 }
 
 impl Scratch {
     /// The pixels of the last image [`decode_png_into`] decoded (row-major).
     pub fn pixels(&self) -> &[u8] {
         &self.pixels
+    }
+
+    /// The rows of the last image [`decode_png_rows_into`] decoded and their
+    /// stride: row `y` is `rows[y * stride..][..width]`, the last row ending
+    /// the slice.
+    pub fn rows(&self) -> (&[u8], usize) {
+        let (width, height) = self.shape;
+        if !self.in_buffer {
+            return (&self.pixels, width);
+        }
+        let stride = width + 1;
+        let len = height.saturating_sub(1) * stride + width;
+        (self.inflater.bytes().get(1..=len).unwrap_or(&[]), stride)
     }
 }
 
@@ -477,6 +495,61 @@ pub fn decode_png_into(
     max_pixels: u64,
     scratch: &mut Scratch,
 ) -> KernelResult<(usize, usize)> {
+    decode(data, max_pixels, scratch, false)
+}
+
+/// [`decode_png_into`], leaving the rows where they are when it can: an 8-bit
+/// grey image, not interlaced, small enough to inflate whole and with filter
+/// type 0 on every scanline (the model's masks) is read in the inflate
+/// buffer, without copying it row by row into an image. Its rows:
+/// [`Scratch::rows`] (the pixels of any other image, stride `width`). The
+/// same result and errors as [`decode_png_into`].
+///
+/// ```
+/// # use _rust::png::{decode_png_rows_into, Scratch};
+/// # fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+/// #     let mut body = kind.to_vec();
+/// #     body.extend_from_slice(data);
+/// #     let mut out = (data.len() as u32).to_be_bytes().to_vec();
+/// #     out.extend_from_slice(&body);
+/// #     out.extend_from_slice(&_rust::png::crc32(&body).to_be_bytes());
+/// #     out
+/// # }
+/// // A 2x2 grey PNG: rows [0, 255] and [255, 0], stored uncompressed.
+/// let raw = [0u8, 0, 255, 0, 255, 0];
+/// let mut zlib = vec![0x78, 0x01, 1, 6, 0, !6, !0];
+/// zlib.extend_from_slice(&raw);
+/// let (mut a, mut b) = (1u32, 0u32);
+/// for &x in &raw {
+///     a = (a + u32::from(x)) % 65521;
+///     b = (b + a) % 65521;
+/// }
+/// zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+/// let mut png = _rust::png::SIGNATURE.to_vec();
+/// png.extend(chunk(b"IHDR", &[0, 0, 0, 2, 0, 0, 0, 2, 8, 0, 0, 0, 0]));
+/// png.extend(chunk(b"IDAT", &zlib));
+/// png.extend(chunk(b"IEND", &[]));
+/// let mut scratch = Scratch::default();
+/// assert_eq!(decode_png_rows_into(&png, 1 << 20, &mut scratch).unwrap(), (2, 2));
+/// let (rows, stride) = scratch.rows();
+/// assert_eq!((stride, &rows[..2], &rows[stride..stride + 2]), (3, &[0, 255][..], &[255, 0][..]));
+/// ```
+pub fn decode_png_rows_into(
+    data: &[u8],
+    max_pixels: u64,
+    scratch: &mut Scratch,
+) -> KernelResult<(usize, usize)> {
+    decode(data, max_pixels, scratch, true)
+}
+
+/// [`decode_png_into`]; `in_place`: [`decode_png_rows_into`].
+fn decode(
+    data: &[u8],
+    max_pixels: u64,
+    scratch: &mut Scratch,
+    in_place: bool,
+) -> KernelResult<(usize, usize)> {
+    scratch.in_buffer = false;
     let layout = read_layout(data, max_pixels)?;
     let header = layout.header;
     let passes = passes(&header)?;
@@ -501,7 +574,10 @@ pub fn decode_png_into(
         prev,
         cur,
         spread,
+        shape,
+        in_buffer,
     } = scratch;
+    *shape = (width, height);
     // Every pixel is written below (each row whole, or by the Adam7 passes,
     // which cover the image), so the reused buffer need not be cleared.
     sized(
@@ -533,6 +609,33 @@ pub fn decode_png_into(
         ))
     };
     if let ([pass], grey::Converter::Grey8) = (&passes[..], &converter) {
+        if in_place {
+            let stride = width + 1;
+            match reader.whole() {
+                // Filter type 0 everywhere: the rows are the pixels, in place.
+                Ok(Some(all)) if all.iter().step_by(stride).all(|&kind| kind == 0) => {
+                    *in_buffer = true;
+                    return Ok((width, height));
+                }
+                Ok(Some(all)) => {
+                    // The stream is whole and sound: only a filter type can be wrong.
+                    prev.fill(0);
+                    for (r, line) in all.chunks_exact(stride).enumerate() {
+                        let (above, rest) = pixels.split_at_mut(r * width);
+                        let prior = match r {
+                            0 => &prev[..],
+                            _ => &above[(r - 1) * width..],
+                        };
+                        filter::unfilter(line[0], &line[1..], prior, &mut rest[..width], 1)
+                            .map_err(|kind| bad_filter(kind, r, pass))?;
+                    }
+                    return Ok((width, height));
+                }
+                Ok(None) => {}
+                // Reading line by line may meet another error first: report that one.
+                Err(_) => return decode(data, max_pixels, scratch, false),
+            }
+        }
         // 8-bit grey, not interlaced (the model's masks): each scanline is
         // unfiltered straight into its output row, against the row above.
         prev.fill(0);

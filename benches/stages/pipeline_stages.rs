@@ -12,7 +12,7 @@
 //! beforehand, so a stage's time is its own:
 //!
 //! * `base64`: the text to PNG bytes;
-//! * `png`: the PNG to its grey pixels;
+//! * `png`: the PNG to its grey rows (left in the inflate buffer when it can);
 //! * `resize`: the fused Pillow-exact BILINEAR resize + `> 127` into packed rows;
 //! * `rle`: the packed mask to COCO counts in the frame;
 //! * `string`: the counts to pycocotools' compressed string;
@@ -30,7 +30,7 @@
 use std::time::Instant;
 
 use _rust::bitmask::BitMask;
-use _rust::contour::resize_threshold_contour_into;
+use _rust::contour::resize_threshold_contour_rows_into;
 use _rust::resize::PassOrder;
 use _rust::{base64, pipeline, png, rle};
 
@@ -183,21 +183,24 @@ fn main() {
             out
         })
         .collect();
-    let greys: Vec<(Vec<u8>, usize, usize)> = pngs
+    // The grey rows as the pipeline reads them (with their stride).
+    let greys: Vec<(Vec<u8>, usize, usize, usize)> = pngs
         .iter()
         .map(|p| {
-            let image = png::decode_png(p, max_pixels).expect("png");
-            (image.pixels, image.height, image.width)
+            let mut s = png::Scratch::default();
+            let (w, h) = png::decode_png_rows_into(p, max_pixels, &mut s).expect("png");
+            let (rows, stride) = s.rows();
+            (rows.to_vec(), h, w, stride)
         })
         .collect();
     let packed: Vec<BitMask> = masks
         .iter()
         .zip(&greys)
-        .map(|(m, (grey, h, w))| {
+        .map(|(m, (grey, h, w, stride))| {
             let mut bits = BitMask::new();
             bits.reset(m.height, m.width).expect("mask");
-            resize_threshold_contour_into(
-                grey, *h, *w, m.width, m.height, order, threshold, &mut bits,
+            resize_threshold_contour_rows_into(
+                grey, *stride, *h, *w, m.width, m.height, order, threshold, &mut bits,
             )
             .expect("resize");
             bits
@@ -242,7 +245,8 @@ fn main() {
         });
         per_pass(&mut best[1], || {
             for p in &pngs {
-                let (w, _) = png::decode_png_into(p, max_pixels, &mut png_scratch).expect("png");
+                let (w, _) =
+                    png::decode_png_rows_into(p, max_pixels, &mut png_scratch).expect("png");
                 sink += w;
             }
         });
@@ -256,9 +260,9 @@ fn main() {
                 bits.reset(masks[i].height, masks[i].width).expect("mask");
             },
             |(grey, bits), i| {
-                let (m, (_, h, w)) = (&masks[i], &greys[i]);
-                resize_threshold_contour_into(
-                    grey, *h, *w, m.width, m.height, order, threshold, *bits,
+                let (m, (_, h, w, stride)) = (&masks[i], &greys[i]);
+                resize_threshold_contour_rows_into(
+                    grey, *stride, *h, *w, m.width, m.height, order, threshold, *bits,
                 )
                 .expect("resize");
                 sink += bits.rows();

@@ -21,14 +21,12 @@ fn above_bits<const AVX2: bool>(row: &[u8], t: u8, out: &mut [u64]) -> u64 {
         let mut bits = 0u64;
         #[cfg(target_arch = "x86_64")]
         if AVX2 {
-            for (k, half) in chunk.chunks_exact(32).enumerate() {
-                if let Ok(bytes) = <&[u8; 32]>::try_from(half) {
-                    // SAFETY: AVX2 is set only by `rows_avx2`, which runs only
-                    // after the CPU was checked to have AVX2.
-                    let (above, not_extreme) = unsafe { above32_avx2(bytes, t) };
-                    bits |= above << (32 * k);
-                    odd |= not_extreme;
-                }
+            if let Ok(bytes) = <&[u8; 64]>::try_from(chunk) {
+                // SAFETY: AVX2 is set only by `rows_avx2`, which runs only
+                // after the CPU was checked to have AVX2.
+                let (above, not_extreme) = unsafe { above64_avx2(bytes, t) };
+                bits = above;
+                odd |= u64::from(not_extreme);
             }
             *word = bits;
             continue;
@@ -63,29 +61,38 @@ fn above_bits<const AVX2: bool>(row: &[u8], t: u8, out: &mut [u64]) -> u64 {
     odd
 }
 
-/// Thirty-two bytes `> t` as thirty-two bits (first byte, lowest bit), and
-/// the bytes that are neither 0 nor 255, likewise.
+/// Sixty-four bytes `> t` as sixty-four bits (first byte, lowest bit), and
+/// whether some byte is neither 0 nor 255 (one test for the 64 bytes: only
+/// whether the row has such a byte matters).
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn above32_avx2(bytes: &[u8; 32], t: u8) -> (u64, u64) {
+unsafe fn above64_avx2(bytes: &[u8; 64], t: u8) -> (u64, bool) {
     use std::arch::x86_64::{
-        _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_set1_epi8, _mm256_setzero_si256, _mm256_xor_si256,
+        _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_set1_epi8, _mm256_setzero_si256, _mm256_testz_si256, _mm256_xor_si256,
     };
-    // SAFETY: `bytes` is 32 readable bytes; loadu needs no alignment.
-    let raw = unsafe { _mm256_loadu_si256(bytes.as_ptr().cast()) };
+    // SAFETY: `bytes` is 64 readable bytes; loadu needs no alignment.
+    let (low, high) = unsafe {
+        (
+            _mm256_loadu_si256(bytes.as_ptr().cast()),
+            _mm256_loadu_si256(bytes.as_ptr().add(32).cast()),
+        )
+    };
     // Unsigned compare as a signed one: flip the top bit of both sides.
     let flip = _mm256_set1_epi8(i8::MIN);
     let limit = _mm256_xor_si256(_mm256_set1_epi8(t as i8), flip);
-    let above = _mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_xor_si256(raw, flip), limit));
-    // A byte is 0 or 255 iff it equals its sign spread over the byte.
-    let sign = _mm256_cmpgt_epi8(_mm256_setzero_si256(), raw);
-    let extreme = _mm256_movemask_epi8(_mm256_cmpeq_epi8(raw, sign));
-    (u64::from(above as u32), u64::from(!extreme as u32))
+    let above = |raw| _mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_xor_si256(raw, flip), limit));
+    let bits = u64::from(above(low) as u32) | u64::from(above(high) as u32) << 32;
+    // A byte is 0 or 255 iff it equals its sign spread over the byte: XOR
+    // with the sign is zero for those bytes only.
+    let zero = _mm256_setzero_si256();
+    let odd = |raw| _mm256_xor_si256(raw, _mm256_cmpgt_epi8(zero, raw));
+    let any = _mm256_or_si256(odd(low), odd(high));
+    (bits, _mm256_testz_si256(any, any) == 0)
 }
 
 /// Every row's bits and span (see [`Classes::reset`]); whether every byte
@@ -93,6 +100,7 @@ unsafe fn above32_avx2(bytes: &[u8; 32], t: u8) -> (u64, u64) {
 #[inline(always)]
 fn rows<const AVX2: bool>(
     src: &[u8],
+    src_stride: usize,
     w: usize,
     t: u8,
     above: &mut [u64],
@@ -101,10 +109,11 @@ fn rows<const AVX2: bool>(
     let stride = w.div_ceil(64);
     let mut odd = 0;
     for (row, bits) in src
-        .chunks_exact(w.max(1))
+        .chunks(src_stride.max(1))
         .zip(above.chunks_exact_mut(stride.max(1)))
     {
-        odd |= above_bits::<AVX2>(row, t, bits);
+        // Every row holds `w` bytes (the last ends `src`): the rest is padding.
+        odd |= above_bits::<AVX2>(&row[..w.min(row.len())], t, bits);
         spans.push(span(bits));
     }
     odd == 0
@@ -119,17 +128,19 @@ fn rows<const AVX2: bool>(
 #[target_feature(enable = "avx2,popcnt")]
 unsafe fn rows_avx2(
     src: &[u8],
+    src_stride: usize,
     w: usize,
     t: u8,
     above: &mut [u64],
     spans: &mut Vec<(u32, u32)>,
 ) -> bool {
-    rows::<true>(src, w, t, above, spans)
+    rows::<true>(src, src_stride, w, t, above, spans)
 }
 
 /// [`rows`] with AVX2 when the CPU has it (and the build is not `portable`).
 fn rows_dispatch(
     src: &[u8],
+    src_stride: usize,
     w: usize,
     t: u8,
     above: &mut [u64],
@@ -141,9 +152,9 @@ fn rows_dispatch(
         && std::arch::is_x86_feature_detected!("popcnt")
     {
         // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
-        return unsafe { rows_avx2(src, w, t, above, spans) };
+        return unsafe { rows_avx2(src, src_stride, w, t, above, spans) };
     }
-    rows::<false>(src, w, t, above, spans)
+    rows::<false>(src, src_stride, w, t, above, spans)
 }
 
 /// Sixteen bytes `> t` as sixteen bits (first byte, lowest bit), and the
@@ -283,20 +294,21 @@ impl Classes {
             spans: Vec::new(),
             extreme: false,
         };
-        classes.reset(src, w, t);
+        classes.reset(src, w, w, t);
         classes
     }
 
     /// [`Classes::new`] in place, keeping the allocations (a thread reuses
-    /// one `Classes` from mask to mask).
-    pub(super) fn reset(&mut self, src: &[u8], w: usize, t: u8) {
+    /// one `Classes` from mask to mask), for rows `src_stride` bytes apart
+    /// (`src_stride >= w`, the last row ending `src`).
+    pub(super) fn reset(&mut self, src: &[u8], src_stride: usize, w: usize, t: u8) {
         let stride = w.div_ceil(64);
-        let rows = src.len() / w.max(1);
+        let rows = src.len().div_ceil(src_stride.max(1));
         // Every word is written by `above_bits`: no need to clear.
         self.above.resize(rows * stride, 0);
         self.above.truncate(rows * stride);
         self.spans.clear();
-        self.extreme = rows_dispatch(src, w, t, &mut self.above, &mut self.spans);
+        self.extreme = rows_dispatch(src, src_stride, w, t, &mut self.above, &mut self.spans);
         self.width = w;
         self.stride = stride;
         for v in [&mut self.pure_low, &mut self.pure_high, &mut self.pure] {
@@ -455,7 +467,10 @@ mod tests {
                     let extreme = row.iter().all(|&v| v == 0 || v == 255);
                     let mut bits = vec![u64::MAX; len.div_ceil(64)];
                     let mut spans = Vec::new();
-                    assert_eq!(rows::<false>(row, len, t, &mut bits, &mut spans), extreme);
+                    assert_eq!(
+                        rows::<false>(row, len, len, t, &mut bits, &mut spans),
+                        extreme
+                    );
                     for (c, &v) in row.iter().enumerate() {
                         assert_eq!(bits[c / 64] >> (c % 64) & 1 == 1, v > t, "t={t} c={c}");
                     }
@@ -470,7 +485,7 @@ mod tests {
                         let mut vector = vec![u64::MAX; len.div_ceil(64)];
                         let mut spans = Vec::new();
                         // SAFETY: the CPU was just checked to support AVX2 and POPCNT.
-                        let all = unsafe { rows_avx2(row, len, t, &mut vector, &mut spans) };
+                        let all = unsafe { rows_avx2(row, len, len, t, &mut vector, &mut spans) };
                         assert_eq!(vector, bits, "avx2 t={t} len={len}");
                         assert_eq!(spans, vec![span(&bits)]);
                         assert_eq!(all, extreme);

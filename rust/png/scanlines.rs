@@ -34,6 +34,13 @@ pub struct Inflater {
     buf: Vec<u8>,
 }
 
+impl Inflater {
+    /// The buffer's bytes (those of the last image [`ScanlineReader::whole`] read).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
 impl std::fmt::Debug for Inflater {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inflater")
@@ -142,6 +149,27 @@ impl<'a> ScanlineReader<'a> {
         let start = self.read;
         self.read += len;
         Ok(&self.buf[start..self.read])
+    }
+
+    /// Every byte of scanlines at once, when the buffer holds them all (a
+    /// small image, such as the model's masks), so that they can be read
+    /// where they lie: the stream is inflated to its end, which is checked
+    /// (its length and checksum) as [`ScanlineReader::finish`] does. `Ok(None)`
+    /// for an image too large, which is streamed. Only before any `next_line`.
+    /// An error here may not be the one reading line by line reports first.
+    pub(crate) fn whole(&mut self) -> KernelResult<Option<&[u8]>> {
+        let n = match usize::try_from(self.expected) {
+            Ok(n) if n < self.buf.len() && self.read == 0 && self.write == 0 => n,
+            _ => return Ok(None),
+        };
+        while !self.done {
+            self.fill()?;
+        }
+        if self.write != n {
+            return Err(self.too_short());
+        }
+        self.read = n;
+        Ok(self.buf.get(..n))
     }
 
     /// Check that the stream ends here, with a valid checksum and no surplus.

@@ -342,3 +342,66 @@ fn no_truncation_or_byte_flip_panics() {
         }
     }
 }
+
+/// `decode_png_rows_into` gives the same rows and the same errors as
+/// `decode_png_into`, whether the rows stay in the inflate buffer (filter 0
+/// everywhere), are unfiltered from it, or are streamed; for every cut and
+/// byte flip of the file (a flip may break the stream after a bad filter type,
+/// which the line-by-line decoder reports first).
+#[test]
+fn rows_in_place_agree_with_the_copied_pixels() {
+    let rows: [&[u8]; 3] = [&[1, 2, 3, 4], &[5, 6, 7, 8], &[9, 10, 11, 12]];
+    let mut filtered = unfiltered(&rows);
+    filtered[5] = 2; // row 1: Up
+    let (w, h) = (1000u32, 300u32);
+    let big: Vec<Vec<u8>> = (0..h)
+        .map(|y| (0..w).map(|x| ((x * 7 + y * 13) % 251) as u8).collect())
+        .collect();
+    let big: Vec<&[u8]> = big.iter().map(Vec::as_slice).collect();
+    let files = [
+        png(
+            &ihdr(4, 3, 8, 0, 0),
+            &[],
+            &fdeflate::compress_to_vec(&unfiltered(&rows)),
+        ),
+        png(
+            &ihdr(4, 3, 8, 0, 0),
+            &[],
+            &fdeflate::compress_to_vec(&filtered),
+        ),
+        png(&ihdr(4, 3, 8, 0, 0), &[], &zlib_stored(&filtered)),
+        png(
+            &ihdr(w, h, 8, 0, 0),
+            &[],
+            &fdeflate::compress_to_vec(&unfiltered(&big)),
+        ),
+    ];
+    let (mut copied, mut in_place) = (Scratch::default(), Scratch::default());
+    let mut check = |file: &[u8]| {
+        let want = decode_png_into(file, 1 << 24, &mut copied);
+        let got = decode_png_rows_into(file, 1 << 24, &mut in_place);
+        assert_eq!(got, want);
+        if let Ok((width, height)) = got {
+            let (data, stride) = in_place.rows();
+            let rows: Vec<u8> = (0..height)
+                .flat_map(|y| data[y * stride..][..width].iter().copied())
+                .collect();
+            assert_eq!(rows, copied.pixels());
+        }
+    };
+    for file in &files {
+        check(file);
+    }
+    for file in &files[..3] {
+        for cut in 0..file.len() {
+            check(&file[..cut]);
+        }
+        for i in 0..file.len() {
+            for flip in [1u8, 0x80, 0xff] {
+                let mut bad = file.clone();
+                bad[i] ^= flip;
+                check(&bad);
+            }
+        }
+    }
+}
