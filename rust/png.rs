@@ -542,6 +542,24 @@ pub fn decode_png_rows_into(
     decode(data, max_pixels, scratch, true)
 }
 
+/// Unfilter scanline `line` (filter byte first) of an 8-bit grey image into
+/// row `r` of `pixels` (rows of `width` bytes), against the row above (`zeros`,
+/// `width` zero bytes, for the first). `Err` holds an unknown filter type.
+fn unfilter_grey_row(
+    r: usize,
+    line: &[u8],
+    zeros: &[u8],
+    pixels: &mut [u8],
+    width: usize,
+) -> Result<(), u8> {
+    let (above, rest) = pixels.split_at_mut(r * width);
+    let prior = match r {
+        0 => zeros,
+        _ => &above[(r - 1) * width..],
+    };
+    filter::unfilter(line[0], &line[1..], prior, &mut rest[..width], 1)
+}
+
 /// [`decode_png_into`]; `in_place`: [`decode_png_rows_into`].
 fn decode(
     data: &[u8],
@@ -621,12 +639,7 @@ fn decode(
                     // The stream is whole and sound: only a filter type can be wrong.
                     prev.fill(0);
                     for (r, line) in all.chunks_exact(stride).enumerate() {
-                        let (above, rest) = pixels.split_at_mut(r * width);
-                        let prior = match r {
-                            0 => &prev[..],
-                            _ => &above[(r - 1) * width..],
-                        };
-                        filter::unfilter(line[0], &line[1..], prior, &mut rest[..width], 1)
+                        unfilter_grey_row(r, line, prev, pixels, width)
                             .map_err(|kind| bad_filter(kind, r, pass))?;
                     }
                     return Ok((width, height));
@@ -641,12 +654,7 @@ fn decode(
         prev.fill(0);
         for r in 0..height {
             let line = reader.next_line(width + 1)?;
-            let (above, rest) = pixels.split_at_mut(r * width);
-            let prior = match r {
-                0 => &prev[..],
-                _ => &above[(r - 1) * width..],
-            };
-            filter::unfilter(line[0], &line[1..], prior, &mut rest[..width], 1)
+            unfilter_grey_row(r, line, prev, pixels, width)
                 .map_err(|kind| bad_filter(kind, r, pass))?;
         }
     } else {
