@@ -59,6 +59,7 @@ from gemini_vision.batch.rows import Rows
 from gemini_vision.errors import LocalError, as_int
 from gemini_vision.masks import MaskFailure
 from gemini_vision.spatial import Limits, check_threshold
+from gemini_vision.spatial.extract import CUT_ITEM, TRUNCATED_NOTE
 from gemini_vision.spatial.pending import Pending, prepare
 
 __all__ = ["MAX_SIDE", "chunk_bounds", "run"]
@@ -343,14 +344,8 @@ def _emit_chunk(rows: Rows, chunk: _Chunk, encoded: list[Any], process: Any) -> 
 
 #: What the general parser says of a list cut off (``spatial.extract``): the note,
 #: and the item the cut was inside.
-_CUT_NOTE = {
-    "index": None,
-    "action": "note",
-    "code": "truncated",
-    "message": "the JSON ends before its closing bracket (the answer was cut off); "
-    "every complete item is kept",
-}
-_CUT_ITEM = "item {}: cut off (the answer ends inside it); the complete items are kept"
+_CUT_NOTE = {"index": None, "action": "note", "code": "truncated", "message": TRUNCATED_NOTE}
+_CUT_ITEM = "item {}: " + CUT_ITEM
 
 
 def _note_cuts(rows: Rows, chunk: _Chunk, lane: pipeline.Lane) -> None:

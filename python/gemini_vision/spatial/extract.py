@@ -42,7 +42,7 @@ from typing import Any
 
 from gemini_vision.spatial.diagnostics import Diagnostic
 
-__all__ = ["WRAPPER_KEYS", "Broken", "Extraction", "extract"]
+__all__ = ["CUT_ITEM", "TRUNCATED_NOTE", "WRAPPER_KEYS", "Broken", "Extraction", "extract"]
 
 #: Keys of a wrapper object whose list value holds the items.
 WRAPPER_KEYS = ("boxes", "detections", "objects", "items")
@@ -91,6 +91,15 @@ class Extraction:
     truncated: bool = False
     source: str = "none"
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+#: The note of an answer whose JSON list was cut off (the batch's fast lane
+#: writes the same for the cut-off answers it takes).
+TRUNCATED_NOTE = (
+    "the JSON ends before its closing bracket (the answer was cut off); every complete item is kept"
+)
+#: Why the item the cut fell inside is dropped (after ``item {index}: ``).
+CUT_ITEM = "cut off (the answer ends inside it); the complete items are kept"
 
 
 def extract(text: str) -> Extraction:
@@ -194,8 +203,7 @@ def _finish(ext: Extraction, values: list[Any], truncated: bool) -> Extraction:
                 None,
                 "note",
                 "truncated",
-                "the JSON ends before its closing bracket (the answer was cut off); "
-                "every complete item is kept",
+                TRUNCATED_NOTE,
             )
         )
     if not values:
@@ -519,12 +527,7 @@ def _salvage_list(walks: _Walks, start: int, end: int, *, closed: bool) -> list[
             if complete:
                 elements.append(Broken("bad_json", f"not valid JSON ({exc}); dropped"))
             else:
-                elements.append(
-                    Broken(
-                        "truncated",
-                        "cut off (the answer ends inside it); the complete items are kept",
-                    )
-                )
+                elements.append(Broken("truncated", CUT_ITEM))
     return elements
 
 
