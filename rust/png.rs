@@ -495,7 +495,7 @@ pub fn decode_png_into(
     max_pixels: u64,
     scratch: &mut Scratch,
 ) -> KernelResult<(usize, usize)> {
-    decode(data, max_pixels, scratch, false)
+    decode(data, max_pixels, scratch, false, false)
 }
 
 /// [`decode_png_into`], leaving the rows where they are when it can: an 8-bit
@@ -539,7 +539,7 @@ pub fn decode_png_rows_into(
     max_pixels: u64,
     scratch: &mut Scratch,
 ) -> KernelResult<(usize, usize)> {
-    decode(data, max_pixels, scratch, true)
+    decode(data, max_pixels, scratch, true, false)
 }
 
 /// Unfilter scanline `line` (filter byte first) of an 8-bit grey image into
@@ -560,12 +560,16 @@ fn unfilter_grey_row(
     filter::unfilter(line[0], &line[1..], prior, &mut rest[..width], 1)
 }
 
-/// [`decode_png_into`]; `in_place`: [`decode_png_rows_into`].
+/// [`decode_png_into`]; `in_place`: [`decode_png_rows_into`]. An 8-bit grey
+/// image small enough is inflated whole first, unless `streamed`: then (and
+/// for every other image) it is read line by line, as the second try after
+/// the whole stream failed, so that the error is the one streaming meets first.
 fn decode(
     data: &[u8],
     max_pixels: u64,
     scratch: &mut Scratch,
     in_place: bool,
+    streamed: bool,
 ) -> KernelResult<(usize, usize)> {
     scratch.in_buffer = false;
     let layout = read_layout(data, max_pixels)?;
@@ -627,26 +631,25 @@ fn decode(
         ))
     };
     if let ([pass], grey::Converter::Grey8) = (&passes[..], &converter) {
-        if in_place {
+        if !streamed {
             let stride = width + 1;
             match reader.whole() {
                 // Filter type 0 everywhere: the rows are the pixels, in place.
-                Ok(Some(all)) if all.iter().step_by(stride).all(|&kind| kind == 0) => {
+                Ok(Some(all)) if in_place && all.iter().step_by(stride).all(|&kind| kind == 0) => {
                     *in_buffer = true;
                     return Ok((width, height));
                 }
                 Ok(Some(all)) => {
-                    // The stream is whole and sound: only a filter type can be wrong.
+                    // The stream is whole and sound: only a filter type can be
+                    // wrong. Whole, runs of Paeth rows decode together.
                     prev.fill(0);
-                    for (r, line) in all.chunks_exact(stride).enumerate() {
-                        unfilter_grey_row(r, line, prev, pixels, width)
-                            .map_err(|kind| bad_filter(kind, r, pass))?;
-                    }
+                    filter::unfilter_grey_rows(all, prev, pixels, width)
+                        .map_err(|(r, kind)| bad_filter(kind, r, pass))?;
                     return Ok((width, height));
                 }
                 Ok(None) => {}
                 // Reading line by line may meet another error first: report that one.
-                Err(_) => return decode(data, max_pixels, scratch, false),
+                Err(_) => return decode(data, max_pixels, scratch, in_place, true),
             }
         }
         // 8-bit grey, not interlaced (the model's masks): each scanline is

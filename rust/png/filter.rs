@@ -82,18 +82,158 @@ fn unfilter_pixels<const BPP: usize>(kind: u8, line: &[u8], prev: &[u8], out: &m
 }
 
 /// The Paeth predictor: whichever of a, b, c is closest to a + b - c (ties: a,
-/// then b), written with selects rather than branches.
+/// then b).
+///
+/// Written as stb_image rearranges it, which is equal on every input (a test
+/// checks all 2^24) and has a shorter chain from `a`, the byte just decoded:
+/// with `lo`/`hi` the smaller/larger of a and b and `t = 3c - a - b`, the
+/// answer is `hi` when `t <= lo` (c at or below both), else `lo` when
+/// `hi <= t` (c at or above both), else c. On a 1-byte-per-pixel row the chain
+/// is the whole cost: this form decodes such a row about 1.35x faster.
 #[inline(always)]
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
-    let (ia, ib, ic) = (i16::from(a), i16::from(b), i16::from(c));
-    let pa = (ib - ic).abs();
-    let pb = (ia - ic).abs();
-    let pc = (ia + ib - 2 * ic).abs();
-    let (nearest, pick) = if pb < pa { (pb, b) } else { (pa, a) };
-    if pc < nearest {
-        c
+    let t = 3 * i16::from(c) - i16::from(a) - i16::from(b);
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    let below = if i16::from(hi) <= t { lo } else { c };
+    if t <= i16::from(lo) {
+        hi
     } else {
-        pick
+        below
+    }
+}
+
+/// Unfilter the 1-byte-per-pixel scanlines `lines` (each `rows[0].len() + 1`
+/// bytes, filter byte first) into `rows`, against `prev`, the raw row above the
+/// first (zeros for an image's first row). Runs of Paeth rows are decoded `K`
+/// at a time, on a wavefront: row `k` decodes its column `s - k` at step `s`,
+/// so the pixel it needs above (row `k - 1`, column `s - k`) was made one step
+/// before and is still in a register, and the `K` rows' chains interleave. A
+/// Paeth row alone is one chain from pixel to pixel, about 6 cycles a pixel;
+/// interleaved, the rows share the core, about 2.5x faster on long runs. Other
+/// filter types go row by row ([`unfilter`]).
+///
+/// `Err((row, kind))` for a scanline of unknown filter type; the rows before
+/// it are decoded.
+pub(crate) fn unfilter_grey_rows(
+    lines: &[u8],
+    prev: &[u8],
+    rows: &mut [u8],
+    width: usize,
+) -> Result<(), (usize, u8)> {
+    let stride = width + 1;
+    let height = rows.len().checked_div(width).unwrap_or(0);
+    debug_assert!(lines.len() >= height * stride && prev.len() >= width);
+    let kind = |r: usize| lines[r * stride];
+    let paeth_run = |r: usize, k: usize| r + k <= height && (r..r + k).all(|i| kind(i) == 4);
+    let mut r = 0;
+    while r < height {
+        let (above, rest) = rows.split_at_mut(r * width);
+        let prior = if r == 0 {
+            &prev[..width]
+        } else {
+            &above[(r - 1) * width..]
+        };
+        let from_r = &lines[r * stride..];
+        if paeth_run(r, PAETH_WAVE) {
+            paeth_wave::<PAETH_WAVE>(from_r, prior, rest, width);
+            r += PAETH_WAVE;
+        } else if paeth_run(r, 2) {
+            paeth_wave::<2>(from_r, prior, rest, width);
+            r += 2;
+        } else {
+            let line = &from_r[1..stride];
+            unfilter(kind(r), line, prior, &mut rest[..width], 1).map_err(|k| (r, k))?;
+            r += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Paeth rows decoded together by [`unfilter_grey_rows`]: 4 keeps every
+/// chain's state in registers on x86-64 (6 and 8 measured no faster).
+const PAETH_WAVE: usize = 4;
+
+/// Decode the `K` Paeth scanlines at the start of `lines` (each `width + 1`
+/// bytes, filter byte first) into the first `K` rows of `rows`, against
+/// `prior`, on a wavefront (see [`unfilter_grey_rows`]).
+///
+/// Row `k` decodes column `s - k` at step `s`. Steps `K-1` to `width-1` have
+/// every row at work; they run with the rows' state in registers. Before them
+/// each row `k` has a head of `K-1-k` pixels, after them a tail of `k` pixels,
+/// which are decoded row after row from memory (for `width < K`, every pixel).
+fn paeth_wave<const K: usize>(lines: &[u8], prior: &[u8], rows: &mut [u8], width: usize) {
+    let stride = width + 1;
+    let full = K - 1..width; // the steps with every row at work
+    let head = |k: usize| (K - 1 - k).min(width);
+    for k in 0..K {
+        paeth_span(lines, prior, rows, width, k, 0..head(k));
+    }
+    if !full.is_empty() {
+        // Row k's left pixel and above-left pixel after its head; row k's
+        // pixel above is row k-1's left pixel as the step starts.
+        let mut a = [0u8; K];
+        let mut c = [0u8; K];
+        for k in 0..K {
+            let i = K - 1 - k;
+            if i > 0 {
+                a[k] = rows[k * width + i - 1];
+                c[k] = if k == 0 {
+                    prior[i - 1]
+                } else {
+                    rows[(k - 1) * width + i - 1]
+                };
+            }
+        }
+        let lines = &lines[1..K * stride];
+        let rows = &mut rows[..K * width];
+        for s in full {
+            for k in (0..K).rev() {
+                let b = if k == 0 { prior[s] } else { a[k - 1] };
+                // Row k, column s - k: `lines[k * stride + s - k]`, `rows[k * width + s - k]`.
+                let x = lines[s + k * width].wrapping_add(paeth(a[k], b, c[k]));
+                rows[s + k * (width - 1)] = x;
+                a[k] = x;
+                c[k] = b;
+            }
+        }
+    }
+    for k in 1..K {
+        paeth_span(
+            lines,
+            prior,
+            rows,
+            width,
+            k,
+            width.saturating_sub(k).max(head(k))..width,
+        );
+    }
+}
+
+/// Paeth-decode columns `span` of row `k` of a [`paeth_wave`], reading its
+/// left, above and above-left pixels from `rows` (`prior` above row 0).
+fn paeth_span(
+    lines: &[u8],
+    prior: &[u8],
+    rows: &mut [u8],
+    width: usize,
+    k: usize,
+    span: std::ops::Range<usize>,
+) {
+    let (above_rows, rest) = rows.split_at_mut(k * width);
+    let above = if k == 0 {
+        prior
+    } else {
+        &above_rows[(k - 1) * width..]
+    };
+    let row = &mut rest[..width];
+    let line = &lines[k * (width + 1) + 1..][..width];
+    for i in span {
+        let (a, c) = if i == 0 {
+            (0, 0)
+        } else {
+            (row[i - 1], above[i - 1])
+        };
+        row[i] = line[i].wrapping_add(paeth(a, above[i], c));
     }
 }
 
@@ -113,21 +253,7 @@ mod tests {
                     1 => a,
                     2 => b,
                     3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
-                    _ => {
-                        let p = i16::from(a) + i16::from(b) - i16::from(c);
-                        let (pa, pb, pc) = (
-                            (p - i16::from(a)).abs(),
-                            (p - i16::from(b)).abs(),
-                            (p - i16::from(c)).abs(),
-                        );
-                        if pa <= pb && pa <= pc {
-                            a
-                        } else if pb <= pc {
-                            b
-                        } else {
-                            c
-                        }
-                    }
+                    _ => textbook_paeth(a, b, c),
                 };
                 raw[i].wrapping_sub(pred)
             })
@@ -153,6 +279,88 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The textbook predictor (PNG spec 9.4), to compare the fast form with.
+    fn textbook_paeth(a: u8, b: u8, c: u8) -> u8 {
+        let p = i16::from(a) + i16::from(b) - i16::from(c);
+        let (pa, pb, pc) = (
+            (p - i16::from(a)).abs(),
+            (p - i16::from(b)).abs(),
+            (p - i16::from(c)).abs(),
+        );
+        if pa <= pb && pa <= pc {
+            a
+        } else if pb <= pc {
+            b
+        } else {
+            c
+        }
+    }
+
+    #[test]
+    fn paeth_equals_the_textbook_on_every_input() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                for c in 0..=255u8 {
+                    assert_eq!(paeth(a, b, c), textbook_paeth(a, b, c), "a={a} b={b} c={c}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn whole_images_round_trip_with_any_mix_of_filters() {
+        let mut seed = 777u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 16) as u8
+        };
+        for width in [1, 2, 3, 4, 5, 7, 64] {
+            for height in [1, 2, 3, 5, 9, 13] {
+                // Runs of Paeth rows of every length, between other types.
+                for pattern in 0..6u32 {
+                    let raw: Vec<u8> = (0..width * height).map(|_| next()).collect();
+                    let mut lines = Vec::new();
+                    let zeros = vec![0u8; width];
+                    for r in 0..height {
+                        let kind = match pattern {
+                            0 => 4,
+                            1 => [4, 4, 4, 1, 4, 4, 2, 4, 4, 4, 4, 4, 0][r % 13],
+                            2 => (r % 5) as u8,
+                            3 => [4, 4, 3][r % 3],
+                            _ => u8::from(next() % 3 != 0) * 4,
+                        };
+                        let prev = if r == 0 {
+                            &zeros[..]
+                        } else {
+                            &raw[(r - 1) * width..r * width]
+                        };
+                        lines.push(kind);
+                        lines.extend(filter(kind, &raw[r * width..(r + 1) * width], prev, 1));
+                    }
+                    let mut rows = vec![0u8; width * height];
+                    unfilter_grey_rows(&lines, &zeros, &mut rows, width).unwrap();
+                    assert_eq!(rows, raw, "{width}x{height}, pattern {pattern}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn whole_images_report_the_first_bad_filter_type() {
+        // Rows 0-4 Paeth (a wave of 4, then one row), row 5 of type 7.
+        let width = 3;
+        let mut lines = Vec::new();
+        for kind in [4, 4, 4, 4, 4, 7, 4] {
+            lines.push(kind);
+            lines.extend([1, 2, 3]);
+        }
+        let mut rows = vec![0u8; width * 7];
+        assert_eq!(
+            unfilter_grey_rows(&lines, &[0; 3], &mut rows, width),
+            Err((5, 7))
+        );
     }
 
     #[test]
