@@ -185,6 +185,13 @@ def test_empty_box_keeps_the_item_with_an_empty_mask() -> None:
     [
         ({"items": [("AAAA", (0, 0, 1))]}, "box must be"),
         ({"items": [("AAAA", (2, 0, 1, 1))]}, "x0 <= x1"),
+        ({"items": [("AAAA", (0, 3, 1, 1))]}, "y0 <= y1"),
+        ({"items": [("AAAA", (0, 0, True, 1))]}, "got a bool"),
+        ({"items": [("AAAA", (0, 0, 1.0, 1))]}, "must be an integer"),
+        ({"items": [("AAAA", (0, 0, 2**31 + 1, 1))]}, "box size width"),
+        ({"items": [("AAAA", (0, 0, 2**20, 2**13))]}, "more than 4294967296 pixels"),
+        ({"items": [("AAAA", (0, 0, 1, 1), True)]}, "threshold must be an integer"),
+        ({"items": [("AAAA", (0, 0, 1, 1), 127, 11)]}, r"items\[0\] pillow must be 12 or 13"),
         ({"items": [(42, (0, 0, 1, 1))]}, "data must be str or bytes"),
         ({"items": ["AAAA"]}, "MaskItem"),
         ({"pillow": 11}, "12 or 13"),

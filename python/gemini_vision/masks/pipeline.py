@@ -34,7 +34,7 @@ import numpy.typing as npt
 from gemini_vision import errors
 from gemini_vision._backend import kernels
 from gemini_vision.errors import KernelInputError
-from gemini_vision.masks.checks import as_int, as_shape
+from gemini_vision.masks.checks import MAX_FRAME_PIXELS, as_int, as_shape
 from gemini_vision.masks.rle import Rle
 
 __all__ = ["DEFAULT_MAX_PIXELS", "MaskFailure", "MaskItem", "MaskResult", "decode_masks"]
@@ -100,7 +100,29 @@ def _as_data(value: Any, i: int) -> bytes:
     raise KernelInputError(f"items[{i}] data must be str or bytes, got {type(value).__name__}")
 
 
+# Boxes whose sides reach this are checked the long way (as_shape's limits).
+_FAST_SIDE = 2**31
+
+
 def _as_box(value: Any, i: int) -> Box:
+    # The common case, four plain ints in order, is accepted without building
+    # the error messages; anything else takes the checks below, which word them.
+    if type(value) is tuple and len(value) == 4:
+        x0, y0, x1, y1 = value
+        if (
+            type(x0) is int
+            and type(y0) is int
+            and type(x1) is int
+            and type(y1) is int
+            and -_FAST_SIDE < x0 <= x1 < x0 + _FAST_SIDE
+            and -_FAST_SIDE < y0 <= y1 < y0 + _FAST_SIDE
+            and (x1 - x0) * (y1 - y0) <= MAX_FRAME_PIXELS
+        ):
+            return value
+    return _checked_box(value, i)
+
+
+def _checked_box(value: Any, i: int) -> Box:
     try:
         x0, y0, x1, y1 = (as_int(f"items[{i}] box", v) for v in value)
     except (TypeError, ValueError) as exc:
@@ -164,10 +186,12 @@ def decode_masks(
         item = MaskItem(*row)
         data.append(_as_data(item.data, i))
         boxes.append(_as_box(item.box, i))
-        t = default_t if item.threshold is None else item.threshold
-        thresholds.append(as_int(f"items[{i}] threshold", t, -(2**31), 2**31 - 1))
-        p = default_p if item.pillow is None else item.pillow
-        majors.append(_as_pillow(p, f"items[{i}] pillow"))
+        t, p = item.threshold, item.pillow
+        # The defaults were checked above; an item's own values are checked here.
+        thresholds.append(
+            default_t if t is None else as_int(f"items[{i}] threshold", t, -(2**31), 2**31 - 1)
+        )
+        majors.append(default_p if p is None else _as_pillow(p, f"items[{i}] pillow"))
     n_threads = 0 if threads is None else as_int("threads", threads, 1, 1024)
     limit = as_int("max_pixels", max_pixels, 1, 2**62)
     shape = None if rle_shape is None else as_shape("rle_shape", rle_shape)
