@@ -317,3 +317,36 @@ fn cut_off_answers_in_the_two_known_shapes() {
         vec![false]
     );
 }
+
+#[test]
+fn copies_are_found_wherever_they_stand() {
+    let raw = |label: &'static str, y: u16, mask: Option<&'static str>| RawItem {
+        label: label.into(),
+        box_2d: [y, 0, 500, 500],
+        mask_base64: mask.map(Into::into),
+    };
+    let (a, b, c) = (Some("iVBORa"), Some("iVBORb"), Some("iVBORc"));
+    // Same box and label, masks that differ: the copy is two places away.
+    let items = [
+        raw("x", 1, a),
+        raw("x", 1, b),
+        raw("x", 1, c),
+        raw("x", 1, a),
+    ];
+    assert!(has_copies(&items));
+    assert!(!has_copies(&items[..3]));
+    // Any one field apart is not a copy; an item without a mask can be one.
+    let apart = [
+        raw("x", 1, a),
+        raw("y", 1, a),
+        raw("x", 2, a),
+        raw("x", 1, None),
+    ];
+    assert!(!has_copies(&apart));
+    assert!(has_copies(&[
+        raw("x", 1, None),
+        raw("y", 9, b),
+        raw("x", 1, None)
+    ]));
+    assert!(!has_copies(&[]) && !has_copies(&apart[..1]));
+}
