@@ -34,8 +34,9 @@ pub enum Cut {
     /// The text ends after a complete item (or the comma after it): the general
     /// parser keeps every item and notes the cut (`truncated`).
     AfterItem,
-    /// The text ends inside the base64 text of the next item's mask: the same
-    /// note, and that item (index: the count of complete items) is rejected as cut off.
+    /// The text ends inside the next item (in a key, a box number, the label or
+    /// the mask's base64; see [`cut_in_item`]): the same note, and that item
+    /// (index: the count of complete items) is rejected as cut off.
     InsideItem,
 }
 
@@ -137,23 +138,154 @@ fn line_end(text: &[u8], mut at: usize) -> Option<usize> {
     }
 }
 
-/// Whether `rest` (an item to the text's end) is a plain item cut inside its
-/// mask's base64 text: closing the string and the object gives a plain item
-/// whose base64 holds only base64 characters (so no escape or quote was cut).
-fn cut_in_mask(rest: &[u8]) -> bool {
-    let mut closed = rest.to_vec();
-    closed.extend_from_slice(b"\"}");
-    let mut parser = Parser {
-        text: &closed,
-        at: 0,
-    };
-    let complete = parser.item().is_some_and(|item| {
-        item.mask_base64.is_some_and(|data| {
-            data.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        })
-    });
-    complete && parser.at == closed.len()
+/// Whether `rest` (an item to the text's end) is the beginning of a plain item
+/// that the text's end cut off, wherever the cut fell: in a key, a box number,
+/// the label, the mask's base64 or the white space between them.
+///
+/// The general parser drops such an item whatever it held (Python's `json`
+/// fails on it, [`Cut::InsideItem`]); what must hold for its rows to be the
+/// lane's is that it sees the same element: an object that opens and never
+/// closes, with its strings and brackets where a JSON reader sees them. The
+/// beginning of a plain item has that shape; anything else (another key, a
+/// value of another type, an escape in a key) goes the general way.
+fn cut_in_item(rest: &[u8]) -> bool {
+    let mut prefix = Prefix { text: rest, at: 0 };
+    prefix.item() == Err(Stop::End)
+}
+
+/// Why [`Prefix`] stopped reading.
+#[derive(Debug, PartialEq, Eq)]
+enum Stop {
+    /// The text ended: what was read is the beginning of a plain item.
+    End,
+    /// Something no plain item holds there.
+    Other,
+}
+
+/// A reader of the beginning of a plain item (the grammar of [`Parser::item`],
+/// each step allowed to meet the text's end). Items that complete give `Ok`.
+struct Prefix<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+/// A plain item's keys.
+const KEYS: [&[u8]; 3] = [b"box_2d", b"label", b"mask"];
+
+impl Prefix<'_> {
+    /// The next byte after white space, not consumed.
+    fn next(&mut self) -> Result<u8, Stop> {
+        while matches!(self.text.get(self.at), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.at += 1;
+        }
+        self.text.get(self.at).copied().ok_or(Stop::End)
+    }
+
+    fn eat(&mut self, byte: u8) -> Result<(), Stop> {
+        if self.next()? != byte {
+            return Err(Stop::Other);
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    fn item(&mut self) -> Result<(), Stop> {
+        self.eat(b'{')?;
+        let mut seen = [false; KEYS.len()];
+        loop {
+            let key = self.key()?;
+            if std::mem::replace(&mut seen[key], true) {
+                return Err(Stop::Other); // a key given twice
+            }
+            self.eat(b':')?;
+            match key {
+                0 => self.box_2d()?,
+                _ => self.string()?, // the label, or the mask's data URL
+            }
+            match self.next()? {
+                b',' => self.at += 1,
+                b'}' => return Ok(()),
+                _ => return Err(Stop::Other),
+            }
+        }
+    }
+
+    /// One of [`KEYS`], without escapes; cut, the beginning of one.
+    fn key(&mut self) -> Result<usize, Stop> {
+        self.eat(b'"')?;
+        let rest = &self.text[self.at..];
+        let Some(close) = memchr::memchr2(b'"', b'\\', rest) else {
+            let cut_key = KEYS.iter().any(|key| key.starts_with(rest));
+            return Err(if cut_key { Stop::End } else { Stop::Other });
+        };
+        let found = KEYS.iter().position(|key| *key == &rest[..close]);
+        self.at += close + 1;
+        match (rest[close], found) {
+            (b'"', Some(key)) => Ok(key),
+            _ => Err(Stop::Other),
+        }
+    }
+
+    /// `[ymin, xmin, ymax, xmax]`: integers of at most four digits, no sign,
+    /// no leading zero, no fraction (the values are not checked further: a
+    /// cut item is dropped whatever its box).
+    fn box_2d(&mut self) -> Result<(), Stop> {
+        self.eat(b'[')?;
+        for i in 0..4 {
+            if i > 0 {
+                self.eat(b',')?;
+            }
+            let first = self.next()?;
+            let digits = self.text[self.at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits == 0 || digits > 4 || (first == b'0' && digits > 1) {
+                return Err(Stop::Other);
+            }
+            self.at += digits;
+        }
+        self.eat(b']')
+    }
+
+    /// A JSON string: no control character, escapes that JSON has (`\uXXXX`
+    /// with four hex digits); cut anywhere, even inside an escape.
+    fn string(&mut self) -> Result<(), Stop> {
+        self.eat(b'"')?;
+        loop {
+            let rest = &self.text[self.at..];
+            let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
+                return Err(if rest.iter().all(|&b| b >= 0x20) {
+                    Stop::End
+                } else {
+                    Stop::Other
+                });
+            };
+            if rest[..run].iter().any(|&b| b < 0x20) {
+                return Err(Stop::Other);
+            }
+            self.at += run + 1;
+            if rest[run] == b'"' {
+                return Ok(());
+            }
+            let escape = *self.text.get(self.at).ok_or(Stop::End)?;
+            self.at += 1;
+            match escape {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                b'u' => {
+                    let hex = &self.text[self.at..(self.at + 4).min(self.text.len())];
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return Err(Stop::Other);
+                    }
+                    self.at += hex.len();
+                    if hex.len() < 4 {
+                        return Err(Stop::End);
+                    }
+                }
+                _ => return Err(Stop::Other),
+            }
+        }
+    }
 }
 
 /// A strict reader of the plain shape: a non-empty list of objects with the
@@ -188,7 +320,7 @@ impl<'a> Parser<'a> {
             let start = self.at;
             match self.item() {
                 Some(item) => items.push(item),
-                None if open_end && !items.is_empty() && cut_in_mask(&self.text[start..]) => {
+                None if open_end && !items.is_empty() && cut_in_item(&self.text[start..]) => {
                     self.at = self.text.len();
                     return Some(Answer {
                         items,

@@ -276,7 +276,7 @@ fn limits_copies_and_failed_masks_leave_the_record() {
 }
 
 #[test]
-fn cut_off_answers_in_the_two_known_shapes() {
+fn cut_off_answers_in_the_two_known_shapes_wherever_the_cut_falls() {
     let one = item("a", "[0, 0, 500, 500]", true);
     let two = item("b", "[0, 0, 1000, 1000]", true);
     let full = format!("```json\n[{one}, {two}]\n```");
@@ -290,13 +290,32 @@ fn cut_off_answers_in_the_two_known_shapes() {
     assert_eq!(cut(&format!("```json\n[{one}, {two}]")), Some((2, Cut::No)));
     assert_eq!(cut(&format!("[{one},\n ")), Some((1, Cut::AfterItem)));
     assert_eq!(cut(&format!("[{one}")), Some((1, Cut::AfterItem)));
+    // Cut anywhere else in the second item: in a key, a box number, the label,
+    // between members, inside an escape.
+    let escaped = r#"{"label": "caf\u00e9 \"x\"", "box_2d": [10, 20, 300, 400]}"#;
+    for end in 1..two.len() {
+        let text = format!("[{one}, {}", &two[..end]);
+        assert_eq!(cut(&text), Some((1, Cut::InsideItem)), "{text:?}");
+    }
+    for end in 1..escaped.len() {
+        let text = format!("[{one}, {}", &escaped[..end]);
+        assert_eq!(cut(&text), Some((1, Cut::InsideItem)), "{text:?}");
+    }
     for text in [
         format!("```json\n[{one}, {two}\n```"), // a closed fence holding a cut list
         format!("[{}", &one[..one.len() - 30]), // no complete item
-        format!("[{one}, {}", &two[..20]),      // cut in the box, not the mask
-        format!("[{one}, {}\n", &two[..two.len() - 30]), // more than base64 after the cut
-        format!("[{one}, {}", &two[..two.len() - 1]), // cut after the mask's quote
+        format!("[{one}, {}\n", &two[..two.len() - 30]), // a new line in the base64
         format!("[{one}, x"),
+        format!("[{one}, {{\"point\": [1"), // a key no plain item has
+        format!("[{one}, {{\"box_2d\": [1.5"), // a fraction
+        format!("[{one}, {{\"box_2d\": [01"), // a leading zero
+        format!("[{one}, {{\"box_2d\": [12345"), // five digits
+        format!("[{one}, {{\"label\": 3"),  // a label that is not a string
+        format!("[{one}, {{\"label\": \"a\\q"), // an escape JSON does not have
+        format!("[{one}, {{\"label\": \"a\\u00g"), // a bad hex digit
+        format!("[{one}, {{\"lab\\u0065l\": \"a"), // an escape in a key
+        format!("[{one}, {{\"label\": \"a\", \"label\": \"b"), // a key twice
+        format!("[{one}, {{\"label\": \"a\"}}, {{"), // a complete item, not plain
     ] {
         assert_eq!(cut(&text), None, "{text:?}");
     }

@@ -161,6 +161,41 @@ def test_lane_rows_equal_the_general_parsers(
     assert with_lane == without
 
 
+PREFIX = "data:image/png;base64,"
+
+
+def test_both_backends_read_every_cut_alike(rust_kernels: Any) -> None:
+    """An answer cut at every one of its characters, with escapes in the labels:
+    the Rust reader and the json-module twin take the same cuts, with the same rows."""
+    png = synthetic_records(1, masks=1)[0]["text"].split("base64,")[1].split('"')[0]
+    items = [
+        {"box_2d": [10, 20, 300, 400], "label": 'caf\u00e9 "x" \\ y', "mask": PREFIX + png},
+        {"box_2d": [0, 0, 1000, 1000], "label": "\U0001f600 b"},
+    ]
+    full = json.dumps([*items, {**items[1], "label": "c"}, {**items[0], "label": "d"}])
+    texts = [full[:keep] for keep in range(len(full) + 1)]
+    sizes = np.array([(300, 200)] * len(texts), dtype=np.int64)
+    args = (127, 13, 1 << 24, 1 << 27, 1 << 26, 1 << 20, 10_000, 1)
+    rust = rust_kernels.records_to_columns(texts, sizes, *args)
+    twin = numpy_lane(texts, sizes, *args)
+    for name, a, b in zip(pipeline.Lane._fields, rust, twin, strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    # Every cut after the first complete item is taken (inside the first, none is).
+    taken = pipeline.Lane(*rust).taken
+    first_end = full.index("}, {") + 1
+    assert taken[first_end:].all() and not taken[:first_end].any()
+    # And the rows are the general parser's (every 3rd cut, and all of the labels').
+    from gemini_vision.batch import run as run_module
+
+    some = sorted(set(range(first_end, len(texts), 3)) | set(range(first_end, first_end + 200)))
+    dicts = [{"id": i, "width": 300, "height": 200, "text": texts[i]} for i in some]
+    with_lane = run_module.run(batch.records.read_records(dicts)).to_dicts()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(pipeline, "fast_columns", _untaken)
+        without = run_module.run(batch.records.read_records(dicts)).to_dicts()
+    assert with_lane == without
+
+
 @settings(max_examples=150, deadline=None)
 @given(records=_records)
 def test_both_backends_take_the_same_records(
@@ -267,9 +302,14 @@ def test_cut_off_answers_give_the_general_parsers_rows(fenced: bool) -> None:
     cuts += [t[: len(t) - back] for t in texts for back in range(1, 9)]  # around the list's end
     cuts += [t[: t.rfind("}, {") + k] for t in texts for k in (1, 2, 3, 4)]  # around a comma
     cuts += [texts[0][:keep] for keep in range(0, len(texts[0]), 97)]
+    # Every place in the last item's box, label and keys and its mask's data URL prefix.
+    for t in texts:
+        last = t.rfind("{")
+        cuts += [t[:keep] for keep in range(last, min(last + 130, len(t)))]
+        cuts += [t[: t.rfind('"label"') + k] for k in range(0, 40)]
     dicts = [{"id": i, "width": 300, "height": 200, "text": t} for i, t in enumerate(cuts)]
     lane = _lane(cuts, [(300, 200)] * len(cuts))
-    assert (lane.cut == 1).sum() >= 2 and (lane.cut == 2).sum() >= 40, "not vacuous"
+    assert (lane.cut == 1).sum() >= 2 and (lane.cut == 2).sum() >= 400, "not vacuous"
     with_lane = run_module.run(batch.records.read_records(dicts)).to_dicts()
     with pytest.MonkeyPatch.context() as m:
         m.setattr(pipeline, "fast_columns", _untaken)

@@ -210,7 +210,7 @@ _DECODER = json.JSONDecoder(
 def _read_list(body: str, open_end: bool) -> tuple[list[dict[str, Any]], int] | None:
     """The items of the body's list and where it was cut off (0: not), item by item
     with the json module; a cut only where ``open_end`` (the body runs to the text's
-    end) and in the two shapes ``records.rs`` takes (after an item, inside a mask)."""
+    end) and in the two shapes ``records.rs`` takes (after an item, inside an item)."""
     n = len(body)
     pos = _skip_ws(body, 0)
     if body[pos : pos + 1] != "[":
@@ -221,7 +221,7 @@ def _read_list(body: str, open_end: bool) -> tuple[list[dict[str, Any]], int] | 
         try:
             item, end = _DECODER.raw_decode(body, _skip_ws(body, pos))
         except (ValueError, _Refused, RecursionError):
-            if open_end and items and _cut_in_mask(body[_skip_ws(body, pos) :]):
+            if open_end and items and _cut_in_item(body[_skip_ws(body, pos) :]):
                 return items, _CUT_INSIDE
             return None
         if type(item) is not dict:
@@ -244,22 +244,104 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos if match is None else match.end()
 
 
-def _cut_in_mask(rest: str) -> bool:
-    """Whether ``rest`` is a plain item cut inside its mask's base64 text: closed with
-    ``"}`` it is a plain item whose base64 holds only base64 characters."""
+def _cut_in_item(rest: str) -> bool:
+    """Whether ``rest`` (an item to the text's end) is the beginning of a plain item
+    that the text's end cut off, wherever the cut fell (``records.rs``'s ``cut_in_item``:
+    a key, a box number, the label, the mask, the white space between them)."""
     try:
-        item = json.loads(
-            rest + '"}',
-            object_pairs_hook=_item,
-            parse_int=_integer,
-            parse_float=_refuse,
-            parse_constant=_refuse,
-        )
-    except (ValueError, _Refused, RecursionError):
-        return False
-    if type(item) is not dict or not _plain(item) or "mask" not in item:
-        return False
-    return _BASE64.fullmatch(item["mask"][len(_PNG_PREFIX) :]) is not None
+        _Prefix(rest).item()
+    except _Stop as stop:
+        return stop.at_end
+    return False  # the item completes: not a cut
+
+
+class _Stop(Exception):
+    """Why :class:`_Prefix` stopped: the text ended (``at_end``), or something no
+    plain item holds there."""
+
+    def __init__(self, at_end: bool) -> None:
+        super().__init__()
+        self.at_end = at_end
+
+
+# A string's characters up to its closing quote: no control character, JSON's escapes.
+_STRING_BODY = re.compile(r'(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+# What a cut can leave of an escape: the backslash, or ``\u`` and up to three hex digits.
+_CUT_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?")
+_DIGITS = re.compile(r"[0-9]*")
+
+
+class _Prefix:
+    """A reader of the beginning of a plain item (the grammar ``_plain`` checks,
+    each step allowed to meet the text's end, which raises ``_Stop(True)``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.at = text, 0
+
+    def next(self) -> str:
+        self.at = _skip_ws(self.text, self.at)
+        if self.at == len(self.text):
+            raise _Stop(True)
+        return self.text[self.at]
+
+    def eat(self, char: str) -> None:
+        if self.next() != char:
+            raise _Stop(False)
+        self.at += 1
+
+    def item(self) -> None:
+        self.eat("{")
+        seen: set[str] = set()
+        while True:
+            key = self.key()
+            if key in seen:
+                raise _Stop(False)  # a key given twice
+            seen.add(key)
+            self.eat(":")
+            if key == "box_2d":
+                self.box_2d()
+            else:
+                self.string()  # the label, or the mask's data URL
+            char = self.next()
+            if char == "}":
+                return
+            if char != ",":
+                raise _Stop(False)
+            self.at += 1
+
+    def key(self) -> str:
+        self.eat('"')
+        rest = self.text[self.at :]
+        close = min((i for i in (rest.find('"'), rest.find("\\")) if i >= 0), default=-1)
+        if close < 0:
+            raise _Stop(any(key.startswith(rest) for key in _KEYS))
+        self.at += close + 1
+        if rest[close] != '"' or rest[:close] not in _KEYS:
+            raise _Stop(False)
+        return rest[:close]
+
+    def box_2d(self) -> None:
+        self.eat("[")
+        for i in range(4):
+            if i:
+                self.eat(",")
+            first = self.next()
+            match = _DIGITS.match(self.text, self.at)
+            digits = match.end() - self.at if match else 0
+            if not 0 < digits <= 4 or (first == "0" and digits > 1):
+                raise _Stop(False)
+            self.at += digits
+        self.eat("]")
+
+    def string(self) -> None:
+        self.eat('"')
+        match = _STRING_BODY.match(self.text, self.at)
+        end = match.end() if match else self.at
+        if end < len(self.text) and self.text[end] == '"':
+            self.at = end + 1
+            return
+        cut = _CUT_ESCAPE.fullmatch(self.text, end)
+        raise _Stop(end == len(self.text) or cut is not None)
 
 
 def _plain(item: dict[str, Any]) -> bool:

@@ -119,7 +119,7 @@ def fast_columns(
 
     The lane (``records_to_columns``: Rust, or its NumPy twin) takes the answers
     that are a plain JSON list of ``box_2d``/``label``/``mask`` objects, bare or
-    in one fenced block (or cut off after an item or inside a mask), within
+    in one fenced block (or cut off after an item or anywhere inside one), within
     ``limits`` and with no item an exact copy of another, and makes their
     items and masks in one call — with the Rust backend without the GIL, masks
     spread over threads — as the output's columns. Whatever it takes gives the
