@@ -110,9 +110,9 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
 /// before and is still in a register, and the `K` rows' chains interleave. A
 /// Paeth row alone is one chain from pixel to pixel, about 6 cycles a pixel;
 /// interleaved, the rows share the core, about 2.5x faster on long runs. On
-/// x86-64 runs of 8 or more go 16 or 8 rows at a time in vector lanes (see
-/// `paeth_x86.rs`), unless the build is `portable`. Other filter types go row
-/// by row ([`unfilter`]).
+/// x86-64 (unless the build is `portable`) runs of 3 or more go up to 16 rows
+/// at a time in vector lanes instead (see `paeth_x86.rs`), about 3x faster
+/// again. Other filter types go row by row ([`unfilter`]).
 ///
 /// `Err((row, kind))` for a scanline of unknown filter type; the rows before
 /// it are decoded.
@@ -125,7 +125,7 @@ pub(crate) fn unfilter_grey_rows(
     unfilter_grey_rows_on(PaethPath::detect(), lines, prev, rows, width)
 }
 
-/// How [`unfilter_grey_rows`] decodes runs of 8 or more Paeth rows.
+/// How [`unfilter_grey_rows`] decodes runs of Paeth rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum PaethPath {
     /// The scalar wavefront of [`paeth_wave`] only.
@@ -178,25 +178,29 @@ pub(crate) fn unfilter_grey_rows_on(
         };
         let from_r = &lines[r * stride..];
         #[cfg(target_arch = "x86_64")]
-        if path != PaethPath::Scalar && paeth_run(r, 8) {
-            use super::paeth_x86::{paeth_rows_avx2, paeth_rows_sse2, Scratch};
-            let scratch = scratch.get_or_insert_with(|| Scratch::new(width));
-            let sixteen = paeth_run(r, 16);
-            match (path, sixteen) {
-                // SAFETY: the caller passes Avx2 only when the CPU has AVX2
-                // (`PaethPath::detect`, or a test that checked).
-                (PaethPath::Avx2, true) => unsafe {
-                    paeth_rows_avx2::<2>(from_r, prior, rest, scratch);
-                },
-                // SAFETY: as above.
-                (PaethPath::Avx2, false) => unsafe {
-                    paeth_rows_avx2::<1>(from_r, prior, rest, scratch);
-                },
-                (_, true) => paeth_rows_sse2::<2>(from_r, prior, rest, scratch),
-                (_, false) => paeth_rows_sse2::<1>(from_r, prior, rest, scratch),
+        if path != PaethPath::Scalar {
+            use super::paeth_x86::{paeth_rows_avx2, paeth_rows_sse2, Scratch, MAX_ROWS};
+            let run = (r..height.min(r + MAX_ROWS))
+                .take_while(|&i| kind(i) == 4)
+                .count();
+            if run >= MIN_VECTOR_RUN {
+                let scratch = scratch.get_or_insert_with(|| Scratch::new(width));
+                match (path, run > 8) {
+                    // SAFETY: the caller passes Avx2 only when the CPU has AVX2
+                    // (`PaethPath::detect`, or a test that checked).
+                    (PaethPath::Avx2, true) => unsafe {
+                        paeth_rows_avx2::<2>(from_r, prior, rest, scratch, run);
+                    },
+                    // SAFETY: as above.
+                    (PaethPath::Avx2, false) => unsafe {
+                        paeth_rows_avx2::<1>(from_r, prior, rest, scratch, run);
+                    },
+                    (_, true) => paeth_rows_sse2::<2>(from_r, prior, rest, scratch, run),
+                    (_, false) => paeth_rows_sse2::<1>(from_r, prior, rest, scratch, run),
+                }
+                r += run;
+                continue;
             }
-            r += if sixteen { 16 } else { 8 };
-            continue;
         }
         if paeth_run(r, PAETH_WAVE) {
             paeth_wave::<PAETH_WAVE>(from_r, prior, rest, width);
@@ -212,6 +216,12 @@ pub(crate) fn unfilter_grey_rows_on(
     }
     Ok(())
 }
+
+/// The shortest run of Paeth rows [`unfilter_grey_rows`] decodes in vector
+/// lanes: a block costs the same for 3 rows as for 8, and from 3 rows on that
+/// is less than the scalar wavefront's (2 rows: about 1.25x more).
+#[cfg(target_arch = "x86_64")]
+const MIN_VECTOR_RUN: usize = 3;
 
 /// Paeth rows decoded together by [`unfilter_grey_rows`]: 4 keeps every
 /// chain's state in registers on x86-64 (6 and 8 measured no faster).
@@ -388,9 +398,10 @@ mod tests {
         paths
     }
 
-    /// Runs of Paeth rows either side of the vector blocks' 8 and 16 rows
-    /// (and 16 + 17), each followed by a row of another type.
-    const RUNS: [usize; 9] = [1, 7, 8, 9, 15, 16, 17, 33, 4];
+    /// Runs of Paeth rows either side of the vector blocks' least 3 rows and
+    /// their 8 and 16 lanes (and 16 + 17), each followed by a row of another
+    /// type.
+    const RUNS: [usize; 13] = [1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 18, 33, 4];
 
     fn kinds(pattern: u32, height: usize, next: &mut impl FnMut() -> u8) -> Vec<u8> {
         let runs: Vec<u8> = RUNS

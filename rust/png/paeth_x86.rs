@@ -58,18 +58,23 @@ impl Scratch {
     }
 }
 
-/// Decode the `8 * N` Paeth scanlines at the start of `lines` (each
-/// `width + 1` bytes, filter byte first, `width` that of `scratch`) into the
-/// first `8 * N` rows of `rows`, against `prior`, the raw row above them.
-/// SSE2, which every x86-64 CPU has.
+/// Decode the `used` (1 to `8 * N`) Paeth scanlines at the start of `lines`
+/// (each `width + 1` bytes, filter byte first, `width` that of `scratch`)
+/// into the first `used` rows of `rows`, against `prior`, the raw row above
+/// them. SSE2, which every x86-64 CPU has.
+///
+/// A block of fewer rows than lanes costs as much as a full one: the unused
+/// lanes decode whatever their scratch rows hold, which only lanes above
+/// them read, and are not copied out.
 pub(super) fn paeth_rows_sse2<const N: usize>(
     lines: &[u8],
     prior: &[u8],
     rows: &mut [u8],
     scratch: &mut Scratch,
+    used: usize,
 ) {
     // SAFETY: SSE2 is part of every x86-64 CPU.
-    unsafe { paeth_rows::<N, false>(lines, prior, rows, scratch) };
+    unsafe { paeth_rows::<N, false>(lines, prior, rows, scratch, used) };
 }
 
 /// [`paeth_rows_sse2`] compiled for AVX2: the same 128-bit operations in
@@ -83,8 +88,9 @@ pub(super) unsafe fn paeth_rows_avx2<const N: usize>(
     prior: &[u8],
     rows: &mut [u8],
     scratch: &mut Scratch,
+    used: usize,
 ) {
-    paeth_rows::<N, true>(lines, prior, rows, scratch);
+    paeth_rows::<N, true>(lines, prior, rows, scratch, used);
 }
 
 /// The body of [`paeth_rows_sse2`] and [`paeth_rows_avx2`]; `VEX` only
@@ -97,13 +103,14 @@ fn paeth_rows<const N: usize, const VEX: bool>(
     prior: &[u8],
     rows: &mut [u8],
     scratch: &mut Scratch,
+    used: usize,
 ) {
     let Scratch { buf, width, pitch } = scratch;
     let (width, pitch) = (*width, *pitch);
-    let r = 8 * N;
+    let used = used.min(8 * N);
     let (filtered, rest) = buf.split_at_mut(MAX_ROWS * pitch);
     let (decoded, prior_row) = rest.split_at_mut(MAX_ROWS * pitch);
-    for k in 0..r {
+    for k in 0..used {
         filtered[k * pitch + MAX_ROWS..][..width]
             .copy_from_slice(&lines[k * (width + 1) + 1..][..width]);
     }
@@ -117,7 +124,7 @@ fn paeth_rows<const N: usize, const VEX: bool>(
     let mut c = [zero; N];
     let mut c3 = [zero; N];
     // Row k's last column is reached at step width - 1 + k.
-    let steps = (width + r - 1).next_multiple_of(8);
+    let steps = (width + used - 1).next_multiple_of(8);
     for s0 in (0..steps).step_by(8) {
         // Row k's bytes of columns s0 - k .. s0 - k + 8, at scratch offset
         // k * pitch + MAX_ROWS + s0 - k: from 1 (k <= 15, s0 >= 0) up to
@@ -167,7 +174,7 @@ fn paeth_rows<const N: usize, const VEX: bool>(
             }
         }
     }
-    for k in 0..r {
+    for k in 0..used {
         rows[k * width..][..width].copy_from_slice(&decoded[k * pitch + MAX_ROWS..][..width]);
     }
 }
