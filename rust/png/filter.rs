@@ -111,8 +111,8 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
 /// Paeth row alone is one chain from pixel to pixel, about 6 cycles a pixel;
 /// interleaved, the rows share the core, about 2.5x faster on long runs. On
 /// x86-64 (unless the build is `portable`) runs of 3 or more go up to 16 rows
-/// at a time in vector lanes instead (see `paeth_x86.rs`), about 3x faster
-/// again. Other filter types go row by row ([`unfilter`]).
+/// at a time in vector lanes instead (see `paeth_x86.rs`), about 3x (SSE2)
+/// to 4x (AVX2) faster again. Other filter types go row by row ([`unfilter`]).
 ///
 /// `Err((row, kind))` for a scanline of unknown filter type; the rows before
 /// it are decoded.
@@ -133,7 +133,7 @@ pub(crate) enum PaethPath {
     /// 8 rows to a 128-bit register; x86-64 always has SSE2.
     #[cfg(target_arch = "x86_64")]
     Sse2,
-    /// The SSE2 code compiled for AVX2, when the CPU has it.
+    /// 16 rows to a 256-bit register, when the CPU has AVX2.
     #[cfg(target_arch = "x86_64")]
     Avx2,
 }
@@ -185,18 +185,14 @@ pub(crate) fn unfilter_grey_rows_on(
                 .count();
             if run >= MIN_VECTOR_RUN {
                 let scratch = scratch.get_or_insert_with(|| Scratch::new(width));
-                match (path, run > 8) {
+                match (path, run) {
                     // SAFETY: the caller passes Avx2 only when the CPU has AVX2
                     // (`PaethPath::detect`, or a test that checked).
-                    (PaethPath::Avx2, true) => unsafe {
-                        paeth_rows_avx2::<2>(from_r, prior, rest, scratch, run);
+                    (PaethPath::Avx2, _) => unsafe {
+                        paeth_rows_avx2(from_r, prior, rest, scratch, run);
                     },
-                    // SAFETY: as above.
-                    (PaethPath::Avx2, false) => unsafe {
-                        paeth_rows_avx2::<1>(from_r, prior, rest, scratch, run);
-                    },
-                    (_, true) => paeth_rows_sse2::<2>(from_r, prior, rest, scratch, run),
-                    (_, false) => paeth_rows_sse2::<1>(from_r, prior, rest, scratch, run),
+                    (_, 9..) => paeth_rows_sse2::<2>(from_r, prior, rest, scratch, run),
+                    (_, _) => paeth_rows_sse2::<1>(from_r, prior, rest, scratch, run),
                 }
                 r += run;
                 continue;
