@@ -26,6 +26,8 @@
 mod crc;
 mod filter;
 mod grey;
+#[cfg(target_arch = "x86_64")]
+mod paeth_x86;
 mod scanlines;
 
 use crate::error::{KernelError, KernelResult};

@@ -6,11 +6,12 @@
 use pyo3::prelude::*;
 
 /// The instruction-set extensions the kernels use on this CPU, in a fixed order:
-/// `sse2` (mask bit packing, contour classes; always there on x86-64), `avx2`
-/// (resize, horizontal pass; with POPCNT, which every AVX2 CPU has, the
-/// contour resize's row bits, spans and two-valued check), `ssse3` (base64
-/// decoding), `pclmulqdq` (PNG CRC-32). Empty on other architectures and in a `portable` build: the
-/// portable code runs.
+/// `sse2` (mask bit packing, contour classes, PNG Paeth rows; always there on
+/// x86-64), `avx2` (resize, horizontal pass; PNG Paeth rows; with POPCNT,
+/// which every AVX2 CPU has, the contour resize's row bits, spans and
+/// two-valued check), `ssse3` (base64 decoding), `pclmulqdq` (PNG CRC-32).
+/// Empty on other architectures and in a `portable` build: the portable code
+/// runs.
 #[pyfunction]
 fn simd_features() -> Vec<&'static str> {
     #[allow(unused_mut)]
