@@ -588,7 +588,7 @@ fn run_rle(rng: &mut Rng, data: &[u8]) -> Result<String, String> {
     // Read the counts against a frame whose size the input picks.
     let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
     let h = 1 + rng.below(40);
-    if total % h as u64 != 0 || total / (h as u64) > 4096 {
+    if !total.is_multiple_of(h as u64) || total / (h as u64) > 4096 {
         return Ok("counts of another frame".into());
     }
     let w = (total / h as u64) as usize;

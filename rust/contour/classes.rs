@@ -370,7 +370,7 @@ impl Classes {
         let end = ((y0 + taps) * self.stride).min(self.above.len());
         for k in 0..self.stride {
             // Bits past the width are neither low nor high.
-            let valid = if k + 1 == self.stride && self.width % 64 != 0 {
+            let valid = if k + 1 == self.stride && !self.width.is_multiple_of(64) {
                 (1u64 << (self.width % 64)) - 1
             } else {
                 u64::MAX

@@ -412,7 +412,7 @@ mod tests {
                 2 => (r % 5) as u8,
                 3 => [4, 4, 3][r % 3],
                 4 => runs[r % runs.len()],
-                _ => u8::from(next() % 8 != 0) * 4,
+                _ => u8::from(!next().is_multiple_of(8)) * 4,
             })
             .collect()
     }
