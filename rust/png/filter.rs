@@ -330,13 +330,17 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn every_filter_round_trips() {
-        let mut seed = 12345u32;
-        let mut next = || {
+    /// A fixed stream of bytes from `seed` (a linear congruential generator).
+    fn bytes(mut seed: u32) -> impl FnMut() -> u8 {
+        move || {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
             (seed >> 16) as u8
-        };
+        }
+    }
+
+    #[test]
+    fn every_filter_round_trips() {
+        let mut next = bytes(12345u32);
         for bpp in [1, 2, 3, 4, 6, 8] {
             for len in [0, bpp, 2 * bpp, 37 * bpp] {
                 let prev: Vec<u8> = (0..len).map(|_| next()).collect();
@@ -419,11 +423,7 @@ mod tests {
 
     #[test]
     fn whole_images_round_trip_with_any_mix_of_filters() {
-        let mut seed = 777u32;
-        let mut next = || {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (seed >> 16) as u8
-        };
+        let mut next = bytes(777u32);
         let widths = (1..=40).chain([63, 64, 65, 100, 257]);
         for width in widths {
             for height in [1, 2, 3, 5, 7, 8, 9, 13, 15, 16, 17, 33, 40, 123] {
@@ -455,11 +455,7 @@ mod tests {
     fn every_path_decodes_the_same_rows() {
         // Arbitrary filtered bytes (every stream is some image's) against a
         // non-zero row above, so the vector blocks' prior row matters too.
-        let mut seed = 4242u32;
-        let mut next = || {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (seed >> 16) as u8
-        };
+        let mut next = bytes(4242u32);
         for width in [1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 256, 300] {
             for pattern in 0..6u32 {
                 let height = 150;
