@@ -248,10 +248,15 @@ def _read(index: int, raw: Any, size: tuple[int, int], diags: list[Diagnostic]) 
     if not isinstance(raw, dict):
         raise _Reject("not_object", f"is a {json_type(raw)}, not an object; item dropped")
     width, height = size
-    draft = Draft(index, extra={k: v for k, v in raw.items() if k not in _KNOWN_KEYS})
+    # Most items hold only known keys: one set test instead of a pass over them.
+    extra = (
+        {} if raw.keys() <= _KNOWN_KEYS else {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
+    )
+    draft = Draft(index, extra=extra)
     draft.label = _label(index, raw, diags)
     draft.confidence = _confidence(index, raw, diags)
-    box_key = next((k for k in _BOX_KEYS if k in raw), None)
+    # The first of _BOX_KEYS the item has.
+    box_key = "box_2d" if "box_2d" in raw else "bbox_2d" if "bbox_2d" in raw else None
     if box_key is not None:
         values = _numbers(raw[box_key], 4, box_key, "[ymin, xmin, ymax, xmax]")
         values = _clamped(index, box_key, values, diags)
@@ -269,18 +274,10 @@ def _read(index: int, raw: Any, size: tuple[int, int], diags: list[Diagnostic]) 
             ymin, ymax = min(ymin, ymax), max(ymin, ymax)
             xmin, xmax = min(xmin, xmax), max(xmin, xmax)
         draft.box_2d = list(raw[box_key])
-        draft.box_float = (
-            xmin / 1000 * width,
-            ymin / 1000 * height,
-            xmax / 1000 * width,
-            ymax / 1000 * height,
-        )
-        draft.box = (
-            int(xmin / 1000 * width),
-            int(ymin / 1000 * height),
-            int(xmax / 1000 * width),
-            int(ymax / 1000 * height),
-        )
+        x0, y0 = xmin / 1000 * width, ymin / 1000 * height
+        x1, y1 = xmax / 1000 * width, ymax / 1000 * height
+        draft.box_float = (x0, y0, x1, y1)
+        draft.box = (int(x0), int(y0), int(x1), int(y1))
     if "point" in raw:
         y, x = _clamped(index, "point", _numbers(raw["point"], 2, "point", "[y, x]"), diags)
         draft.point_float = (x / 1000 * width, y / 1000 * height)
@@ -397,7 +394,8 @@ def _numbers(value: Any, count: int, key: str, shape: str) -> list[float]:
 
 
 def _clamped(index: int, key: str, values: list[float], diags: list[Diagnostic]) -> list[float]:
-    if all(0.0 <= v <= 1000.0 for v in values):
+    # The values are finite (``_numbers``), so min and max decide.
+    if min(values) >= 0.0 and max(values) <= 1000.0:
         return values
     clamped = [min(max(v, 0.0), 1000.0) for v in values]
     if clamped != values:
