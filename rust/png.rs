@@ -441,6 +441,8 @@ pub struct Scratch {
     /// buffer from byte 1, a row and its next row's filter byte apart.
     shape: (usize, usize),
     in_buffer: bool,
+    /// The Paeth rows' vector blocks' scratch ([`filter::PaethBlocks`]).
+    paeth: filter::PaethBlocks,
 }
 
 impl Scratch {
@@ -600,6 +602,7 @@ fn decode(
         spread,
         shape,
         in_buffer,
+        paeth,
     } = scratch;
     *shape = (width, height);
     // Every pixel is written below (each row whole, or by the Adam7 passes,
@@ -645,7 +648,7 @@ fn decode(
                     // The stream is whole and sound: only a filter type can be
                     // wrong. Whole, runs of Paeth rows decode together.
                     prev.fill(0);
-                    filter::unfilter_grey_rows(all, prev, pixels, width)
+                    filter::unfilter_grey_rows(all, prev, pixels, width, paeth)
                         .map_err(|(r, kind)| bad_filter(kind, r, pass))?;
                     return Ok((width, height));
                 }

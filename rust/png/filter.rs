@@ -121,8 +121,18 @@ pub(crate) fn unfilter_grey_rows(
     prev: &[u8],
     rows: &mut [u8],
     width: usize,
+    blocks: &mut PaethBlocks,
 ) -> Result<(), (usize, u8)> {
-    unfilter_grey_rows_on(PaethPath::detect(), lines, prev, rows, width)
+    unfilter_grey_rows_on(PaethPath::detect(), lines, prev, rows, width, blocks)
+}
+
+/// The vector blocks' scratch rows (about 33 zeroed rows of the image's
+/// width), kept in the decoder's scratch from image to image and laid out
+/// again only when the width changes: a batch's masks mostly share one.
+#[derive(Debug, Default)]
+pub(crate) struct PaethBlocks {
+    #[cfg(target_arch = "x86_64")]
+    scratch: Option<super::paeth_x86::Scratch>,
 }
 
 /// How [`unfilter_grey_rows`] decodes runs of Paeth rows.
@@ -160,14 +170,12 @@ pub(crate) fn unfilter_grey_rows_on(
     prev: &[u8],
     rows: &mut [u8],
     width: usize,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))] blocks: &mut PaethBlocks,
 ) -> Result<(), (usize, u8)> {
     let stride = width + 1;
     let height = rows.len().checked_div(width).unwrap_or(0);
     debug_assert!(lines.len() >= height * stride && prev.len() >= width);
     let kind = |r: usize| lines[r * stride];
-    let paeth_run = |r: usize, k: usize| r + k <= height && (r..r + k).all(|i| kind(i) == 4);
-    #[cfg(target_arch = "x86_64")]
-    let mut scratch = None;
     let mut r = 0;
     while r < height {
         let (above, rest) = rows.split_at_mut(r * width);
@@ -177,41 +185,52 @@ pub(crate) fn unfilter_grey_rows_on(
             &above[(r - 1) * width..]
         };
         let from_r = &lines[r * stride..];
+        // The Paeth rows from here, as many as one block takes at the most.
+        let run = (r..height.min(r + LONGEST_RUN))
+            .take_while(|&i| kind(i) == 4)
+            .count();
         #[cfg(target_arch = "x86_64")]
-        if path != PaethPath::Scalar {
-            use super::paeth_x86::{paeth_rows_avx2, paeth_rows_sse2, Scratch, MAX_ROWS};
-            let run = (r..height.min(r + MAX_ROWS))
-                .take_while(|&i| kind(i) == 4)
-                .count();
-            if run >= MIN_VECTOR_RUN {
-                let scratch = scratch.get_or_insert_with(|| Scratch::new(width));
-                match (path, run) {
-                    // SAFETY: the caller passes Avx2 only when the CPU has AVX2
-                    // (`PaethPath::detect`, or a test that checked).
-                    (PaethPath::Avx2, _) => unsafe {
-                        paeth_rows_avx2(from_r, prior, rest, scratch, run);
-                    },
-                    (_, 9..) => paeth_rows_sse2::<2>(from_r, prior, rest, scratch, run),
-                    (_, _) => paeth_rows_sse2::<1>(from_r, prior, rest, scratch, run),
-                }
-                r += run;
-                continue;
+        if path != PaethPath::Scalar && run >= MIN_VECTOR_RUN {
+            use super::paeth_x86::{paeth_rows_avx2, paeth_rows_sse2, Scratch};
+            let scratch = match &mut blocks.scratch {
+                Some(kept) if kept.width() == width => kept,
+                other => other.insert(Scratch::new(width)),
+            };
+            match (path, run) {
+                // SAFETY: the caller passes Avx2 only when the CPU has AVX2
+                // (`PaethPath::detect`, or a test that checked).
+                (PaethPath::Avx2, _) => unsafe {
+                    paeth_rows_avx2(from_r, prior, rest, scratch, run);
+                },
+                (_, 9..) => paeth_rows_sse2::<2>(from_r, prior, rest, scratch, run),
+                (_, _) => paeth_rows_sse2::<1>(from_r, prior, rest, scratch, run),
             }
+            r += run;
+            continue;
         }
-        if paeth_run(r, PAETH_WAVE) {
-            paeth_wave::<PAETH_WAVE>(from_r, prior, rest, width);
-            r += PAETH_WAVE;
-        } else if paeth_run(r, 2) {
-            paeth_wave::<2>(from_r, prior, rest, width);
-            r += 2;
-        } else {
-            let line = &from_r[1..stride];
-            unfilter(kind(r), line, prior, &mut rest[..width], 1).map_err(|k| (r, k))?;
-            r += 1;
-        }
+        r += match run {
+            PAETH_WAVE.. => {
+                paeth_wave::<PAETH_WAVE>(from_r, prior, rest, width);
+                PAETH_WAVE
+            }
+            2.. => {
+                paeth_wave::<2>(from_r, prior, rest, width);
+                2
+            }
+            _ => {
+                let line = &from_r[1..stride];
+                unfilter(kind(r), line, prior, &mut rest[..width], 1).map_err(|k| (r, k))?;
+                1
+            }
+        };
     }
     Ok(())
 }
+
+/// The most Paeth rows [`unfilter_grey_rows`] looks ahead for: a vector block's rows.
+const LONGEST_RUN: usize = 16;
+#[cfg(target_arch = "x86_64")]
+const _: () = assert!(LONGEST_RUN == super::paeth_x86::MAX_ROWS);
 
 /// The shortest run of Paeth rows [`unfilter_grey_rows`] decodes in vector
 /// lanes: a block costs the same for 3 rows as for 8, and from 3 rows on that
@@ -424,6 +443,9 @@ mod tests {
     #[test]
     fn whole_images_round_trip_with_any_mix_of_filters() {
         let mut next = bytes(777u32);
+        // One scratch for every image, as the decoder keeps it: reused at one
+        // width, laid out again at the next.
+        let mut blocks = PaethBlocks::default();
         let widths = (1..=40).chain([63, 64, 65, 100, 257]);
         for width in widths {
             for height in [1, 2, 3, 5, 7, 8, 9, 13, 15, 16, 17, 33, 40, 123] {
@@ -443,7 +465,8 @@ mod tests {
                     }
                     for path in paths() {
                         let mut rows = vec![0u8; width * height];
-                        unfilter_grey_rows_on(path, &lines, &zeros, &mut rows, width).unwrap();
+                        unfilter_grey_rows_on(path, &lines, &zeros, &mut rows, width, &mut blocks)
+                            .unwrap();
                         assert_eq!(rows, raw, "{width}x{height}, pattern {pattern}, {path:?}");
                     }
                 }
@@ -456,6 +479,7 @@ mod tests {
         // Arbitrary filtered bytes (every stream is some image's) against a
         // non-zero row above, so the vector blocks' prior row matters too.
         let mut next = bytes(4242u32);
+        let mut blocks = PaethBlocks::default();
         for width in [1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 256, 300] {
             for pattern in 0..6u32 {
                 let height = 150;
@@ -470,7 +494,8 @@ mod tests {
                     .into_iter()
                     .map(|path| {
                         let mut rows = vec![0u8; width * height];
-                        unfilter_grey_rows_on(path, &lines, &prev, &mut rows, width).unwrap();
+                        unfilter_grey_rows_on(path, &lines, &prev, &mut rows, width, &mut blocks)
+                            .unwrap();
                         rows
                     })
                     .collect();
@@ -495,7 +520,13 @@ mod tests {
         }
         let mut rows = vec![0u8; width * 7];
         assert_eq!(
-            unfilter_grey_rows(&lines, &[0; 3], &mut rows, width),
+            unfilter_grey_rows(
+                &lines,
+                &[0; 3],
+                &mut rows,
+                width,
+                &mut PaethBlocks::default()
+            ),
             Err((5, 7))
         );
     }

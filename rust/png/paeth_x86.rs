@@ -52,7 +52,9 @@ const PAD: usize = 16;
 /// and `pitch` reaching past the last column of the last 8 steps of a
 /// 16-row block by the 16 bytes of a load; and the prior row widened to
 /// 16 bits, likewise. The padding of the filtered rows and the prior rows is
-/// zero and stays zero: a block writes only their columns `0..width`.
+/// zero and stays zero: a block writes only their columns `0..width`, so
+/// the scratch serves every block of every image of its width.
+#[derive(Debug)]
 pub(super) struct Scratch {
     buf: Vec<u8>,
     prior16: Vec<u16>,
@@ -69,6 +71,11 @@ impl Scratch {
             width,
             pitch,
         }
+    }
+
+    /// The image width the scratch is laid out for.
+    pub(super) fn width(&self) -> usize {
+        self.width
     }
 }
 

@@ -175,9 +175,7 @@ const KEYS: [&[u8]; 3] = [b"box_2d", b"label", b"mask"];
 impl Prefix<'_> {
     /// The next byte after white space, not consumed.
     fn next(&mut self) -> Result<u8, Stop> {
-        while matches!(self.text.get(self.at), Some(b' ' | b'\t' | b'\r' | b'\n')) {
-            self.at += 1;
-        }
+        self.at = past_ws(self.text, self.at);
         self.text.get(self.at).copied().ok_or(Stop::End)
     }
 
@@ -288,6 +286,14 @@ impl Prefix<'_> {
     }
 }
 
+/// The first position from `at` on that is not JSON white space.
+fn past_ws(text: &[u8], mut at: usize) -> usize {
+    while matches!(text.get(at), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        at += 1;
+    }
+    at
+}
+
 /// A strict reader of the plain shape: a non-empty list of objects with the
 /// keys `box_2d` (four integers 0..=1000, not reversed), `label` (a string)
 /// and optionally `mask` (a base64 PNG data URL), each once.
@@ -302,9 +308,7 @@ impl<'a> Parser<'a> {
     }
 
     fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
-            self.at += 1;
-        }
+        self.at = past_ws(self.text, self.at);
     }
 
     fn eat(&mut self, byte: u8) -> Option<()> {
