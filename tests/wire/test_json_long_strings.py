@@ -1,6 +1,7 @@
-"""``wire.codec.loads`` with long strings lifted out (issue 15): always ``json.loads``'s result.
+"""``wire.codec.loads`` with long strings lifted out (issue 15): always the codec's result.
 
-The reference is the standard library's ``json.loads`` on the same bytes; the
+The reference is the codec's own parser (the standard library's
+``json.loads``, or ``orjson.loads`` when it is installed) on the same bytes; the
 documents mix short and long strings, keys, escapes of every kind (surrogate
 pairs, lone surrogates, control characters, invalid escapes), and broken JSON.
 The kernel's two backends are compared with each other as well.
@@ -75,10 +76,10 @@ def _outcome(parse: Any, data: bytes) -> tuple[str, Any]:
 
 
 @contextmanager
-def _lifting() -> Iterator[None]:
-    """The standard library's codec, and strings of MIN_LEN bytes lifted."""
+def _lifting(codec: str = "stdlib") -> Iterator[None]:
+    """The codec named (``stdlib`` or ``""``: orjson), and strings of MIN_LEN bytes lifted."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GEMINI_VISION_JSON", "stdlib")
+        patch.setenv("GEMINI_VISION_JSON", codec)
         patch.setattr(wire_json, "_codec", None)
         patch.setattr(wire_json, "LONG_STRING", MIN_LEN)
         yield
@@ -99,6 +100,26 @@ def test_loads_equals_json_loads(data: bytes) -> None:
     if expected[0] == "ok":
         assert got[1] == expected[1]
         assert json.dumps(got[1]) == json.dumps(expected[1])  # same types too
+
+
+try:
+    import orjson
+except ImportError:  # the ``fast`` extra is optional
+    orjson = None
+
+
+@pytest.mark.skipif(orjson is None, reason="orjson is not installed (the fast extra)")
+@given(data=documents())
+def test_loads_with_orjson_equals_orjson_loads(data: bytes) -> None:
+    assert orjson is not None
+    expected = _outcome(orjson.loads, data)
+    with _lifting(""):
+        assert wire_json._select_codec()[0] is orjson.loads
+        got = _outcome(wire_json.loads, data)
+    assert got[0] == expected[0]
+    if expected[0] == "ok":
+        assert got[1] == expected[1]
+        assert orjson.dumps(got[1]) == orjson.dumps(expected[1])  # same types too
 
 
 @given(data=documents())

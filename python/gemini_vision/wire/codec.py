@@ -109,10 +109,11 @@ def _select_codec() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
 def loads(data: bytes) -> Any:
     """Parse a JSON document; ``ValueError`` (or ``RecursionError``) when it is not one.
 
-    With the standard library's codec and the Rust extension, value strings of
-    at least ``LONG_STRING`` bytes (a big text answer) are decoded by the
-    extension and the rest by ``json.loads`` (``_split_parse``): the same
-    result, several times faster on a 2 MB answer.
+    With the Rust extension, value strings of at least ``LONG_STRING`` bytes
+    (a big text answer) are decoded by the extension and the rest by the codec
+    (``json.loads``, or ``orjson.loads``: ``_split_parse``): the same result,
+    several times faster than ``json.loads`` on a 2 MB answer and 1.5 times
+    faster than ``orjson.loads``.
 
     >>> loads(b'{"a": [1, 2.5, "x"]}')
     {'a': [1, 2.5, 'x']}
@@ -120,10 +121,10 @@ def loads(data: bytes) -> Any:
     'abc abc '
     """
     decode = _select_codec()[0]
-    if decode is _json.loads and len(data) >= LONG_STRING:
+    if len(data) >= LONG_STRING:
         split = _split_kernel()
         if split is not None and type(data) is bytes:
-            return _split_parse(data, split)
+            return _split_parse(data, split, decode)
     return decode(data)
 
 
@@ -150,13 +151,18 @@ def _split_kernel() -> _Split | None:
     return _split if callable(_split) else None
 
 
-def _split_parse(data: bytes, split: _Split) -> Any:
-    """``json.loads(data)``, the long strings decoded by ``split`` and put back in place."""
+def _split_parse(data: bytes, split: _Split, decode: Callable[[bytes], Any]) -> Any:
+    """``decode(data)``, the long strings decoded by ``split`` and put back in place.
+
+    A lifted string holds only what every conforming parser decodes alike
+    (valid UTF-8, JSON's own escapes, no surrogate escape), so the result is
+    ``decode``'s whichever codec it is.
+    """
     lifted = split(data, LONG_STRING, _MARKER)
     if lifted is None:
-        return _json.loads(data)
+        return decode(data)
     skeleton, strings = lifted
-    value = _json.loads(skeleton)
+    value = decode(skeleton)
     if type(value) is str:
         return _placed(value, strings)
     left = len(strings)
