@@ -163,6 +163,23 @@ def test_numpy_arithmetic_matches_installed_pillow(
     np.testing.assert_array_equal(fused, expected > 127)
 
 
+@pytest.mark.pillow_compat
+@given(h=in_sides, w=in_sides, out_h=out_sides, out_w=out_sides, seed=seeds, kind=kinds)
+def test_numpy_public_pillow_path_matches_installed_pillow(
+    h: int, w: int, out_h: int, out_w: int, seed: int, kind: str
+) -> None:
+    """Were Pillow's core interface to change (``_core_resize`` gives up), the
+    fallback's call of the public ``Image.resize`` gives the same bytes."""
+    mask = make_mask(seed, h, w, kind)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(numpy_resize, "_core_resize", lambda *args, **kwargs: None)
+        out = numpy_resize.resize_bilinear(mask, out_w, out_h, ORDER)
+        fused = numpy_resize.resize_bilinear_threshold(mask, out_w, out_h, 127, ORDER)
+    expected = pillow_resize(mask, out_w, out_h)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(fused, expected > 127)
+
+
 @pytest.mark.parametrize("pillow", [12, 13])
 @given(h=in_sides, w=in_sides, out_h=out_sides, out_w=out_sides, seed=seeds, kind=kinds)
 def test_rust_and_numpy_agree(

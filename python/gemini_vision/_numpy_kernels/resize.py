@@ -165,12 +165,48 @@ def _pillow_resize(
         pillow, in_h, in_w, height, width
     ):
         return None
+    mask = np.ascontiguousarray(mask)
+    by_core = _core_resize(mask, width, height)
+    if by_core is not None:
+        return by_core
     from PIL import Image
 
     # frombuffer shares the array's memory (fromarray goes through the array
     # interface and a few more checks: the same image, a few microseconds later).
-    image = Image.frombuffer("L", (in_w, in_h), np.ascontiguousarray(mask), "raw", "L", 0, 1)
+    image = Image.frombuffer("L", (in_w, in_h), mask, "raw", "L", 0, 1)
     return to_array(image.resize((width, height), Image.Resampling.BILINEAR))
+
+
+def _core_resize(
+    mask: npt.NDArray[np.uint8], width: int, height: int
+) -> npt.NDArray[np.uint8] | None:
+    """``Image.resize(..., BILINEAR)`` of the C-contiguous ``mask`` by Pillow's core.
+
+    What ``Image.frombuffer``, ``Image.resize`` and ``to_array`` do for an "L"
+    image, without their Python: the mask and the output array are mapped as
+    core images (``map_buffer``: the images are the arrays' memory), the core
+    resizes, and the result is pasted into the output, one ``memcpy`` a row.
+    About 7 µs a call less, which is the whole margin over the guide's
+    procedure when the output is small (1024×1024 -> 100×80). The core
+    interface is not documented; should it change, None, and the public path
+    serves.
+    """
+    from PIL import _imaging as pillow_core
+
+    in_h, in_w = mask.shape
+    out = np.empty((height, width), dtype=np.uint8)
+    try:
+        source = pillow_core.map_buffer(mask, (in_w, in_h), "raw", 0, ("L", 0, 1))
+        resized = source.resize((width, height), _BILINEAR, (0, 0, in_w, in_h))
+        target = pillow_core.map_buffer(out, (width, height), "raw", 0, ("L", 0, 1))
+        target.paste(resized, (0, 0, width, height))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return out
+
+
+#: ``Image.Resampling.BILINEAR``, as the core takes it.
+_BILINEAR = 2
 
 
 def resize_bilinear(
