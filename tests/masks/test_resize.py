@@ -147,32 +147,19 @@ def test_pass_orders_agree_unless_the_rule_triggers(
 
 
 @pytest.mark.pillow_compat
+@pytest.mark.parametrize("hidden", ["_pillow_resize", "_core_resize"])
 @given(h=in_sides, w=in_sides, out_h=out_sides, out_w=out_sides, seed=seeds, kind=kinds)
-def test_numpy_arithmetic_matches_installed_pillow(
-    h: int, w: int, out_h: int, out_w: int, seed: int, kind: str
+def test_numpy_paths_without_pillow_core_match_installed_pillow(
+    hidden: str, h: int, w: int, out_h: int, out_w: int, seed: int, kind: str
 ) -> None:
-    """The NumPy fallback's own arithmetic (used where Pillow's order is not the one asked
-    for, so it cannot call Pillow) gives Pillow's bytes: Pillow hidden from it here."""
+    """The NumPy fallback's other paths give Pillow's bytes too: with
+    ``_pillow_resize`` hidden, its own arithmetic (used where Pillow's order is
+    not the one asked for, so it cannot call Pillow); with ``_core_resize``
+    hidden (were Pillow's core interface to change), its call of the public
+    ``Image.resize``."""
     mask = make_mask(seed, h, w, kind)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(numpy_resize, "_pillow_resize", lambda *args, **kwargs: None)
-        out = numpy_resize.resize_bilinear(mask, out_w, out_h, ORDER)
-        fused = numpy_resize.resize_bilinear_threshold(mask, out_w, out_h, 127, ORDER)
-    expected = pillow_resize(mask, out_w, out_h)
-    np.testing.assert_array_equal(out, expected)
-    np.testing.assert_array_equal(fused, expected > 127)
-
-
-@pytest.mark.pillow_compat
-@given(h=in_sides, w=in_sides, out_h=out_sides, out_w=out_sides, seed=seeds, kind=kinds)
-def test_numpy_public_pillow_path_matches_installed_pillow(
-    h: int, w: int, out_h: int, out_w: int, seed: int, kind: str
-) -> None:
-    """Were Pillow's core interface to change (``_core_resize`` gives up), the
-    fallback's call of the public ``Image.resize`` gives the same bytes."""
-    mask = make_mask(seed, h, w, kind)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(numpy_resize, "_core_resize", lambda *args, **kwargs: None)
+        patch.setattr(numpy_resize, hidden, lambda *args, **kwargs: None)
         out = numpy_resize.resize_bilinear(mask, out_w, out_h, ORDER)
         fused = numpy_resize.resize_bilinear_threshold(mask, out_w, out_h, 127, ORDER)
     expected = pillow_resize(mask, out_w, out_h)
