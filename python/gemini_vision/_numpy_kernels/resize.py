@@ -166,7 +166,11 @@ def _pillow_resize(
     ):
         return None
     mask = np.ascontiguousarray(mask)
-    by_core = _core_resize(mask, width, height)
+    # Pillow 12 takes its vertical pass first in Python (two core calls in
+    # Image.resize), Pillow 13 inside the core: the core alone is Image.resize
+    # only where Pillow 12's rule does not trigger.
+    in_python = installed == 12 and _vertical_first(12, in_h, in_w, height, width)
+    by_core = None if in_python else _core_resize(mask, width, height)
     if by_core is not None:
         return by_core
     from PIL import Image
@@ -180,7 +184,8 @@ def _pillow_resize(
 def _core_resize(
     mask: npt.NDArray[np.uint8], width: int, height: int
 ) -> npt.NDArray[np.uint8] | None:
-    """``Image.resize(..., BILINEAR)`` of the C-contiguous ``mask`` by Pillow's core.
+    """``Image.resize(..., BILINEAR)`` of the C-contiguous ``mask`` by Pillow's core
+    (where that is one core call: see ``_pillow_resize``).
 
     What ``Image.frombuffer``, ``Image.resize`` and ``to_array`` do for an "L"
     image, without their Python: the mask and the output array are mapped as
