@@ -15,6 +15,17 @@ To compare builds (before/after a change), give each built program with
 each stage's best over all of a program's runs is printed::
 
     .venv/bin/python benches/pipeline_stages.py --program OLD --program NEW --repeat 5
+
+On a shared machine whose speed drifts from minute to minute (the
+development VM's per-mask time has swung between 38 and 70 µs within an
+hour), runs taken in turn meet different speeds and a 1 µs change is lost.
+``--together`` runs two programs at the same time, one on each of two cores
+(``taskset``; the cores swap from pair to pair), so that both meet the same
+minute, and prints per stage the median of the pairs' differences and how
+many pairs the second program won (take 30 pairs or more: a few pairs can
+still land on a moment when one core is much slower than the other)::
+
+    .venv/bin/python benches/pipeline_stages.py --program OLD --program NEW --together 30 --rounds 3
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,14 +82,61 @@ def parse(output: str) -> dict[str, tuple[float, float]]:
     return out
 
 
+def together(programs: list[Path], masks: Path, rounds: int, pairs: int) -> None:
+    """Run the two programs at once on cores 0 and 1 (swapped each pair); print the differences."""
+    if len(programs) != 2 or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        sys.exit("--together needs two --program, two cores and taskset")
+    cpu: dict[Path, dict[str, list[float]]] = {p: {} for p in programs}
+    for k in range(pairs):
+        running = [
+            (
+                program,
+                subprocess.Popen(
+                    ["taskset", "-c", str((k + i) % 2), str(program), str(masks), str(rounds)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+            for i, program in enumerate(programs)
+        ]
+        for program, process in running:
+            out, _ = process.communicate()
+            if process.returncode != 0:
+                sys.exit(f"{program} failed")
+            for name, (seconds, _wall) in parse(out).items():
+                cpu[program].setdefault(name, []).append(seconds)
+    first, second = programs
+    print(f"{pairs} pairs run together, {rounds} rounds each; us per mask, thread CPU")
+    print(f"{'stage':>8}{'median 1':>10}{'median 2':>10}{'2 - 1':>10}{'2 won':>8}")
+    for name, a in cpu[first].items():
+        b = cpu[second][name]
+        diffs = [y - x for x, y in zip(a, b, strict=True)]
+        won = sum(d < 0 for d in diffs)
+        print(
+            f"{name:>8}{statistics.median(a):10.2f}{statistics.median(b):10.2f}"
+            f"{statistics.median(diffs):+10.2f}{won:>5}/{len(diffs)}"
+        )
+    for k, program in enumerate(programs):
+        print(f"program {k + 1}: {program}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100, help="records of 10 masks")
     parser.add_argument("--rounds", type=int, default=30, help="rounds per run")
     parser.add_argument("--program", action="append", help="a built pipeline_stages (repeatable)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per program, alternating")
+    parser.add_argument(
+        "--together", type=int, default=0, metavar="PAIRS", help="two programs at once, PAIRS times"
+    )
     args = parser.parse_args()
     programs = [Path(p) for p in args.program] if args.program else [build()]
+    if args.together:
+        with tempfile.TemporaryDirectory() as tmp:
+            masks = Path(tmp) / "masks.txt"
+            masks.write_text("\n".join(mask_lines(real_style_records(args.records))) + "\n")
+            together(programs, masks, args.rounds, args.together)
+        return
     best: dict[Path, dict[str, tuple[float, float]]] = {p: {} for p in programs}
     with tempfile.TemporaryDirectory() as tmp:
         masks = Path(tmp) / "masks.txt"
