@@ -50,12 +50,10 @@ from gemini_vision.api.generate import (
 )
 from gemini_vision.api.retry import RetryPolicy
 from gemini_vision.api.secrets import request_secrets, scrub_response, scrub_transport_error
-from gemini_vision.api.sse import StreamParser
 from gemini_vision.client_files import AsyncFilesAndTuning, FilesAndTuning
 from gemini_vision.errors import LocalError, TransportError
 from gemini_vision.images.fetch import MAX_FETCH_BYTES, build_image_fetch, parse_image_fetch
 from gemini_vision.images.inputs import ImagePart
-from gemini_vision.images.limits import check_request_limits
 from gemini_vision.transports.base import (
     AsyncStreamingResponse,
     AsyncTransport,
@@ -200,20 +198,20 @@ class _ClientBase:
     ) -> HttpRequest:
         _check_model(model)
         request = build_generate_content(self.endpoint, model, contents, **request_options(config))
-        check_request_limits(request)
+        _check_limits(request)
         return request
 
     def _stream_request(self, model: str, contents: Any, config: Mapping[str, Any]) -> HttpRequest:
         _check_model(model)
         options = request_options(config)
         request = build_stream_generate_content(self.endpoint, model, contents, **options)
-        check_request_limits(request)
+        _check_limits(request)
         return request
 
     def _count_request(self, model: str, contents: Any, config: Mapping[str, Any]) -> HttpRequest:
         _check_model(model)
         request = build_count_tokens(self.endpoint, model, contents, **request_options(config))
-        check_request_limits(request)
+        _check_limits(request)
         return request
 
     def _secret_forms(self, request: HttpRequest) -> list[str]:
@@ -244,6 +242,14 @@ def _check_model(model: Any) -> None:
             "model must be a model name such as 'gemini-2.5-flash' or 'tunedModels/x', "
             f"got {model!r}"
         )
+
+
+def _check_limits(request: HttpRequest) -> None:
+    """``images.limits.check_request_limits``, loaded with the first request
+    rather than with the client (issue 15: the client's import cost)."""
+    from gemini_vision.images.limits import check_request_limits
+
+    check_request_limits(request)
 
 
 def _capped(chunks: list[bytes], limit: int) -> bytes:
@@ -364,6 +370,9 @@ class Client(FilesAndTuning, _ClientBase):
         opened = self._open(request)
         if isinstance(opened, HttpResponse):
             raise api_error_from_response(opened)
+        # Loaded with the first stream, not with the client (issue 15: import cost).
+        from gemini_vision.api.sse import StreamParser
+
         parser = StreamParser(http_status=opened.status)
         with opened:
             for data in opened:
@@ -529,6 +538,9 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
         opened = await self._open(request)
         if isinstance(opened, HttpResponse):
             raise api_error_from_response(opened)
+        # Loaded with the first stream, not with the client (issue 15: import cost).
+        from gemini_vision.api.sse import StreamParser
+
         parser = StreamParser(http_status=opened.status)
         async with opened:
             async for data in opened:

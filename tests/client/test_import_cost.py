@@ -38,6 +38,9 @@ NOT_AT_IMPORT = (
     "gemini_vision.api.tuned_models",
     "gemini_vision.wire.tuned",
     "gemini_vision.wire.operation",
+    # With the first request built (the request limits) and the first stream read.
+    "gemini_vision.images.limits",
+    "gemini_vision.api.sse",
     # Only on an error path (a misspelt enum name) or a file without a sniffable type.
     "difflib",
     "mimetypes",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -146,3 +148,26 @@ def test_fetched_images_follow_the_orientation_option() -> None:
     data = encode(gradient(30, 20), "PNG", exif=exif_with_orientation(6))
     part = parse_image_fetch(HttpResponse(200, {}, data), url="https://h/x", apply_orientation=True)
     assert part.size == part.display_size == (20, 30)
+
+
+def test_the_package_serves_the_limits_on_first_use() -> None:
+    """``gemini_vision.images`` loads ``images.limits`` when one of its names is
+    first asked for (the client's import skips it), and every name of ``__all__``
+    resolves, by attribute and by ``from ... import``."""
+    code = (
+        "import sys\n"
+        "import gemini_vision.images as images\n"
+        "assert 'gemini_vision.images.limits' not in sys.modules\n"
+        "from gemini_vision.images import plan_uploads, MAX_REQUEST_BYTES\n"
+        "from gemini_vision.images import limits\n"
+        "assert plan_uploads is limits.plan_uploads\n"
+        "assert MAX_REQUEST_BYTES == limits.MAX_REQUEST_BYTES\n"
+        "assert all(getattr(images, name) is not None for name in images.__all__)\n"
+        "try:\n"
+        "    images.no_such_name\n"
+        "except AttributeError as e:\n"
+        "    assert 'no_such_name' in str(e)\n"
+        "else:\n"
+        "    raise SystemExit('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
