@@ -31,6 +31,7 @@ still land on a moment when one core is much slower than the other)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -38,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +84,20 @@ def parse(output: str) -> dict[str, tuple[float, float]]:
     return out
 
 
+@contextlib.contextmanager
+def masks_file(records: int) -> Iterator[Path]:
+    """A temporary file of the masks of ``records`` real-style records (``mask_lines``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        masks = Path(tmp) / "masks.txt"
+        masks.write_text("\n".join(mask_lines(real_style_records(records))) + "\n")
+        yield masks
+
+
+def print_programs(programs: list[Path]) -> None:
+    for k, program in enumerate(programs):
+        print(f"program {k + 1}: {program}")
+
+
 def together(programs: list[Path], masks: Path, rounds: int, pairs: int) -> None:
     """Run the two programs at once on cores 0 and 1 (swapped each pair); print the differences."""
     if len(programs) != 2 or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
@@ -116,8 +132,7 @@ def together(programs: list[Path], masks: Path, rounds: int, pairs: int) -> None
             f"{name:>8}{statistics.median(a):10.2f}{statistics.median(b):10.2f}"
             f"{statistics.median(diffs):+10.2f}{won:>5}/{len(diffs)}"
         )
-    for k, program in enumerate(programs):
-        print(f"program {k + 1}: {program}")
+    print_programs(programs)
 
 
 def main() -> None:
@@ -132,15 +147,11 @@ def main() -> None:
     args = parser.parse_args()
     programs = [Path(p) for p in args.program] if args.program else [build()]
     if args.together:
-        with tempfile.TemporaryDirectory() as tmp:
-            masks = Path(tmp) / "masks.txt"
-            masks.write_text("\n".join(mask_lines(real_style_records(args.records))) + "\n")
+        with masks_file(args.records) as masks:
             together(programs, masks, args.rounds, args.together)
         return
     best: dict[Path, dict[str, tuple[float, float]]] = {p: {} for p in programs}
-    with tempfile.TemporaryDirectory() as tmp:
-        masks = Path(tmp) / "masks.txt"
-        masks.write_text("\n".join(mask_lines(real_style_records(args.records))) + "\n")
+    with masks_file(args.records) as masks:
         for _ in range(args.repeat):
             for program in programs:
                 run = subprocess.run(
@@ -162,8 +173,7 @@ def main() -> None:
             f"{best[p][name][0]:10.2f}{best[p][name][1]:10.2f}" for p in programs if name in best[p]
         )
         print(f"{name:>8}{cells}")
-    for k, program in enumerate(programs):
-        print(f"program {k + 1}: {program}")
+    print_programs(programs)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ import os
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gemini_vision.api.endpoints import Endpoint, GeminiApi
 from gemini_vision.api.errors import api_error_from_response
@@ -67,6 +67,9 @@ from gemini_vision.wire.enums import nearest
 from gemini_vision.wire.http import HttpRequest, HttpResponse
 from gemini_vision.wire.model import camel_to_snake, snake_to_camel
 from gemini_vision.wire.response import CountTokensResponse, GenerateContentResponse
+
+if TYPE_CHECKING:
+    from gemini_vision.api.sse import StreamParser
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
@@ -252,6 +255,14 @@ def _check_limits(request: HttpRequest) -> None:
     check_request_limits(request)
 
 
+def _stream_parser(http_status: int) -> StreamParser:
+    """An ``api.sse.StreamParser``, loaded with the first stream rather than with
+    the client (issue 15: the client's import cost)."""
+    from gemini_vision.api.sse import StreamParser
+
+    return StreamParser(http_status=http_status)
+
+
 def _capped(chunks: list[bytes], limit: int) -> bytes:
     return b"".join(chunks)[: limit + 1]
 
@@ -370,10 +381,7 @@ class Client(FilesAndTuning, _ClientBase):
         opened = self._open(request)
         if isinstance(opened, HttpResponse):
             raise api_error_from_response(opened)
-        # Loaded with the first stream, not with the client (issue 15: import cost).
-        from gemini_vision.api.sse import StreamParser
-
-        parser = StreamParser(http_status=opened.status)
+        parser = _stream_parser(opened.status)
         with opened:
             for data in opened:
                 yield from parser.feed(data)
@@ -538,10 +546,7 @@ class AsyncClient(AsyncFilesAndTuning, _ClientBase):
         opened = await self._open(request)
         if isinstance(opened, HttpResponse):
             raise api_error_from_response(opened)
-        # Loaded with the first stream, not with the client (issue 15: import cost).
-        from gemini_vision.api.sse import StreamParser
-
-        parser = StreamParser(http_status=opened.status)
+        parser = _stream_parser(opened.status)
         async with opened:
             async for data in opened:
                 for chunk in parser.feed(data):
